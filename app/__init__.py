@@ -1,0 +1,1 @@
+"""Rapport: relationship intelligence for financial-advice practices."""

@@ -1,0 +1,98 @@
+"""Routes for the five entity kinds; each kind gets the same CRUD, relationships and network."""
+
+# No ``from __future__ import annotations``: FastAPI must see the real schema classes that
+# each call of ``entity_router`` closes over.
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from app.api.deps import EntitiesDep, RelationshipsDep
+from app.domain.model import EntityKind, RelationshipCategory
+from app.schemas import entities as s
+from app.schemas.common import Page
+from app.schemas.relationships import EntityRelationshipPublic, NetworkPublic
+
+
+
+def entity_router(
+    kind: EntityKind, create: type[BaseModel], update: type[BaseModel], public: type[BaseModel],
+    filters: type[s.ListFilters], detail: type[BaseModel] | None = None,
+) -> APIRouter:
+    noun = kind.value.replace("_", " ")
+    router = APIRouter(prefix=f"/{kind.path}", tags=[kind.path])
+    detail = detail or public
+
+    @router.post("", status_code=status.HTTP_201_CREATED, response_model=public, summary=f"Create a {noun}")
+    def create_entity(body: create, service: EntitiesDep, response: Response) -> Any:  # type: ignore[valid-type]
+        entity = service.create(kind, body.model_dump(mode="json", exclude_unset=True))
+        response.headers["Location"] = f"/{kind.path}/{entity['id']}"
+        return entity
+
+    @router.get("", response_model=Page[public], summary=f"List {kind.path}")
+    def list_entities(query: Annotated[filters, Query()], service: EntitiesDep) -> Any:  # type: ignore[valid-type]
+        values = query.model_dump(mode="json")
+        after, limit = values.pop("after"), values.pop("limit")
+        items, next_cursor = service.list(kind, values, after=after, limit=limit)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @router.get("/{entity_id}", response_model=detail, summary=f"Read a {noun}")
+    def read_entity(entity_id: str, service: EntitiesDep) -> Any:
+        if kind is EntityKind.client:
+            return service.client_detail(entity_id)
+        return service.get(kind, entity_id)
+
+    @router.patch("/{entity_id}", response_model=public, summary=f"Change some fields of a {noun}")
+    def update_entity(entity_id: str, body: update, service: EntitiesDep) -> Any:  # type: ignore[valid-type]
+        return service.update(kind, entity_id, body.model_dump(mode="json", exclude_unset=True))
+
+    @router.delete("/{entity_id}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {noun}")
+    def delete_entity(
+        entity_id: str, service: EntitiesDep,
+        cascade: Annotated[bool, Query(description="also delete its relationships and clear references to it")] = False,
+    ) -> Response:
+        service.delete(kind, entity_id, cascade=cascade)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    @router.get(
+        "/{entity_id}/relationships", response_model=list[EntityRelationshipPublic],
+        summary=f"A {noun}'s relationships, phrased with the {noun} first",
+    )
+    def entity_relationships(
+        entity_id: str, service: RelationshipsDep,
+        category: RelationshipCategory | None = None,
+        include_ended: Annotated[bool, Query(description="include ended relationships (history)")] = False,
+    ) -> Any:
+        return service.of_entity(kind, entity_id, category=category, include_ended=include_ended)
+
+    @router.get("/{entity_id}/network", response_model=NetworkPublic, summary=f"The {noun}'s ego network")
+    def entity_network(
+        entity_id: str, service: RelationshipsDep,
+        depth: Annotated[int, Query(ge=1, le=3)] = 1,
+        max_nodes: Annotated[int, Query(ge=1, le=2000)] = 500,
+    ) -> Any:
+        return service.network(kind, entity_id, depth=depth, max_nodes=max_nodes)
+
+    if kind is EntityKind.person:
+
+        @router.get(
+            "/{entity_id}/memberships", response_model=list[EntityRelationshipPublic],
+            summary="The clients a person belongs to, with roles",
+        )
+        def person_memberships(
+            entity_id: str, service: RelationshipsDep, include_ended: bool = False
+        ) -> Any:
+            return service.of_entity(
+                kind, entity_id, category=RelationshipCategory.membership, include_ended=include_ended
+            )
+
+    return router
+
+
+routers = [
+    entity_router(EntityKind.client, s.ClientCreate, s.ClientUpdate, s.ClientPublic, s.ClientFilters, s.ClientDetailPublic),
+    entity_router(EntityKind.person, s.PersonCreate, s.PersonUpdate, s.PersonPublic, s.PersonFilters),
+    entity_router(EntityKind.team_member, s.TeamMemberCreate, s.TeamMemberUpdate, s.TeamMemberPublic, s.TeamMemberFilters),
+    entity_router(EntityKind.provider, s.ProviderCreate, s.ProviderUpdate, s.ProviderPublic, s.ProviderFilters),
+    entity_router(EntityKind.division, s.DivisionCreate, s.DivisionUpdate, s.DivisionPublic, s.DivisionFilters),
+]

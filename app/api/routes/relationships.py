@@ -1,0 +1,65 @@
+"""Routes for relationships between entities."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import AfterQuery, LimitQuery, RelationshipsDep
+from app.domain.model import RelationshipCategory
+from app.schemas.common import Page
+from app.schemas.relationships import (
+    RelationshipCreate,
+    RelationshipPublic,
+    RelationshipsBatchCreate,
+    RelationshipsBatchPublic,
+    RelationshipUpdate,
+)
+
+router = APIRouter(prefix="/relationships", tags=["relationships"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RelationshipPublic)
+def create_relationship(body: RelationshipCreate, service: RelationshipsDep, response: Response) -> Any:
+    relationship = service.create(body.model_dump(mode="json"))
+    response.headers["Location"] = f"/relationships/{relationship['id']}"
+    return relationship
+
+
+@router.post(
+    "/batch", status_code=status.HTTP_201_CREATED, response_model=RelationshipsBatchPublic,
+    summary="Create many relationships at once: all are checked, then all or none are created",
+)
+def create_relationships(body: RelationshipsBatchCreate, service: RelationshipsDep) -> Any:
+    ids = service.create_batch([item.model_dump(mode="json") for item in body.relationships])
+    return {"created": len(ids), "ids": ids}
+
+
+@router.get("", response_model=Page[RelationshipPublic])
+def list_relationships(
+    service: RelationshipsDep, after: AfterQuery = None, limit: LimitQuery = 50,
+    type: Annotated[str | None, Query(max_length=63)] = None,
+    category: RelationshipCategory | None = None,
+    include_ended: bool = False,
+) -> Any:
+    items, next_cursor = service.list(
+        after=after, limit=limit, type_code=type, category=category, include_ended=include_ended
+    )
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/{relationship_id}", response_model=RelationshipPublic)
+def read_relationship(relationship_id: str, service: RelationshipsDep) -> Any:
+    return service.get(relationship_id)
+
+
+@router.patch("/{relationship_id}", response_model=RelationshipPublic, summary="Change dates, strength or notes; set until to end it")
+def update_relationship(relationship_id: str, body: RelationshipUpdate, service: RelationshipsDep) -> Any:
+    return service.update(relationship_id, body.model_dump(mode="json", exclude_unset=True))
+
+
+@router.delete("/{relationship_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_relationship(relationship_id: str, service: RelationshipsDep) -> Response:
+    service.delete(relationship_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

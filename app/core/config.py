@@ -1,0 +1,54 @@
+"""All configuration, from ``RAPPORT_*`` environment variables (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GRAPH_URL_SCHEMES = ("falkor", "falkors", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
+
+    #: Unset: the embedded FalkorDB. ``falkor://host:port``: an external FalkorDB.
+    #: ``neo4j://``, ``neo4j+s://``, ``bolt://``: Neo4j 5.
+    graph_url: str | None = None
+    #: Where the embedded store keeps its socket, pid file, log and append-only file.
+    data_dir: Path = Path(".rapport")
+    #: The FalkorDB graph (key) that holds the practice.
+    graph_name: str = "rapport"
+    #: ``everysec`` (default) or ``always`` (fsync every write; slower, loses nothing on power loss).
+    appendfsync: Literal["everysec", "always"] = "everysec"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+    falkordb_password: SecretStr | None = None
+    #: ``auto``: load the sample practice into an empty embedded store only.
+    #: ``yes``: into any empty store, Neo4j included. ``no``: never.
+    sample_data: Literal["auto", "yes", "no"] = "auto"
+
+    @field_validator("graph_url")
+    @classmethod
+    def _known_scheme(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        if scheme not in GRAPH_URL_SCHEMES:
+            raise ValueError(f"RAPPORT_GRAPH_URL must start with one of {', '.join(s + '://' for s in GRAPH_URL_SCHEMES)}")
+        return url
+
+    @property
+    def store_kind(self) -> Literal["embedded", "falkordb", "neo4j"]:
+        if self.graph_url is None:
+            return "embedded"
+        return "falkordb" if self.graph_url.startswith("falkor") else "neo4j"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

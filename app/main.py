@@ -1,0 +1,70 @@
+"""The ASGI app: ``app.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import problems
+from app.api.routes import catalogue, entities, health, relationships
+from app.core.config import Settings, get_settings
+from app.repositories.factory import OpenStore, open_store
+from app.repositories.practice import PracticeRepository
+from app.services.catalogue import CatalogueService
+from app.services.entities import EntityService
+from app.services.relationships import RelationshipService
+from app.services.sample import load_sample_practice
+
+log = logging.getLogger("rapport")
+
+
+def prepare_store(opened: OpenStore, settings: Settings) -> None:
+    """Default catalogue into a new store; the sample practice into an empty one if wanted."""
+    repository = PracticeRepository(opened.store)
+    catalogue = CatalogueService(repository)
+    catalogue.seed_defaults()
+    wanted = settings.sample_data == "yes" or (settings.sample_data == "auto" and opened.kind == "embedded")
+    if wanted and repository.count_entities() == 0:
+        load_sample_practice(EntityService(repository, catalogue), RelationshipService(repository, catalogue))
+        log.info("loaded the sample practice")
+
+
+def create_app(settings: Settings | None = None, *, opened: OpenStore | None = None) -> FastAPI:
+    """Build the API. Pass ``opened`` to serve a store the caller opened (and will close)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = opened or open_store(settings)
+        app.state.opened = store
+        try:
+            prepare_store(store, settings)
+            yield
+        finally:
+            if opened is None:
+                store.close()
+
+    app = FastAPI(
+        title="Rapport",
+        summary="Relationship intelligence for financial-advice practices",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    for router in entities.routers:
+        app.include_router(router)
+    app.include_router(relationships.router)
+    app.include_router(catalogue.router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``app.main:app`` is built on first use, so importing this module reads no settings.
+    if name == "app":
+        globals()["app"] = application = create_app()
+        return application
+    raise AttributeError(name)

@@ -1,0 +1,68 @@
+"""Neo4j 5 adapter through the official driver: managed transactions, explicit database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import RoutingControl
+from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired
+
+from app.domain.errors import Conflict, StoreUnavailable
+from app.repositories.cypher import Dialect
+from app.repositories.store import GraphStore, Row
+
+_SCHEMA = (
+    "CREATE CONSTRAINT rapport_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT rapport_relationship_type_code IF NOT EXISTS FOR (n:RelationshipType) REQUIRE n.code IS UNIQUE",
+    "CREATE CONSTRAINT rapport_category_key IF NOT EXISTS FOR (n:Category) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX rapport_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
+    "CREATE INDEX rapport_client_owner IF NOT EXISTS FOR (n:Client) ON (n.owner_id)",
+    "CREATE INDEX rapport_team_member_reports_to IF NOT EXISTS FOR (n:TeamMember) ON (n.reports_to_id)",
+)
+
+
+class Neo4jGraphStore(GraphStore):
+    """The driver is passed in; the database is named on every call and reads go to readers."""
+
+    dialect = Dialect.neo4j
+
+    def __init__(self, driver: neo4j.Driver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._run(query, params, RoutingControl.READ)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self._run(query, params, RoutingControl.WRITE)
+
+    def _run(self, query: str, params: Mapping[str, Any] | None, routing: RoutingControl) -> list[Row]:
+        try:
+            # execute_query runs a managed transaction: the driver retries transient failures.
+            records, _, _ = self._driver.execute_query(
+                query, parameters_=dict(params or {}), database_=self._database, routing_=routing
+            )
+        except ConstraintError as error:
+            raise Conflict("an entity with this id already exists") from error
+        except (ServiceUnavailable, SessionExpired) as error:
+            raise StoreUnavailable(f"Neo4j is not reachable: {error}") from error
+        return [record.data() for record in records]
+
+    def ensure_schema(self) -> None:
+        for statement in _SCHEMA:
+            self._driver.execute_query(statement, database_=self._database)
+
+    def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
+        for code in type_codes:
+            self._driver.execute_query(
+                f"CREATE INDEX `rapport_rel_{code.lower()}_id` IF NOT EXISTS FOR ()-[r:`{code}`]-() ON (r.id)",
+                database_=self._database,
+            )
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def describe(self) -> dict[str, str]:
+        return {"store": "neo4j", "database": self._database}

@@ -1,0 +1,207 @@
+"""The practice repository: every graph read and write Rapport makes, one query file each.
+
+It speaks in plain dicts (node and relationship properties) and knows nothing of HTTP or
+of the practice's rules beyond what must be checked inside the write itself to be atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.model import EntityKind
+from app.repositories.store import GraphStore, Row
+
+ENTITY_FILTERS = ("kind", "stage", "segment", "source", "owner_id", "influencer_segment", "role", "reports_to_id", "name")
+
+
+@dataclass(frozen=True)
+class GuardedWrite:
+    """What a write guarded inside its query did, and the counts that decided it."""
+
+    done: bool
+    row: Row
+
+
+class PracticeRepository:
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._q = store.queries
+
+    # -- entities ---------------------------------------------------------------------
+    def count_entities(self) -> int:
+        return self._store.read(self._q("count_entities"))[0]["entities"]
+
+    def create_entity(self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str]) -> bool:
+        rows = self._store.write(
+            self._q("create_entity", label=kind.label),
+            {"properties": dict(properties), "references": list(references)},
+        )
+        return bool(rows[0]["created"])
+
+    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
+        rows = self._store.read(self._q("get_entity", label=kind.label), {"id": entity_id})
+        return rows[0]["entity"] if rows else None
+
+    def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
+        rows = self._store.read(self._q("get_entities"), {"ids": list(set(ids))})
+        return {row["entity"]["id"]: row["entity"] for row in rows}
+
+    def update_entity(
+        self, kind: EntityKind, entity_id: str, changes: Mapping[str, Any], references: Sequence[str],
+        *, now: str, expected_version: int | None = None,
+    ) -> Row | None:
+        rows = self._store.write(
+            self._q("update_entity", label=kind.label),
+            {"id": entity_id, "changes": dict(changes), "references": list(references), "now": now,
+             "expected_version": expected_version},
+        )
+        return rows[0] if rows else None
+
+    def delete_entity(self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str) -> Row | None:
+        rows = self._store.write(
+            self._q("delete_entity", label=kind.label), {"id": entity_id, "cascade": cascade, "now": now}
+        )
+        return rows[0] if rows else None
+
+    def list_entities(
+        self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int
+    ) -> list[Row]:
+        unknown = set(filters) - set(ENTITY_FILTERS)
+        if unknown:
+            raise ValueError(f"unknown filters {sorted(unknown)}")
+        params = {name: filters.get(name) for name in ENTITY_FILTERS}
+        rows = self._store.read(
+            self._q("list_entities", label=kind.label), {**params, "after": after, "limit": limit}
+        )
+        return [row["entity"] for row in rows]
+
+    def client_detail(self, client_id: str, *, today: str) -> Row | None:
+        rows = self._store.read(self._q("client_detail"), {"id": client_id, "today": today})
+        return rows[0] if rows else None
+
+    def entity_relationships(
+        self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False
+    ) -> list[Row]:
+        return self._store.read(
+            self._q("entity_relationships"),
+            {"id": entity_id, "today": today, "category": category, "include_ended": include_ended},
+        )
+
+    def neighbourhood(self, frontier: Iterable[str], *, today: str, limit: int) -> list[Row]:
+        return self._store.read(
+            self._q("neighbourhood"), {"frontier": list(frontier), "today": today, "limit": limit}
+        )
+
+    # -- relationships ----------------------------------------------------------------
+    def create_relationship(
+        self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,
+        symmetric: bool, singular_role: str | None, active: bool, today: str,
+    ) -> GuardedWrite | None:
+        rows = self._store.write(
+            self._q("create_relationship", rel_type=type_code),
+            {"from_id": from_id, "to_id": to_id, "properties": dict(properties), "symmetric": symmetric,
+             "singular_role": singular_role, "active": active, "today": today},
+        )
+        return GuardedWrite(bool(rows[0]["created"]), rows[0]) if rows else None
+
+    def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
+        rows = self._store.read(self._q("get_relationship", rel_type=type_code), {"id": relationship_id})
+        return rows[0] if rows else None
+
+    def update_relationship(
+        self, type_code: str, relationship_id: str, changes: Mapping[str, Any], *, symmetric: bool,
+        singular_role: str | None, active: bool, today: str, now: str, expected_version: int | None = None,
+    ) -> GuardedWrite | None:
+        rows = self._store.write(
+            self._q("update_relationship", rel_type=type_code),
+            {"id": relationship_id, "changes": dict(changes), "symmetric": symmetric,
+             "singular_role": singular_role, "active": active, "today": today, "now": now,
+             "expected_version": expected_version},
+        )
+        return GuardedWrite(bool(rows[0]["updated"]), rows[0]) if rows else None
+
+    def delete_relationship(self, type_code: str, relationship_id: str, *, expected_version: int | None = None) -> bool | None:
+        rows = self._store.write(
+            self._q("delete_relationship", rel_type=type_code),
+            {"id": relationship_id, "expected_version": expected_version},
+        )
+        return bool(rows[0]["deleted"]) if rows else None
+
+    def list_relationships(
+        self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
+        category: str | None = None, include_ended: bool = False,
+    ) -> list[Row]:
+        return self._store.read(
+            self._q("list_relationships"),
+            {"after": after, "limit": limit, "today": today, "type": type_code, "category": category,
+             "include_ended": include_ended},
+        )
+
+    def create_relationships_batch(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Create validated rows ``{type, from_id, to_id, properties}``; all or none."""
+        types = sorted({row["type"] for row in rows})
+        result = self._store.write(self._q("create_relationships_batch", rel_type=types), {"rows": list(rows)})
+        return result[0]["created"]
+
+    def active_relationship_pairs(self, pairs: Sequence[Mapping[str, Any]], *, today: str) -> set[tuple[str, str, str]]:
+        rows = self._store.read(self._q("active_relationship_pairs"), {"pairs": list(pairs), "today": today})
+        return {(row["from_id"], row["to_id"], row["type"]) for row in rows}
+
+    def singular_role_holders(self, client_ids: Iterable[str], role: str, *, today: str) -> set[str]:
+        rows = self._store.read(
+            self._q("singular_role_holders"), {"client_ids": list(set(client_ids)), "role": role, "today": today}
+        )
+        return {row["client_id"] for row in rows}
+
+    # -- relationship-type catalogue ---------------------------------------------------
+    def relationship_types(self, code: str | None = None) -> list[Row]:
+        return [row["relationship_type"] for row in self._store.read(self._q("relationship_types"), {"code": code})]
+
+    def seed_relationship_types(self, types: Sequence[Mapping[str, Any]]) -> None:
+        self._store.write(self._q("seed_relationship_types"), {"types": list(types)})
+
+    def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
+        self._store.ensure_relationship_indexes(type_codes)
+
+    def create_relationship_type(self, properties: Mapping[str, Any]) -> bool:
+        created = bool(self._store.write(self._q("create_relationship_type"), {"properties": dict(properties)})[0]["created"])
+        if created:
+            self._store.ensure_relationship_indexes([properties["code"]])
+        return created
+
+    def update_relationship_type(
+        self, code: str, changes: Mapping[str, Any], *, from_kinds: Sequence[str], to_kinds: Sequence[str]
+    ) -> Row | None:
+        rows = self._store.write(
+            self._q("update_relationship_type", rel_type=code),
+            {"code": code, "changes": dict(changes), "from_kinds": list(from_kinds), "to_kinds": list(to_kinds)},
+        )
+        return rows[0] if rows else None
+
+    def delete_relationship_type(self, code: str) -> int | None:
+        rows = self._store.write(self._q("delete_relationship_type", rel_type=code), {"code": code})
+        return rows[0]["uses"] if rows else None
+
+    # -- categories -------------------------------------------------------------------
+    def categories(self, list_name: str | None = None) -> list[Row]:
+        return [row["category"] for row in self._store.read(self._q("categories"), {"list": list_name})]
+
+    def seed_categories(self, categories: Sequence[Mapping[str, Any]]) -> None:
+        self._store.write(self._q("seed_categories"), {"categories": list(categories)})
+
+    def create_category(self, properties: Mapping[str, Any], position: int | None) -> bool:
+        rows = self._store.write(self._q("create_category"), {"properties": dict(properties), "position": position})
+        return bool(rows[0]["created"])
+
+    def update_category(self, key: str, changes: Mapping[str, Any]) -> Row | None:
+        rows = self._store.write(self._q("update_category"), {"key": key, "changes": dict(changes)})
+        return rows[0]["category"] if rows else None
+
+    def delete_category(self, key: str, client_field: str) -> int | None:
+        rows = self._store.write(self._q("delete_category", field=client_field), {"key": key})
+        return rows[0]["uses"] if rows else None
+
+    def health(self) -> bool:
+        return self._store.read(self._q("health"))[0]["ok"] == 1

@@ -1,0 +1,44 @@
+"""The graph store port: the few operations the repository needs from any graph database."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from app.repositories.cypher import Dialect, QueryLibrary, query_library
+
+Row = dict[str, Any]
+
+
+class GraphStore(ABC):
+    """A graph database that runs Rapport's Cypher. Each ``write`` is one transaction."""
+
+    dialect: Dialect
+
+    @property
+    def queries(self) -> QueryLibrary:
+        return query_library(self.dialect)
+
+    @abstractmethod
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query (routed to a reader where the store has them)."""
+
+    @abstractmethod
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run one query as one atomic transaction."""
+
+    @abstractmethod
+    def ensure_schema(self) -> None:
+        """Create the node indexes and uniqueness constraints Rapport relies on."""
+
+    @abstractmethod
+    def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
+        """Index ``id`` on each relationship type so lookups by id stay index-backed."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def describe(self) -> dict[str, str]:
+        """A short, secret-free description for the health endpoint."""
+        return {"store": self.dialect.value}

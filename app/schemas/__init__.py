@@ -1,0 +1,1 @@
+"""Request and response bodies (pydantic v2): XBase / XCreate / XUpdate / XPublic families."""

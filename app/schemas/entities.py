@@ -1,0 +1,201 @@
+"""Bodies for clients, people, team members, providers and divisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
+from app.schemas.common import CategoryCode, EntityId, InputModel, Money, Name, Notes, ShortText, Stored
+
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
+
+
+# -- clients ------------------------------------------------------------------------------
+class ClientBase(BaseModel):
+    name: Name
+    kind: ClientKind
+    stage: CategoryCode | None = None
+    segment: CategoryCode | None = None
+    source: CategoryCode | None = None
+    owner_id: EntityId | None = None
+    influencer_segment: CategoryCode | None = None
+    annual_revenue: Money | None = None
+    assets_under_management: Money | None = None
+    notes: Notes | None = None
+
+
+class ClientCreate(InputModel, ClientBase):
+    pass
+
+
+class ClientUpdate(InputModel):
+    name: Name | None = None
+    kind: ClientKind | None = None
+    stage: CategoryCode | None = None
+    segment: CategoryCode | None = None
+    source: CategoryCode | None = None
+    owner_id: EntityId | None = None
+    influencer_segment: CategoryCode | None = None
+    annual_revenue: Money | None = None
+    assets_under_management: Money | None = None
+    notes: Notes | None = None
+
+
+class ClientPublic(Stored, ClientBase):
+    pass
+
+
+# -- people -------------------------------------------------------------------------------
+class PersonBase(BaseModel):
+    first_name: Name
+    last_name: Name
+    preferred_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    birth_date: date | None = None
+    notes: Notes | None = None
+
+
+class PersonCreate(InputModel, PersonBase):
+    pass
+
+
+class PersonUpdate(InputModel):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    preferred_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    birth_date: date | None = None
+    notes: Notes | None = None
+
+
+class PersonPublic(Stored, PersonBase):
+    #: The name the practice uses: preferred (or first) name and last name.
+    name: str
+
+
+# -- team members ---------------------------------------------------------------------------
+class TeamMemberBase(BaseModel):
+    name: Name
+    role: TeamRole
+    email: Email | None = None
+    phone: Phone | None = None
+    reports_to_id: EntityId | None = None
+
+
+class TeamMemberCreate(InputModel, TeamMemberBase):
+    pass
+
+
+class TeamMemberUpdate(InputModel):
+    name: Name | None = None
+    role: TeamRole | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    reports_to_id: EntityId | None = None
+
+
+class TeamMemberPublic(Stored, TeamMemberBase):
+    pass
+
+
+# -- providers ------------------------------------------------------------------------------
+class ProviderBase(BaseModel):
+    name: Name
+    kind: ProviderKind
+    email: Email | None = None
+    phone: Phone | None = None
+    website: ShortText | None = None
+    notes: Notes | None = None
+
+
+class ProviderCreate(InputModel, ProviderBase):
+    pass
+
+
+class ProviderUpdate(InputModel):
+    name: Name | None = None
+    kind: ProviderKind | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    website: ShortText | None = None
+    notes: Notes | None = None
+
+
+class ProviderPublic(Stored, ProviderBase):
+    pass
+
+
+# -- divisions ------------------------------------------------------------------------------
+class DivisionBase(BaseModel):
+    name: Name
+    description: Notes | None = None
+
+
+class DivisionCreate(InputModel, DivisionBase):
+    pass
+
+
+class DivisionUpdate(InputModel):
+    name: Name | None = None
+    description: Notes | None = None
+
+
+class DivisionPublic(Stored, DivisionBase):
+    pass
+
+
+# -- composite reads ------------------------------------------------------------------------
+class MemberPublic(BaseModel):
+    """A person's active membership of a client, seen from the client."""
+
+    person: PersonPublic
+    role: MembershipRole
+    relationship_id: str
+    relationship_type: str
+    since: date | None = None
+
+
+class ClientDetailPublic(ClientPublic):
+    owner: TeamMemberPublic | None = None
+    members: list[MemberPublic]
+
+
+
+
+# -- list filters (query parameters; unknown ones are rejected) --------------------------------
+class ListFilters(InputModel):
+    after: Annotated[str | None, Field(max_length=100, description="next_cursor of the previous page")] = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    name: Annotated[str | None, Field(max_length=300, description="name contains, ignoring case")] = None
+
+
+class ClientFilters(ListFilters):
+    kind: ClientKind | None = None
+    stage: CategoryCode | None = None
+    segment: CategoryCode | None = None
+    source: CategoryCode | None = None
+    owner_id: EntityId | None = None
+    influencer_segment: CategoryCode | None = None
+
+
+class PersonFilters(ListFilters):
+    pass
+
+
+class TeamMemberFilters(ListFilters):
+    role: TeamRole | None = None
+    reports_to_id: EntityId | None = None
+
+
+class ProviderFilters(ListFilters):
+    kind: ProviderKind | None = None
+
+
+class DivisionFilters(ListFilters):
+    pass

@@ -1,0 +1,172 @@
+"""Bodies for relationships, the relationship-type catalogue, categories and networks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
+from app.schemas.common import CategoryCode, EntityId, EntityRef, InputModel, Notes, ShortText, Stored
+
+Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+TypeCode = Annotated[str, Field(min_length=1, max_length=63)]
+Phrase = Annotated[str, Field(min_length=1, max_length=120)]
+Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+
+
+# -- relationships --------------------------------------------------------------------------
+class RelationshipBase(BaseModel):
+    since: date | None = None
+    until: date | None = None
+    strength: Strength | None = None
+    notes: Notes | None = None
+
+
+class RelationshipCreate(InputModel, RelationshipBase):
+    type: TypeCode
+    from_id: EntityId
+    to_id: EntityId
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RelationshipCreate:
+        _check_dates(self.since, self.until)
+        if self.from_id == self.to_id:
+            raise ValueError("a relationship joins two different entities: from_id and to_id are the same")
+        return self
+
+
+class RelationshipUpdate(InputModel, RelationshipBase):
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> RelationshipUpdate:
+        _check_dates(self.since, self.until)
+        return self
+
+
+def _check_dates(since: date | None, until: date | None) -> None:
+    if since and until and until < since:
+        raise ValueError("until must not be before since")
+
+
+class RelationshipPublic(Stored, RelationshipBase):
+    type: str
+    category: RelationshipCategory
+    role: MembershipRole | None = None
+    from_entity: EntityRef
+    to_entity: EntityRef
+    #: False once its ``until`` date has passed; ended relationships are kept as history.
+    active: bool
+    #: The relationship read from its start: "Jean Elliott is a Primary Contact at Smart Systems Ltd".
+    sentence: str
+    #: Read from its end: "Smart Systems Ltd has Primary Contact Jean Elliott".
+    reverse_sentence: str
+
+
+class RelationshipsBatchCreate(InputModel):
+    relationships: Annotated[list[RelationshipCreate], Field(min_length=1, max_length=50_000)]
+
+
+class RelationshipsBatchPublic(BaseModel):
+    created: int
+    ids: list[str]
+
+
+class EntityRelationshipPublic(BaseModel):
+    """A relationship seen from one of its entities."""
+
+    relationship: RelationshipPublic
+    direction: Literal["outgoing", "incoming"]
+    other: EntityRef
+    #: Phrased with this entity first.
+    sentence: str
+
+
+# -- networks -------------------------------------------------------------------------------
+class NetworkNode(EntityRef):
+    depth: int
+
+
+class NetworkEdge(BaseModel):
+    id: str
+    type: str
+    category: RelationshipCategory
+    from_id: str
+    to_id: str
+    strength: float | None = None
+    sentence: str
+
+
+class NetworkPublic(BaseModel):
+    center: EntityRef
+    depth: int
+    nodes: list[NetworkNode]
+    edges: list[NetworkEdge]
+    #: True when the node limit cut the network short.
+    truncated: bool
+
+
+# -- relationship-type catalogue ---------------------------------------------------------------
+class RelationshipTypeBase(BaseModel):
+    phrase: Phrase
+    reverse_phrase: Phrase
+    category: RelationshipCategory
+    from_kinds: Annotated[list[EntityKind], Field(min_length=1)]
+    to_kinds: Annotated[list[EntityKind], Field(min_length=1)]
+    #: How much a relationship of this type counts in influence analytics.
+    weight: Weight = 1.0
+    #: The membership role this type gives (membership category only).
+    role: MembershipRole | None = None
+    description: ShortText = ""
+
+
+class RelationshipTypeCreate(InputModel, RelationshipTypeBase):
+    code: TypeCode
+
+    @model_validator(mode="after")
+    def _role_matches_category(self) -> RelationshipTypeCreate:
+        if self.category == RelationshipCategory.membership and self.role is None:
+            raise ValueError("a membership relationship type needs a role")
+        if self.category != RelationshipCategory.membership and self.role is not None:
+            raise ValueError("only membership relationship types carry a role")
+        return self
+
+
+class RelationshipTypeUpdate(InputModel):
+    """Code, category and role are fixed once relationships use them."""
+
+    phrase: Phrase | None = None
+    reverse_phrase: Phrase | None = None
+    from_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
+    to_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
+    weight: Weight | None = None
+    description: ShortText | None = None
+
+
+class RelationshipTypePublic(RelationshipTypeBase):
+    code: str
+    #: True when the same phrase reads both ways ("the Spouse of").
+    symmetric: bool
+
+
+# -- categories -------------------------------------------------------------------------------
+class CategoryBase(BaseModel):
+    label: Annotated[str, Field(min_length=1, max_length=80)]
+    description: ShortText = ""
+
+
+class CategoryCreate(InputModel, CategoryBase):
+    code: Annotated[CategoryCode, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")]
+    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
+class CategoryUpdate(InputModel):
+    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    description: ShortText | None = None
+    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
+class CategoryPublic(CategoryBase):
+    list: str
+    code: str
+    position: int

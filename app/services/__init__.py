@@ -1,0 +1,1 @@
+"""Use cases: each validates input against the practice's rules, then makes one atomic write."""

@@ -1,0 +1,2 @@
+// Liveness of the graph store.
+RETURN 1 AS ok

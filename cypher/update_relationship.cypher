@@ -1,0 +1,18 @@
+// Change a relationship's dates, strength or notes, keeping the same rules as creation
+// when the result is active, and refusing a stale version when the caller names one.
+MATCH (a:Entity)-[r:`{{rel_type}}` {id: $id}]->(b:Entity)
+OPTIONAL MATCH (a)-[same:`{{rel_type}}`]-(b)
+WHERE same.id <> r.id AND ($symmetric OR startNode(same) = a) AND (same.until IS NULL OR same.until > $today)
+WITH a, b, r, count(same) AS duplicates
+OPTIONAL MATCH (:Entity)-[holder]->(b)
+WHERE $singular_role IS NOT NULL AND holder.id <> r.id AND holder.role = $singular_role
+  AND (holder.until IS NULL OR holder.until > $today)
+WITH a, b, r, duplicates, count(holder) AS role_holders
+WITH a, b, r, duplicates, role_holders, ($expected_version IS NULL OR r.version = $expected_version) AS version_ok
+WITH a, b, r, duplicates, role_holders, version_ok,
+     version_ok AND ((NOT $active) OR (duplicates = 0 AND role_holders = 0)) AS allowed
+FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |
+  SET r += $changes, r.version = r.version + 1, r.updated_at = $now
+)
+RETURN allowed AS updated, version_ok, duplicates, role_holders,
+       r {.*} AS relationship, type(r) AS type, a {.*} AS from_entity, b {.*} AS to_entity
