@@ -1,0 +1,151 @@
+"""Every query file in cypher/ runs on the store through the repository, and the code uses it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.domain.model import EntityKind as K
+from app.repositories.cypher import QueryLibrary
+from app.repositories.practice import PracticeRepository
+from app.repositories.store import GraphStore, Row
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = "2026-11-23"
+
+
+class RecordingStore(GraphStore):
+    """Delegates to a real store and records which query texts it ran."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self._inner = inner
+        self.dialect = inner.dialect
+        self.ran: list[str] = []
+
+    def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.ran.append(query)
+        return self._inner.read(query, params)
+
+    def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.ran.append(query)
+        return self._inner.write(query, params)
+
+    def ensure_schema(self) -> None:
+        self._inner.ensure_schema()
+
+    def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
+        self._inner.ensure_relationship_indexes(type_codes)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _query_names(texts: list[str], library: QueryLibrary) -> set[str]:
+    """Map executed texts back to their files by each file's first line (its comment)."""
+    first_lines = {name: library._texts[name].splitlines()[0] for name in library.names()}
+    return {name for text in texts for name, line in first_lines.items() if text.startswith(line)}
+
+
+def _entity(kind: K, entity_id: str, name: str, **extra: Any) -> dict[str, Any]:
+    return {"id": entity_id, "entity_kind": kind.value, "name": name, "version": 1, **extra}
+
+
+def _relationship(code: str, n: int, category: str, **extra: Any) -> dict[str, Any]:
+    return {"id": f"{code}-{n:026d}", "category": category, "version": 1, **extra}
+
+
+def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
+    recording = RecordingStore(store)
+    repo = PracticeRepository(recording)
+    types = [
+        {"code": "PRIMARY_CONTACT_AT", "phrase": "a Primary Contact at", "reverse_phrase": "has Primary Contact",
+         "category": "membership", "role": "primary_contact", "from_kinds": ["person"], "to_kinds": ["client"]},
+        {"code": "SPOUSE_OF", "phrase": "the Spouse of", "reverse_phrase": "is the Spouse of",
+         "category": "family", "from_kinds": ["person"], "to_kinds": ["person"]},
+    ]
+    repo.seed_relationship_types(types)
+    repo.ensure_relationship_indexes(t["code"] for t in types)
+    assert [t["code"] for t in repo.relationship_types("SPOUSE_OF")] == ["SPOUSE_OF"]
+    assert repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
+    assert not repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
+    assert repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, from_kinds=["person"], to_kinds=["person"])["misfits"] == 0
+    assert repo.delete_relationship_type("SIBLING_OF") == 0
+
+    repo.seed_categories([{"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}])
+    assert repo.create_category({"key": "stages:gone", "list": "stages", "code": "gone", "label": "Gone"}, None)
+    assert [c["code"] for c in repo.categories("stages")] == ["client", "gone"]
+    assert repo.update_category("stages:gone", {"label": "Gone away"})["label"] == "Gone away"
+    assert repo.delete_category("stages:gone", "stage") == 0
+
+    assert repo.count_entities() == 0
+    assert repo.create_entity(K.team_member, _entity(K.team_member, "t1", "Anna Shaw"), [])
+    assert repo.create_entity(K.client, _entity(K.client, "c1", "Elliott Household", owner_id="t1", stage="client"), ["t1"])
+    assert not repo.create_entity(K.client, _entity(K.client, "c2", "Orphan", owner_id="missing"), ["missing"])
+    for pid, name in (("p1", "John Elliott"), ("p2", "Jean Elliott")):
+        assert repo.create_entity(K.person, _entity(K.person, pid, name), [])
+    assert repo.get_entity(K.client, "c1")["owner_id"] == "t1"
+    assert set(repo.get_entities(["p1", "p2", "nope"])) == {"p1", "p2"}
+    assert [e["id"] for e in repo.list_entities(K.person, {"name": "JEAN"}, after=None, limit=10)] == ["p2"]
+    updated = repo.update_entity(K.client, "c1", {"segment": "A"}, [], now="n", expected_version=1)
+    assert updated["version_ok"] and updated["entity"]["version"] == 2
+
+    pc = _relationship("PRIMARY_CONTACT_AT", 1, "membership", role="primary_contact")
+    first = repo.create_relationship("PRIMARY_CONTACT_AT", "p1", "c1", pc, symmetric=False,
+                                     singular_role="primary_contact", active=True, today=TODAY)
+    assert first.done
+    second = repo.create_relationship("PRIMARY_CONTACT_AT", "p2", "c1", {**pc, "id": "PRIMARY_CONTACT_AT-2"},
+                                      symmetric=False, singular_role="primary_contact", active=True, today=TODAY)
+    assert not second.done and second.row["role_holders"] == 1
+    assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY) == {"c1"}
+    spouse = _relationship("SPOUSE_OF", 1, "family")
+    assert repo.create_relationships_batch([{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}]) == 1
+    assert repo.active_relationship_pairs(
+        [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
+    ) == {("p2", "p1", "SPOUSE_OF")}
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["to_entity"]["id"] == "p2"
+    changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {"strength": 0.8}, symmetric=True,
+                                       singular_role=None, active=True, today=TODAY, now="n")
+    assert changed.done and changed.row["relationship"]["strength"] == 0.8
+    assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
+    assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
+    assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
+    detail = repo.client_detail("c1", today=TODAY)
+    assert detail["owner"]["id"] == "t1" and [m["person"]["id"] for m in detail["members"]] == ["p1"]
+    assert repo.delete_relationship("SPOUSE_OF", spouse["id"]) is True
+    refused = repo.delete_entity(K.team_member, "t1", cascade=False, now="n")
+    assert not refused["deleted"] and refused["owned_clients"] == 1
+    assert repo.delete_entity(K.team_member, "t1", cascade=True, now="n")["deleted"]
+    assert "owner_id" not in repo.get_entity(K.client, "c1")
+    assert repo.health()
+
+    executed = _query_names(recording.ran, store.queries)
+    missing = sorted(set(store.queries.names()) - executed)
+    assert not missing, f"query files never executed: {missing}"
+
+
+def test_first_lines_identify_query_files() -> None:
+    """The mapping above relies on each file opening with its own comment line."""
+    for dialect in ("falkordb", "neo4j"):
+        library = QueryLibrary(dialect)
+        firsts = [library._texts[name].splitlines()[0] for name in library.names()]
+        assert all(line.startswith("// ") for line in firsts)
+        assert len(set(firsts)) == len(firsts)
+
+
+def test_every_query_file_is_used_by_the_code() -> None:
+    source = "\n".join(p.read_text() for p in (ROOT / "app").rglob("*.py"))
+    names = {p.name.split(".")[0] for p in (ROOT / "cypher").glob("*.cypher")}
+    unused = sorted(name for name in names if not re.search(rf"""self\._q\(\s*["']{name}["']""", source))
+    assert not unused, f"query files no code runs: {unused}"
+
+
+@pytest.mark.parametrize("bad", ["Client`) DETACH DELETE (n", "a b", "", "1abc", "x" * 64])
+def test_unsafe_identifiers_never_reach_query_text(bad: str) -> None:
+    from app.repositories.cypher import QueryTemplateError
+
+    with pytest.raises(QueryTemplateError):
+        QueryLibrary("falkordb")("get_entity", label=bad)
