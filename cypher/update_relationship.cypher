@@ -1,6 +1,8 @@
 // Change a relationship's dates, strength or notes, keeping the same rules as creation
 // when the result is active, and refusing a stale version when the caller names one.
-MATCH (a:Entity)-[r:`{{rel_type}}` {id: $id}]->(b:Entity)
+// Endpoints unlabelled: a labelled endpoint makes FalkorDB scan every entity before the index.
+MATCH ()-[r:`{{rel_type}}` {id: $id}]->()
+WITH r, startNode(r) AS a, endNode(r) AS b
 OPTIONAL MATCH (a)-[same:`{{rel_type}}`]-(b)
 WHERE same.id <> r.id AND ($symmetric OR startNode(same) = a) AND (same.until IS NULL OR same.until > $today)
 WITH a, b, r, count(same) AS duplicates

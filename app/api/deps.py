@@ -1,4 +1,8 @@
-"""Dependencies the routes ask for, as ``Annotated`` aliases."""
+"""Dependencies the routes ask for, as ``Annotated`` aliases.
+
+The providers only assemble objects (no I/O), so they are ``async def``: FastAPI runs them
+on the event loop instead of sending each through the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -13,35 +17,35 @@ from app.services.entities import EntityService
 from app.services.relationships import RelationshipService
 
 
-def get_store(request: Request) -> GraphStore:
+async def get_store(request: Request) -> GraphStore:
     return request.app.state.opened.store
 
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 
 
-def get_repository(store: StoreDep) -> PracticeRepository:
+async def get_repository(store: StoreDep) -> PracticeRepository:
     return PracticeRepository(store)
 
 
 RepositoryDep = Annotated[PracticeRepository, Depends(get_repository)]
 
 
-def get_catalogue(repository: RepositoryDep) -> CatalogueService:
+async def get_catalogue(repository: RepositoryDep) -> CatalogueService:
     return CatalogueService(repository)
 
 
 CatalogueDep = Annotated[CatalogueService, Depends(get_catalogue)]
 
 
-def get_entities(repository: RepositoryDep, catalogue: CatalogueDep) -> EntityService:
+async def get_entities(repository: RepositoryDep, catalogue: CatalogueDep) -> EntityService:
     return EntityService(repository, catalogue)
 
 
 EntitiesDep = Annotated[EntityService, Depends(get_entities)]
 
 
-def get_relationships(repository: RepositoryDep, catalogue: CatalogueDep) -> RelationshipService:
+async def get_relationships(repository: RepositoryDep, catalogue: CatalogueDep) -> RelationshipService:
     return RelationshipService(repository, catalogue)
 
 

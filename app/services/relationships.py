@@ -42,7 +42,7 @@ class RelationshipService:
         source, target = (self._endpoint(endpoints, data, end) for end in ("from_id", "to_id"))
         self._check_kinds(spec, source, target)
         today = today_iso()
-        properties = self._new_properties(spec, data)
+        properties = self._new_properties(spec, data, now_iso())
         active = is_active(properties, today)
         outcome = self._repo.create_relationship(
             spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
@@ -58,18 +58,22 @@ class RelationshipService:
         """Create many relationships at once, all or none, after checking every one."""
         catalogue = {t.code: t for t in self._catalogue.relationship_types()}
         endpoints = self._repo.get_entities(i for item in items for i in (item["from_id"], item["to_id"]))
-        today = today_iso()
+        today, now = today_iso(), now_iso()
         errors: list[dict[str, Any]] = []
         rows, pairs, seen, role_claims = [], [], {}, {}
+        checked: set[tuple[str, str, str]] = set()  # (type, from kind, to kind) already allowed
         for index, item in enumerate(items):
             try:
                 spec = self._catalogue.known_relationship_type(item["type"], catalogue)
                 source, target = (self._endpoint(endpoints, item, end) for end in ("from_id", "to_id"))
-                self._check_kinds(spec, source, target)
+                kinds = (spec.code, source["entity_kind"], target["entity_kind"])
+                if kinds not in checked:
+                    self._check_kinds(spec, source, target)
+                    checked.add(kinds)
             except (InvalidInput, NotFound) as error:
                 errors.append({"index": index, "message": error.detail})
                 continue
-            properties = self._new_properties(spec, item)
+            properties = self._new_properties(spec, item, now)
             rows.append({"type": spec.code, "from_id": source["id"], "to_id": target["id"], "properties": properties})
             if not is_active(properties, today):
                 continue
@@ -234,8 +238,7 @@ class RelationshipService:
         return spec.role.value if spec.role in SINGULAR_ROLES else None
 
     @staticmethod
-    def _new_properties(spec: RelationshipTypeSpec, data: Mapping[str, Any]) -> dict[str, Any]:
-        now = now_iso()
+    def _new_properties(spec: RelationshipTypeSpec, data: Mapping[str, Any], now: str) -> dict[str, Any]:
         properties = {
             **_stored({k: data.get(k) for k in ("since", "until", "strength", "notes")}),
             "id": new_relationship_id(spec.code), "category": spec.category.value,
