@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.core.config import Settings
 from app.domain.errors import RapportError
+
+if TYPE_CHECKING:
+    from app.repositories.practice import PracticeRepository
+
+#: (phase, done, total): how the services report progress.
+OnProgress = Callable[[str, int, "int | None"], None]
 
 cli = typer.Typer(help="Rapport: relationship intelligence for financial-advice practices.", no_args_is_help=True)
 
@@ -31,6 +42,254 @@ def serve(
     if workers > 1 and settings.store_kind == "embedded":
         _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level)
+
+
+@cli.command()
+def demo(
+    entities: int = typer.Option(1_000, help="Entities to make: clients, people, team members, providers, divisions."),
+    relationships: int = typer.Option(5_000, help="Relationships to make (memberships included)."),
+    seed: int = typer.Option(1, help="The same seed and sizes always make the same practice."),
+    force: bool = typer.Option(False, "--force", help="Empty a store that already holds a practice first."),
+    files: Path | None = typer.Option(None, "--files", help="Write the practice as import files into this directory "
+                                      "instead of loading it."),
+    file_format: str = typer.Option("csv", "--format", help="Format of --files: csv or jsonl."),
+) -> None:
+    """Generate a realistic practice of a given size and load it into the store (or write it as import files)."""
+    from app.services.export import write_import_files
+    from app.services.generator import generate_practice
+    from app.services.transfer import load_generated_practice
+
+    if files is not None:
+        try:
+            counts = write_import_files(generate_practice(entities, relationships, seed=seed), files, file_format)
+        except ValueError as error:
+            _fail(str(error))
+        typer.echo(f"Wrote {sum(counts.values()):,} rows to {files} ({file_format}): {_counts(counts)}")
+        return
+    with _practice() as repository, _progress() as on_progress:
+        if not force and repository.count_entities():
+            _fail("the store already holds a practice; use --force to replace it, or another RAPPORT_DATA_DIR")
+        report = load_generated_practice(repository, entities, relationships, seed=seed, replace=force,
+                                         on_progress=on_progress)
+    made = sum(report.created.values())
+    typer.echo(f"Loaded a generated practice (seed {seed}): {made - report.relationships:,} entities and "
+               f"{report.relationships:,} relationships in {report.seconds:.1f} s "
+               f"({report.relationships / max(report.seconds, 1e-9):,.0f} relationships/s)")
+
+
+@cli.command("import")
+def import_files(
+    paths: list[Path] = typer.Argument(..., help="Import files (clients.csv, people.jsonl...) or directories of them."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report; write nothing to the store."),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="Import the good rows and leave out the bad ones "
+                                       "(and rows naming them), writing those to the reject file."),
+    reject_file: Path = typer.Option(Path("rejected.jsonl"), help="Where --skip-bad-rows writes the rows it leaves out."),
+    show: int = typer.Option(100, help="How many problems to print at most."),
+) -> None:
+    """Import a practice from CSV or JSON Lines files, all or nothing: any bad row stops the import (see --skip-bad-rows).
+
+    Rows are matched to stored records by external_id: importing the same files again updates them, adding no copies.
+    """
+    from app.services.transfer import FileSource, import_practice
+
+    with _practice() as repository, _progress() as on_progress:
+        report = import_practice(repository, FileSource(paths), dry_run=dry_run, skip_bad_rows=skip_bad_rows,
+                                 reject_file=reject_file, on_progress=on_progress)
+    for problem in report.problems[:show]:
+        typer.secho(str(problem), fg=typer.colors.YELLOW, err=True)
+    if len(report.problems) > show:
+        typer.secho(f"... and {_many(len(report.problems) - show, 'more problem')}", fg=typer.colors.YELLOW, err=True)
+    if report.problems and not skip_bad_rows:
+        _fail(f"{_many(len(report.problems), 'problem')} in {_many(report.rows, 'row')}; nothing was imported")
+    outcome = (f"created {_counts(report.created)}; updated {_counts(report.updated)}; "
+               f"unchanged {_counts(report.unchanged)}")
+    if report.rejected:
+        typer.secho(f"{_many(report.rejected, 'row')} left out, written to {reject_file}", fg=typer.colors.YELLOW, err=True)
+    if dry_run:
+        typer.echo(f"Dry run: {report.rows:,} rows checked, nothing written; the import would have {outcome}")
+        return
+    typer.echo(f"Imported {report.rows:,} rows in {report.seconds:.1f} s ({report.relationships / max(report.seconds, 1e-9):,.0f} "
+               f"relationships/s): {outcome}")
+    if report.changed_meanwhile:
+        typer.secho(f"{report.changed_meanwhile:,} records changed in the store during the import and were left as they "
+                    "are; import again to apply the files to them", fg=typer.colors.YELLOW, err=True)
+
+
+@cli.command()
+def export(
+    target: Path = typer.Argument(..., help="Directory for csv and jsonl (one file per record kind); file for graphml."),
+    file_format: str = typer.Option("csv", "--format", help="csv, jsonl (what import reads) or graphml."),
+    client: str | None = typer.Option(None, help="Export only this client's network (its id or external id)."),
+    depth: int = typer.Option(2, help="With --client: how many relationships away from the client to go (1-3)."),
+) -> None:
+    """Export the whole practice, or one client's network, as import files or as GraphML."""
+    from app.services.export import export_practice
+
+    with _practice() as repository, _progress() as on_progress:
+        report = export_practice(repository, target, file_format=file_format, client=client, depth=depth,
+                                 on_progress=on_progress)
+    typer.echo(f"Exported to {target} ({file_format}): {_counts(report.counts)}")
+
+
+@cli.command()
+def backup(path: Path = typer.Argument(..., help="The backup file to write (gzip-compressed JSON Lines).")) -> None:
+    """Write a consistent snapshot of the whole store to one file."""
+    from app.services.backup import backup as write_backup
+
+    with _practice() as repository, _progress() as on_progress:
+        report = write_backup(repository, path, on_progress=on_progress)
+    typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
+    if not report.point_in_time:
+        typer.secho("this store takes no point-in-time snapshots: writes made during the backup may be half in it; "
+                    "stop writers while backing up", fg=typer.colors.YELLOW, err=True)
+
+
+@cli.command()
+def restore(
+    path: Path = typer.Argument(..., help="A file written by rapport backup."),
+    force: bool = typer.Option(False, "--force", help="Replace everything in a store that is not empty."),
+) -> None:
+    """Load a backup into an empty store (a store that is not empty is refused unless --force)."""
+    from app.services.backup import restore as read_backup
+
+    with _practice() as repository, _progress() as on_progress:
+        report = read_backup(repository, path, force=force, on_progress=on_progress)
+    typer.echo(f"Restored {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
+
+
+analytics_cli = typer.Typer(help="Influence analytics and referral intelligence.", no_args_is_help=True)
+cli.add_typer(analytics_cli, name="analytics")
+
+
+@analytics_cli.command("score")
+def analytics_score(
+    betweenness_k: int = typer.Option(256, min=1, help="Sampled sources for betweenness (more: slower, closer to exact)."),
+    seed: int = typer.Option(42, help="Seed of the betweenness sample."),
+    top: int = typer.Option(20, min=1, max=500, help="How many of the most influential to print."),
+) -> None:
+    """Score every entity's influence, suggest influencer segments, store the run and print
+    the top influencers with the reasons."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.services.analytics import AnalyticsService, ScoringParameters
+    from app.services.catalogue import CatalogueService
+    from app.services.practice_graph import GraphSnapshots
+
+    with _practice() as repository:
+        service = AnalyticsService(repository, CatalogueService(repository), GraphSnapshots(0))
+        with _progress() as on_progress:
+            run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
+        leaders, _ = service.scores(run["id"], after=0, limit=top)
+    table = Table(title=f"Top {len(leaders)} influencers (run {run['id']})")
+    for column, justify in (("#", "right"), ("name", "left"), ("kind", "left"), ("score", "right"),
+                            ("suggested", "left"), ("assigned", "left"), ("why", "left")):
+        table.add_column(column, justify=justify)
+    for score in leaders:
+        table.add_row(
+            str(score["rank"]), score["name"], score["kind"], f"{score['composite']:.3f}",
+            score["suggested_segment"] or "-", score["assigned_segment"] or "-",
+            "; ".join(r["text"] for r in score["reasons"] if r["threshold"] is not None) or score["summary"],
+        )
+    console = Console()
+    console.print(table)
+    timings = run["timings"]
+    console.print(
+        f"{run['scored']:,} scored of {run['entities']:,} entities and {run['relationships']:,} active relationships; "
+        f"suggested {_counts(run['segment_counts'])}; {run['differences']:,} differ from the assigned segment. "
+        f"Read {timings['read_s']:.1f} s, computed {timings['compute_s']:.1f} s, stored {timings['store_s']:.1f} s."
+    )
+
+
+@contextmanager
+def _practice() -> Iterator[PracticeRepository]:
+    """The practice in the configured store, with the default catalogue in a new one. A
+    refusal or an unreadable file becomes one line and exit code 1. An embedded store server
+    that was running already (``rapport serve``) is left running."""
+    from app.repositories.factory import open_store
+    from app.repositories.practice import PracticeRepository
+    from app.services.catalogue import CatalogueService
+
+    settings = _settings()
+    running = _embedded_server_answers(settings)
+    try:
+        opened = open_store(settings)
+    except RapportError as error:
+        _fail(error.detail)
+    try:
+        repository = PracticeRepository(opened.store)
+        CatalogueService(repository).seed_defaults()
+        yield repository
+    except RapportError as error:
+        _fail(error.detail)
+    except (OSError, csv.Error) as error:
+        _fail(str(error))
+    finally:
+        if running:
+            opened.store.close()
+        else:
+            opened.close()
+
+
+def _embedded_server_answers(settings: Settings) -> bool:
+    if settings.store_kind != "embedded":
+        return False
+    import redis
+
+    from app.repositories.embedded_falkordb import SOCKET_NAME
+
+    socket = settings.data_dir / SOCKET_NAME
+    if not socket.exists():
+        return False
+    try:
+        client = redis.Redis(unix_socket_path=str(socket), socket_timeout=1)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except redis.exceptions.RedisError:
+        return False
+
+
+@contextmanager
+def _progress() -> Iterator[OnProgress]:
+    """A progress callback (phase, done, total) drawing a bar per phase, with counts and rate."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
+                    console=Console(stderr=True))
+    tasks: dict[str, object] = {}
+
+    def on_progress(phase: str, done: int, total: int | None) -> None:
+        if phase not in tasks:
+            tasks[phase] = bars.add_task(phase, total=total)
+        bars.update(tasks[phase], completed=done, total=total)
+
+    with bars:
+        yield on_progress
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    shown = [f"{str(k).replace('_', ' ')} {n:,}" for k, n in counts.items() if n]
+    return ", ".join(shown) or "none"
 
 
 def _settings() -> Settings:

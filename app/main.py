@@ -6,15 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from app.api import problems
-from app.api.routes import catalogue, entities, health, relationships
+from app.api.deps import reject_unknown_query_parameters
+from app.api.routes import analytics, catalogue, entities, health, relationships
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
+from app.services.practice_graph import GraphSnapshots
 from app.services.relationships import RelationshipService
 from app.services.sample import load_sample_practice
 
@@ -52,13 +54,25 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
         summary="Relationship intelligence for financial-advice practices",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
+    app.state.snapshots = GraphSnapshots(settings.analytics_snapshot_max_age_s)
+
+    @app.middleware("http")
+    async def refresh_graph_after_writes(request: Request, call_next):  # type: ignore[no-untyped-def]
+        # Paths and chains read a cached graph; a successful write here makes it stale.
+        response = await call_next(request)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+            app.state.snapshots.invalidate()
+        return response
+
     problems.install(app)
     app.include_router(health.router)
     for router in entities.routers:
         app.include_router(router)
     app.include_router(relationships.router)
     app.include_router(catalogue.router)
+    app.include_router(analytics.router)
     return app
 
 

@@ -1,7 +1,8 @@
-// Remove a category unless a client is still classified by it.
+// Remove a category unless an entity is still classified by it (clients carry stages,
+// segments and sources; clients, people and providers carry influencer segments).
 MATCH (c:Category {key: $key})
-OPTIONAL MATCH (client:Client)
-WHERE client.`{{field}}` = c.code
-WITH c, count(client) AS uses
+OPTIONAL MATCH (n:Entity)
+WHERE n.`{{field}}` = c.code
+WITH c, count(n) AS uses
 FOREACH (x IN CASE WHEN uses = 0 THEN [c] ELSE [] END | DELETE x)
 RETURN uses

@@ -1,11 +1,12 @@
-// Change some fields of one entity if the entities it refers to exist and, when the caller
-// names a version, nobody changed it since. A null value removes the field.
+// Replace one entity's fields with the merged map the service built, if the entities it
+// refers to exist and nobody changed it since the version the service read. (A map with
+// several nulls in `SET n += ...` can remove the wrong properties in FalkorDB 4.16.)
 MATCH (n:Entity:`{{label}}` {id: $id})
 OPTIONAL MATCH (ref:Entity)
 WHERE ref.id IN $references
 WITH n, count(ref) AS found
-WITH n, found = size($references) AS references_ok, ($expected_version IS NULL OR n.version = $expected_version) AS version_ok
+WITH n, found = size($references) AS references_ok, n.version = $expected_version AS version_ok
 FOREACH (_ IN CASE WHEN references_ok AND version_ok THEN [1] ELSE [] END |
-  SET n += $changes, n.version = n.version + 1, n.updated_at = $now
+  SET n = $properties, n.version = $expected_version + 1, n.updated_at = $now
 )
 RETURN references_ok, version_ok, n {.*} AS entity

@@ -1,5 +1,7 @@
-// Change a relationship's dates, strength or notes, keeping the same rules as creation
-// when the result is active, and refusing a stale version when the caller names one.
+// Replace a relationship's fields with the merged map the service built, keeping the same
+// rules as creation when the result is active, if nobody changed it since the version the
+// service read. (A map with several nulls in `SET r += ...` can remove the wrong properties
+// in FalkorDB 4.16.)
 // Endpoints unlabelled: a labelled endpoint makes FalkorDB scan every entity before the index.
 MATCH ()-[r:`{{rel_type}}` {id: $id}]->()
 WITH r, startNode(r) AS a, endNode(r) AS b
@@ -10,11 +12,11 @@ OPTIONAL MATCH (:Entity)-[holder]->(b)
 WHERE $singular_role IS NOT NULL AND holder.id <> r.id AND holder.role = $singular_role
   AND (holder.until IS NULL OR holder.until > $today)
 WITH a, b, r, duplicates, count(holder) AS role_holders
-WITH a, b, r, duplicates, role_holders, ($expected_version IS NULL OR r.version = $expected_version) AS version_ok
+WITH a, b, r, duplicates, role_holders, r.version = $expected_version AS version_ok
 WITH a, b, r, duplicates, role_holders, version_ok,
      version_ok AND ((NOT $active) OR (duplicates = 0 AND role_holders = 0)) AS allowed
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |
-  SET r += $changes, r.version = r.version + 1, r.updated_at = $now
+  SET r = $properties, r.version = $expected_version + 1, r.updated_at = $now
 )
 RETURN allowed AS updated, version_ok, duplicates, role_holders,
        r {.*} AS relationship, type(r) AS type, a {.*} AS from_entity, b {.*} AS to_entity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.domain.errors import Conflict, InvalidInput, NotFound, RapportError, StoreUnavailable
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("rapport.api")
 
 _STATUS: dict[type[RapportError], int] = {
     InvalidInput: 422,
@@ -62,7 +64,14 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     return response
 
 
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    # Logged with its trace for the operator; the caller gets no internals.
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(500, "an unexpected error occurred; it has been logged", request=request)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RapportError, _rapport_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

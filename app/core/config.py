@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     #: ``auto``: load the sample practice into an empty embedded store only.
     #: ``yes``: into any empty store, Neo4j included. ``no``: never.
     sample_data: Literal["auto", "yes", "no"] = "auto"
+    #: How long (seconds) one API process reuses the graph it read for paths, chains and
+    #: risk; its own writes refresh it at once, other processes' writes after this long.
+    analytics_snapshot_max_age_s: float = 60.0
 
     @field_validator("graph_url")
     @classmethod

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import redis.exceptions
 from falkordb import FalkorDB
 
-from app.domain.errors import Conflict, StoreUnavailable
+from app.domain.errors import Conflict, InvalidInput, StoreUnavailable
 from app.repositories.cypher import Dialect
 from app.repositories.store import GraphStore, Row
 
@@ -17,12 +19,19 @@ from app.repositories.store import GraphStore, Row
 _NODE_INDEXES = (
     ("Entity", "id"),
     ("Entity", "name"),
+    ("Entity", "external_id"),
     ("Client", "owner_id"),
     ("TeamMember", "reports_to_id"),
     ("RelationshipType", "code"),
     ("Category", "key"),
+    ("ScoringRun", "id"),
+    ("InfluenceScore", "position_key"),
+    ("InfluenceScore", "entity_id"),
+    ("InfluenceScore", "run_id"),
 )
 _UNIQUE = (("Entity", "id"), ("RelationshipType", "code"), ("Category", "key"))
+# Relationship properties indexed on every relationship type.
+_RELATIONSHIP_INDEXES = ("id", "external_id")
 
 
 class FalkorGraphStore(GraphStore):
@@ -41,6 +50,9 @@ class FalkorGraphStore(GraphStore):
         return self._run(self._graph.query, query, params)
 
     def _run(self, method, query: str, params: Mapping[str, Any] | None) -> list[Row]:
+        if params and _has_nul(params):
+            # The client sends parameters inside the query text, which a NUL would cut short.
+            raise InvalidInput("text may not contain the NUL character (\\x00)")
         try:
             result = method(query, dict(params or {}))
         except redis.exceptions.ResponseError as error:
@@ -68,8 +80,9 @@ class FalkorGraphStore(GraphStore):
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         existing = self._existing_indexes(relationships=True)
         for code in type_codes:
-            if (code, "id") not in existing:
-                self._graph.query(f"CREATE INDEX FOR ()-[r:`{code}`]-() ON (r.id)")
+            for prop in _RELATIONSHIP_INDEXES:
+                if (code, prop) not in existing:
+                    self._graph.query(f"CREATE INDEX FOR ()-[r:`{code}`]-() ON (r.`{prop}`)")
 
     def _existing_indexes(self, *, relationships: bool = False) -> set[tuple[str, str]]:
         wanted = "RELATIONSHIP" if relationships else "NODE"
@@ -104,8 +117,39 @@ class FalkorGraphStore(GraphStore):
                 raise StoreUnavailable("uniqueness constraints did not become operational in time")
             time.sleep(0.02)
 
+    snapshots_are_point_in_time = True
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphStore]:
+        """A GRAPH.COPY of the graph, deleted after use. FalkorDB copies a point-in-time
+        snapshot while the graph stays readable and writable; the copy costs the graph's
+        size in memory while it exists, and passes through the append-only file until Redis
+        next rewrites it."""
+        name = f"{self.graph_name}.snapshot.{uuid.uuid4().hex[:12]}"
+        try:
+            self._graph.copy(name)
+        except redis.exceptions.ResponseError as error:
+            if "empty key" in str(error):  # nothing written yet: nothing to copy
+                yield self
+                return
+            raise
+        try:
+            yield FalkorGraphStore(self._client, name, where=self._where)
+        finally:
+            self._client.select_graph(name).delete()
+
     def close(self) -> None:
         self._client.connection.close()
 
     def describe(self) -> dict[str, str]:
         return {"store": "falkordb", "where": self._where, "graph": self.graph_name}
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -18,8 +18,13 @@ _SCHEMA = (
     "CREATE CONSTRAINT rapport_relationship_type_code IF NOT EXISTS FOR (n:RelationshipType) REQUIRE n.code IS UNIQUE",
     "CREATE CONSTRAINT rapport_category_key IF NOT EXISTS FOR (n:Category) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX rapport_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
+    "CREATE INDEX rapport_entity_external_id IF NOT EXISTS FOR (n:Entity) ON (n.external_id)",
     "CREATE INDEX rapport_client_owner IF NOT EXISTS FOR (n:Client) ON (n.owner_id)",
     "CREATE INDEX rapport_team_member_reports_to IF NOT EXISTS FOR (n:TeamMember) ON (n.reports_to_id)",
+    "CREATE CONSTRAINT rapport_scoring_run_id IF NOT EXISTS FOR (n:ScoringRun) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX rapport_influence_score_position IF NOT EXISTS FOR (n:InfluenceScore) ON (n.position_key)",
+    "CREATE INDEX rapport_influence_score_entity IF NOT EXISTS FOR (n:InfluenceScore) ON (n.entity_id)",
+    "CREATE INDEX rapport_influence_score_run IF NOT EXISTS FOR (n:InfluenceScore) ON (n.run_id)",
 )
 
 
@@ -56,10 +61,11 @@ class Neo4jGraphStore(GraphStore):
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         for code in type_codes:
-            self._driver.execute_query(
-                f"CREATE INDEX `rapport_rel_{code.lower()}_id` IF NOT EXISTS FOR ()-[r:`{code}`]-() ON (r.id)",
-                database_=self._database,
-            )
+            for prop in ("id", "external_id"):
+                self._driver.execute_query(
+                    f"CREATE INDEX `rapport_rel_{code.lower()}_{prop}` IF NOT EXISTS FOR ()-[r:`{code}`]-() ON (r.`{prop}`)",
+                    database_=self._database,
+                )
 
     def close(self) -> None:
         self._driver.close()

@@ -6,7 +6,8 @@ of the practice's rules beyond what must be checked inside the write itself to b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,12 +50,13 @@ class PracticeRepository:
         return {row["entity"]["id"]: row["entity"] for row in rows}
 
     def update_entity(
-        self, kind: EntityKind, entity_id: str, changes: Mapping[str, Any], references: Sequence[str],
-        *, now: str, expected_version: int | None = None,
+        self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
+        *, now: str, expected_version: int,
     ) -> Row | None:
+        """Replace the entity's properties if it is still at ``expected_version``."""
         rows = self._store.write(
             self._q("update_entity", label=kind.label),
-            {"id": entity_id, "changes": dict(changes), "references": list(references), "now": now,
+            {"id": entity_id, "properties": dict(properties), "references": list(references), "now": now,
              "expected_version": expected_version},
         )
         return rows[0] if rows else None
@@ -111,12 +113,13 @@ class PracticeRepository:
         return rows[0] if rows else None
 
     def update_relationship(
-        self, type_code: str, relationship_id: str, changes: Mapping[str, Any], *, symmetric: bool,
-        singular_role: str | None, active: bool, today: str, now: str, expected_version: int | None = None,
+        self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
+        singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
     ) -> GuardedWrite | None:
+        """Replace the relationship's properties if it is still at ``expected_version``."""
         rows = self._store.write(
             self._q("update_relationship", rel_type=type_code),
-            {"id": relationship_id, "changes": dict(changes), "symmetric": symmetric,
+            {"id": relationship_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "now": now,
              "expected_version": expected_version},
         )
@@ -145,15 +148,21 @@ class PracticeRepository:
         result = self._store.write(self._q("create_relationships_batch", rel_type=types), {"rows": list(rows)})
         return result[0]["created"]
 
-    def active_relationship_pairs(self, pairs: Sequence[Mapping[str, Any]], *, today: str) -> set[tuple[str, str, str]]:
+    def active_relationship_pairs(
+        self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
+    ) -> set[tuple[str, str, str]]:
+        """The (from, to, type) pairs already joined by an active relationship not in ``ignoring``."""
         rows = self._store.read(self._q("active_relationship_pairs"), {"pairs": list(pairs), "today": today})
-        return {(row["from_id"], row["to_id"], row["type"]) for row in rows}
+        return {(row["from_id"], row["to_id"], row["type"]) for row in rows if row["relationship_id"] not in ignoring}
 
-    def singular_role_holders(self, client_ids: Iterable[str], role: str, *, today: str) -> set[str]:
+    def singular_role_holders(
+        self, client_ids: Iterable[str], role: str, *, today: str, ignoring: Collection[str] = ()
+    ) -> set[str]:
+        """The clients with an active holder of ``role``, leaving out the relationships in ``ignoring``."""
         rows = self._store.read(
             self._q("singular_role_holders"), {"client_ids": list(set(client_ids)), "role": role, "today": today}
         )
-        return {row["client_id"] for row in rows}
+        return {row["client_id"] for row in rows if row["relationship_id"] not in ignoring}
 
     # -- relationship-type catalogue ---------------------------------------------------
     def relationship_types(self, code: str | None = None) -> list[Row]:
@@ -172,11 +181,13 @@ class PracticeRepository:
         return created
 
     def update_relationship_type(
-        self, code: str, changes: Mapping[str, Any], *, from_kinds: Sequence[str], to_kinds: Sequence[str]
+        self, code: str, changes: Mapping[str, Any], *, from_kinds: Sequence[str], to_kinds: Sequence[str],
+        symmetric: bool,
     ) -> Row | None:
         rows = self._store.write(
             self._q("update_relationship_type", rel_type=code),
-            {"code": code, "changes": dict(changes), "from_kinds": list(from_kinds), "to_kinds": list(to_kinds)},
+            {"code": code, "changes": dict(changes), "from_kinds": list(from_kinds), "to_kinds": list(to_kinds),
+             "symmetric": symmetric, "kinds_changed": bool(changes.keys() & {"from_kinds", "to_kinds"})},
         )
         return rows[0] if rows else None
 
@@ -203,5 +214,130 @@ class PracticeRepository:
         rows = self._store.write(self._q("delete_category", field=client_field), {"key": key})
         return rows[0]["uses"] if rows else None
 
+    # -- analytics reads -----------------------------------------------------------------
+    def analytics_entities(self) -> list[Row]:
+        return self._store.read(self._q("analytics_entities"))
+
+    def packed_active_relationships(
+        self, type_code: str, *, span: int, today: str, with_ids: bool = False
+    ) -> tuple[list[int], list[str]]:
+        """Active relationships of one type as ``(from node * span + to node) * 101 + strength%``,
+        and their ids in the same order when asked."""
+        rows = self._store.read(
+            self._q("analytics_relationships", rel_type=type_code), {"span": span, "today": today, "with_ids": with_ids}
+        )
+        return (rows[0]["packed"], rows[0]["ids"]) if rows else ([], [])
+
+    # -- scoring runs ----------------------------------------------------------------------
+    def create_scoring_run(self, properties: Mapping[str, Any]) -> None:
+        self._store.write(self._q("create_scoring_run"), {"properties": dict(properties)})
+
+    def store_influence_scores(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self._store.write(self._q("store_influence_scores"), {"rows": list(rows)})[0]["stored"]
+
+    def complete_scoring_run(self, run_id: str, *, now: str) -> Row | None:
+        rows = self._store.write(self._q("complete_scoring_run"), {"id": run_id, "now": now})
+        return rows[0]["run"] if rows else None
+
+    def scoring_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
+        return [row["run"] for row in self._store.read(self._q("scoring_runs"), {"id": run_id, "limit": limit})]
+
+    def delete_scoring_run(self, run_id: str) -> int | None:
+        rows = self._store.write(self._q("delete_scoring_run"), {"id": run_id})
+        return rows[0]["scores"] if rows else None
+
+    def influence_scores(self, position_keys: Sequence[str]) -> list[Row]:
+        return [row["score"] for row in self._store.read(self._q("influence_scores"), {"keys": list(position_keys)})]
+
+    def entity_influence_scores(self, entity_id: str) -> list[Row]:
+        return [row["score"] for row in self._store.read(self._q("entity_influence_scores"), {"entity_id": entity_id})]
+
+    def influence_segment_differences(self, run_id: str, *, after: int, limit: int) -> list[Row]:
+        rows = self._store.read(
+            self._q("influence_segment_differences"), {"run_id": run_id, "after": after, "limit": limit}
+        )
+        return [row["score"] for row in rows]
+
+    def apply_influencer_segments(
+        self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, now: str
+    ) -> Row | None:
+        rows = self._store.write(
+            self._q("apply_influencer_segments"),
+            {"run_id": run_id, "id": application_id, "changes": list(changes), "now": now},
+        )
+        return rows[0]["application"] if rows else None
+
+    def segment_applications(self, *, limit: int = 100) -> list[Row]:
+        return [row["application"] for row in self._store.read(self._q("segment_applications"), {"limit": limit})]
+
     def health(self) -> bool:
         return self._store.read(self._q("health"))[0]["ok"] == 1
+
+    # -- bulk transfer: import, generated practices, export, backup, restore -------------
+    @contextmanager
+    def snapshot(self) -> Iterator[PracticeRepository]:
+        """The practice at one instant, for reading all of it (see ``GraphStore.snapshot``)."""
+        with self._store.snapshot() as frozen:
+            yield PracticeRepository(frozen)
+
+    @property
+    def snapshots_are_point_in_time(self) -> bool:
+        return self._store.snapshots_are_point_in_time
+
+    def create_entities(
+        self, kind: EntityKind, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+    ) -> int:
+        """Create entities of one kind from property maps, each completed by ``shared``
+        (which must hold no nulls); all or none."""
+        params = {"rows": list(rows), "shared": dict(shared or {})}
+        return self._store.write(self._q("create_entities", label=kind.label), params)[0]["created"]
+
+    def update_entities(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Replace properties from ``{id, version, properties}`` rows where the stored version is
+        still ``version``; returns how many were replaced."""
+        return self._store.write(self._q("update_entities"), {"rows": list(rows)})[0]["updated"]
+
+    def create_relationships(
+        self, type_code: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+    ) -> int:
+        """Create relationships of one type from ``{from_id, to_id, properties}`` rows, their
+        properties completed by ``shared`` (no nulls); returns how many were created."""
+        params = {"rows": list(rows), "shared": dict(shared or {})}
+        return self._store.write(self._q("create_relationships", rel_type=type_code), params)[0]["created"]
+
+    def update_relationships(self, type_code: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """As ``update_entities``, for relationships of one type."""
+        return self._store.write(self._q("update_relationships", rel_type=type_code), {"rows": list(rows)})[0]["updated"]
+
+    def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
+        rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})
+        return [row["entity"] for row in rows]
+
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
+        """Rows ``{relationship, from_id, to_id}``."""
+        return self._store.read(
+            self._q("relationships_by_external_id", rel_type=type_code), {"external_ids": list(external_ids)}
+        )
+
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
+        """Rows ``{relationship, from_id, to_id}``."""
+        return self._store.read(self._q("relationships_by_id", rel_type=type_code), {"ids": list(ids)})
+
+    def count_relationships_of_type(self, type_code: str) -> int:
+        return self._store.read(self._q("count_relationships_of_type", rel_type=type_code))[0]["relationships"]
+
+    def practice_size(self) -> tuple[int, int]:
+        """(entities, relationships) in the store."""
+        row = self._store.read(self._q("practice_size"))[0]
+        return row["entities"], row["relationships"]
+
+    def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
+        return [row["entity"] for row in self._store.read(self._q("entities_page"), {"after": after, "limit": limit})]
+
+    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
+        """Rows ``{relationship, type, from_id, to_id, from_external_id, to_external_id}``."""
+        return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
+
+    def delete_everything(self, *, limit: int) -> int:
+        """Delete up to ``limit`` nodes (any kind, with their relationships); returns how many."""
+        return self._store.write(self._q("delete_everything"), {"limit": limit})[0]["deleted"]

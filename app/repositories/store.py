@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from app.repositories.cypher import Dialect, QueryLibrary, query_library
@@ -38,6 +39,18 @@ class GraphStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    #: Whether ``snapshot`` gives a point-in-time copy (else reads see concurrent writes).
+    snapshots_are_point_in_time = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[GraphStore]:
+        """A store to read the whole graph from as it was at one instant (backups, exports).
+
+        This default gives the live store itself: a reader that needs a point-in-time view
+        must then keep writers away. Adapters that can copy the graph override it.
+        """
+        yield self
 
     def describe(self) -> dict[str, str]:
         """A short, secret-free description for the health endpoint."""

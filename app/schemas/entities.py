@@ -57,6 +57,7 @@ class PersonBase(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     birth_date: date | None = None
+    influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
 
@@ -71,6 +72,7 @@ class PersonUpdate(InputModel):
     email: Email | None = None
     phone: Phone | None = None
     birth_date: date | None = None
+    influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
 
@@ -111,6 +113,7 @@ class ProviderBase(BaseModel):
     email: Email | None = None
     phone: Phone | None = None
     website: ShortText | None = None
+    influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
 
@@ -124,6 +127,7 @@ class ProviderUpdate(InputModel):
     email: Email | None = None
     phone: Phone | None = None
     website: ShortText | None = None
+    influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
 
@@ -185,7 +189,7 @@ class ClientFilters(ListFilters):
 
 
 class PersonFilters(ListFilters):
-    pass
+    influencer_segment: CategoryCode | None = None
 
 
 class TeamMemberFilters(ListFilters):
@@ -195,6 +199,7 @@ class TeamMemberFilters(ListFilters):
 
 class ProviderFilters(ListFilters):
     kind: ProviderKind | None = None
+    influencer_segment: CategoryCode | None = None
 
 
 class DivisionFilters(ListFilters):

@@ -11,7 +11,7 @@ from app.domain.catalogue import (
     RelationshipTypeSpec,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import check_identifier
+from app.domain.model import EntityKind, RelationshipCategory, check_identifier
 from app.repositories.practice import PracticeRepository
 
 
@@ -55,6 +55,7 @@ class CatalogueService:
     def create_relationship_type(self, data: dict[str, Any]) -> RelationshipTypeSpec:
         check_identifier(data["code"])
         spec = RelationshipTypeSpec.from_properties(data)
+        check_membership_kinds(spec)
         if not self._repo.create_relationship_type(spec.to_properties()):
             raise Conflict(f"relationship type '{spec.code}' already exists")
         return spec
@@ -64,9 +65,14 @@ class CatalogueService:
         for required in changes.keys() & {"phrase", "reverse_phrase", "from_kinds", "to_kinds", "weight"}:
             if changes[required] is None:
                 raise InvalidInput(f"{required} cannot be cleared")
-        merged = {**current.to_properties(), **{k: v for k, v in changes.items() if v is not None}}
+        if "description" in changes and changes["description"] is None:
+            changes = {**changes, "description": ""}
+        merged = RelationshipTypeSpec.from_properties({**current.to_properties(), **changes})
+        check_membership_kinds(merged)
+        properties = merged.to_properties()
         row = self._repo.update_relationship_type(
-            code, {k: merged[k] for k in changes}, from_kinds=merged["from_kinds"], to_kinds=merged["to_kinds"]
+            code, {k: properties[k] for k in changes}, from_kinds=properties["from_kinds"],
+            to_kinds=properties["to_kinds"], symmetric=merged.symmetric,
         )
         if row is None:
             raise NotFound(f"no relationship type '{code}'")
@@ -115,13 +121,21 @@ class CatalogueService:
         if uses is None:
             raise NotFound(f"{name.value} has no '{code}'")
         if uses:
-            raise Conflict(f"{uses} clients still have {name.client_field} '{code}'; reclassify them first")
+            raise Conflict(f"{uses} entities still have {name.client_field} '{code}'; reclassify them first")
 
     def _category(self, name: CategoryList, code: str) -> dict[str, Any]:
         for row in self._repo.categories(name.value):
             if row["code"] == code:
                 return row
         raise NotFound(f"{name.value} has no '{code}'")
+
+
+def check_membership_kinds(spec: RelationshipTypeSpec) -> None:
+    """Memberships are how people belong to clients, so they join persons to clients only."""
+    if spec.category is RelationshipCategory.membership and (
+        set(spec.from_kinds) != {EntityKind.person} or set(spec.to_kinds) != {EntityKind.client}
+    ):
+        raise InvalidInput("a membership relationship type joins person to client: from_kinds ['person'], to_kinds ['client']")
 
 
 def _key(name: CategoryList, code: str) -> str:

@@ -7,23 +7,23 @@ from typing import Any
 
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import (
-    SINGULAR_ROLES,
-    EntityKind,
-    new_relationship_id,
-    now_iso,
-    relationship_type_of,
-    today_iso,
-)
+from app.domain.model import EntityKind, now_iso, relationship_type_of, today_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
+from app.services.entities import WRITE_ATTEMPTS
+from app.services.relationship_rules import (
+    ActiveRelationships,
+    Clash,
+    check_kinds,
+    is_active,
+    new_relationship_properties,
+    singular_role,
+    stored,
+)
 
 MAX_NETWORK_DEPTH = 3
-
-
-def is_active(relationship: Mapping[str, Any], today: str) -> bool:
-    until = relationship.get("until")
-    return until is None or str(until) > today
+#: The properties a relationship keeps in the store (its ends and type are the edge itself).
+_STORED_FIELDS = ("id", "category", "role", "since", "until", "strength", "notes", "created_at", "updated_at", "version")
 
 
 def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
@@ -40,13 +40,13 @@ class RelationshipService:
         spec = self._catalogue.known_relationship_type(data["type"])
         endpoints = self._repo.get_entities([data["from_id"], data["to_id"]])
         source, target = (self._endpoint(endpoints, data, end) for end in ("from_id", "to_id"))
-        self._check_kinds(spec, source, target)
+        check_kinds(spec, source["entity_kind"], target["entity_kind"])
         today = today_iso()
-        properties = self._new_properties(spec, data, now_iso())
+        properties = new_relationship_properties(spec, data, now_iso())
         active = is_active(properties, today)
         outcome = self._repo.create_relationship(
             spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
-            singular_role=self._singular_role(spec), active=active, today=today,
+            singular_role=singular_role(spec), active=active, today=today,
         )
         if outcome is None:
             raise InvalidInput("an entity of this relationship was deleted meanwhile; nothing was created")
@@ -60,7 +60,9 @@ class RelationshipService:
         endpoints = self._repo.get_entities(i for item in items for i in (item["from_id"], item["to_id"]))
         today, now = today_iso(), now_iso()
         errors: list[dict[str, Any]] = []
-        rows, pairs, seen, role_claims = [], [], {}, {}
+        rows: list[dict[str, Any]] = []
+        active = ActiveRelationships()
+        role_repeats: list[Clash] = []
         checked: set[tuple[str, str, str]] = set()  # (type, from kind, to kind) already allowed
         for index, item in enumerate(items):
             try:
@@ -68,26 +70,27 @@ class RelationshipService:
                 source, target = (self._endpoint(endpoints, item, end) for end in ("from_id", "to_id"))
                 kinds = (spec.code, source["entity_kind"], target["entity_kind"])
                 if kinds not in checked:
-                    self._check_kinds(spec, source, target)
+                    check_kinds(spec, source["entity_kind"], target["entity_kind"])
                     checked.add(kinds)
             except (InvalidInput, NotFound) as error:
                 errors.append({"index": index, "message": error.detail})
                 continue
-            properties = self._new_properties(spec, item, now)
+            properties = new_relationship_properties(spec, item, now)
             rows.append({"type": spec.code, "from_id": source["id"], "to_id": target["id"], "properties": properties})
             if not is_active(properties, today):
                 continue
-            pair = _pair_key(spec, source["id"], target["id"])
-            if pair in seen:
-                errors.append({"index": index, "message": f"repeats item {seen[pair]}: the same active relationship"})
-            seen[pair] = index
-            pairs.append({"from_id": source["id"], "to_id": target["id"], "type": spec.code, "symmetric": spec.symmetric})
-            if (role := self._singular_role(spec)) is not None:
-                role_claims.setdefault(role, []).append((index, target["id"]))
+            earlier = active.add(index, spec, source["id"], target["id"])
+            if earlier is not None:
+                errors.append({"index": index, "message": f"repeats item {earlier}: the same active relationship"})
+            if active.claim_role(index, spec, target["id"]) is not None:
+                role_repeats.append(Clash(index, spec.code, singular_role(spec), target["id"]))
         if errors:
             raise InvalidInput(f"{len(errors)} of {len(items)} relationships are invalid; nothing was created", errors=errors)
-        conflicts = self._batch_conflicts(catalogue, pairs, seen, role_claims, today)
-        if conflicts:
+        clashes = active.store_clashes(self._repo, today=today)
+        flagged_roles = {clash.item for clash in clashes if clash.role}
+        clashes += [clash for clash in role_repeats if clash.item not in flagged_roles]
+        if clashes:
+            conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(clashes, key=lambda c: c.item)]
             raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
         created = self._repo.create_relationships_batch(rows)
         if created != len(rows):
@@ -95,26 +98,32 @@ class RelationshipService:
         return [row["properties"]["id"] for row in rows]
 
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
-        current = self.get(relationship_id)
-        if not changes:
-            return current
-        spec = self._catalogue.relationship_type(current["type"])
-        merged = {**current, **changes}
-        if merged.get("since") and merged.get("until") and str(merged["until"]) < str(merged["since"]):
-            raise InvalidInput("until must not be before since")
-        today = today_iso()
-        outcome = self._repo.update_relationship(
-            spec.code, relationship_id, _stored(changes), symmetric=spec.symmetric,
-            singular_role=self._singular_role(spec), active=is_active(merged, today), today=today, now=now_iso(),
-            expected_version=expected_version,
-        )
-        if outcome is None:
-            raise NotFound(f"no relationship with id '{relationship_id}'")
-        if not outcome.row["version_ok"]:
-            raise Conflict(f"relationship '{relationship_id}' was changed by someone else")
-        if not outcome.done:
-            raise self._conflict(spec, outcome.row["from_entity"], outcome.row["to_entity"], outcome.row)
-        return self._public(outcome.row, {spec.code: spec}, today)
+        """Change dates, strength or notes (None clears one), merged as entities are."""
+        for _ in range(WRITE_ATTEMPTS):
+            current = self.get(relationship_id)
+            if expected_version is not None and current["version"] != expected_version:
+                raise Conflict(f"relationship '{relationship_id}' is at version {current['version']}, not {expected_version}")
+            if not changes:
+                return current
+            spec = self._catalogue.relationship_type(current["type"])
+            merged = {**{k: current.get(k) for k in _STORED_FIELDS}, **stored(changes)}
+            if merged.get("since") and merged.get("until") and str(merged["until"]) < str(merged["since"]):
+                raise InvalidInput("until must not be before since")
+            today = today_iso()
+            outcome = self._repo.update_relationship(
+                spec.code, relationship_id, {k: v for k, v in merged.items() if v is not None},
+                symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
+                today=today, now=now_iso(), expected_version=current["version"],
+            )
+            if outcome is None:
+                raise NotFound(f"no relationship with id '{relationship_id}'")
+            if outcome.done:
+                return self._public(outcome.row, {spec.code: spec}, today)
+            if outcome.row["version_ok"]:
+                raise self._conflict(spec, outcome.row["from_entity"], outcome.row["to_entity"], outcome.row)
+            if expected_version is not None:
+                break
+        raise Conflict(f"relationship '{relationship_id}' was changed by someone else meanwhile; nothing was changed")
 
     def delete(self, relationship_id: str, *, expected_version: int | None = None) -> None:
         type_code = self._type_code(relationship_id)
@@ -224,45 +233,6 @@ class RelationshipService:
         return entity
 
     @staticmethod
-    def _check_kinds(spec: RelationshipTypeSpec, source: Mapping[str, Any], target: Mapping[str, Any]) -> None:
-        from_kind, to_kind = EntityKind(source["entity_kind"]), EntityKind(target["entity_kind"])
-        if not spec.allows(from_kind, to_kind):
-            raise InvalidInput(
-                f"'{spec.phrase}' ({spec.code}) joins {'/'.join(k.value for k in spec.from_kinds)} to "
-                f"{'/'.join(k.value for k in spec.to_kinds)}, not {from_kind.value} to {to_kind.value}",
-                from_kinds=[k.value for k in spec.from_kinds], to_kinds=[k.value for k in spec.to_kinds],
-            )
-
-    @staticmethod
-    def _singular_role(spec: RelationshipTypeSpec) -> str | None:
-        return spec.role.value if spec.role in SINGULAR_ROLES else None
-
-    @staticmethod
-    def _new_properties(spec: RelationshipTypeSpec, data: Mapping[str, Any], now: str) -> dict[str, Any]:
-        properties = {
-            **_stored({k: data.get(k) for k in ("since", "until", "strength", "notes")}),
-            "id": new_relationship_id(spec.code), "category": spec.category.value,
-            "created_at": now, "updated_at": now, "version": 1,
-        }
-        if spec.role is not None:
-            properties["role"] = spec.role.value
-        return {k: v for k, v in properties.items() if v is not None}
-
-    def _batch_conflicts(self, catalogue, pairs, seen, role_claims, today) -> list[dict[str, Any]]:
-        conflicts = []
-        for from_id, to_id, type_code in self._repo.active_relationship_pairs(pairs, today=today):
-            key = _pair_key(catalogue[type_code], from_id, to_id)
-            conflicts.append({"index": seen[key], "message": f"an active {type_code} relationship already joins them"})
-        for role, claims in role_claims.items():
-            holders = self._repo.singular_role_holders((client for _, client in claims), role, today=today)
-            claimed: set[str] = set()
-            for index, client_id in claims:
-                if client_id in holders or client_id in claimed:
-                    conflicts.append({"index": index, "message": f"client '{client_id}' already has an active {role.replace('_', ' ')}"})
-                claimed.add(client_id)
-        return sorted(conflicts, key=lambda c: c["index"])
-
-    @staticmethod
     def _conflict(spec: RelationshipTypeSpec, source: Mapping[str, Any], target: Mapping[str, Any], row: Mapping[str, Any]) -> Conflict:
         if row["duplicates"]:
             return Conflict(f"an active relationship already says: {spec.sentence(source['name'], target['name'])}")
@@ -290,11 +260,7 @@ def _sentence(spec: RelationshipTypeSpec | None, type_code: str, from_name: str,
     return spec.sentence(from_name, to_name) if spec else f"{from_name} {type_code} {to_name}"
 
 
-def _pair_key(spec: RelationshipTypeSpec, from_id: str, to_id: str) -> tuple[str, str, str]:
-    ends = tuple(sorted((from_id, to_id))) if spec.symmetric else (from_id, to_id)
-    return (*ends, spec.code)
-
-
-def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Dates as ISO strings, the form both stores keep them in."""
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+def _clash_message(clash: Clash) -> str:
+    if clash.role:
+        return f"client '{clash.client_id}' already has an active {clash.role.replace('_', ' ')}"
+    return f"an active {clash.type_code} relationship already joins them"

@@ -72,7 +72,9 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert [t["code"] for t in repo.relationship_types("SPOUSE_OF")] == ["SPOUSE_OF"]
     assert repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
     assert not repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
-    assert repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, from_kinds=["person"], to_kinds=["person"])["misfits"] == 0
+    assert repo.update_relationship_type(
+        "SIBLING_OF", {"from_kinds": ["person"]}, from_kinds=["person"], to_kinds=["person"], symmetric=True
+    )["misfits"] == 0
     assert repo.delete_relationship_type("SIBLING_OF") == 0
 
     repo.seed_categories([{"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}])
@@ -90,8 +92,11 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.get_entity(K.client, "c1")["owner_id"] == "t1"
     assert set(repo.get_entities(["p1", "p2", "nope"])) == {"p1", "p2"}
     assert [e["id"] for e in repo.list_entities(K.person, {"name": "JEAN"}, after=None, limit=10)] == ["p2"]
-    updated = repo.update_entity(K.client, "c1", {"segment": "A"}, [], now="n", expected_version=1)
-    assert updated["version_ok"] and updated["entity"]["version"] == 2
+    client = repo.get_entity(K.client, "c1")
+    updated = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1)
+    assert updated["version_ok"] and updated["entity"]["version"] == 2 and updated["entity"]["segment"] == "A"
+    stale = repo.update_entity(K.client, "c1", {**client, "segment": "B"}, [], now="n", expected_version=1)
+    assert not stale["version_ok"] and repo.get_entity(K.client, "c1")["segment"] == "A"
 
     pc = _relationship("PRIMARY_CONTACT_AT", 1, "membership", role="primary_contact")
     first = repo.create_relationship("PRIMARY_CONTACT_AT", "p1", "c1", pc, symmetric=False,
@@ -107,8 +112,13 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
     assert repo.get_relationship("SPOUSE_OF", spouse["id"])["to_entity"]["id"] == "p2"
-    changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {"strength": 0.8}, symmetric=True,
-                                       singular_role=None, active=True, today=TODAY, now="n")
+    nodes = {row["id"]: row["node"] for row in repo.analytics_entities()}
+    span = max(nodes.values()) + 1
+    packed, ids = repo.packed_active_relationships("SPOUSE_OF", span=span, today=TODAY, with_ids=True)
+    assert packed == [(nodes["p1"] * span + nodes["p2"]) * 101 + 100]  # no strength given: 1.00
+    assert ids == [spouse["id"]]
+    changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
+                                       singular_role=None, active=True, today=TODAY, now="n", expected_version=1)
     assert changed.done and changed.row["relationship"]["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
     assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
@@ -121,10 +131,51 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.delete_entity(K.team_member, "t1", cascade=True, now="n")["deleted"]
     assert "owner_id" not in repo.get_entity(K.client, "c1")
     assert repo.health()
+    _run_scoring_run_queries(repo)
+    _run_bulk_transfer_queries(repo)
 
     executed = _query_names(recording.ran, store.queries)
     missing = sorted(set(store.queries.names()) - executed)
     assert not missing, f"query files never executed: {missing}"
+
+
+def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
+    """The queries of import, export, backup and restore, on the store left by the test above
+    (client c1, people p1 and p2, p1 the primary contact of c1)."""
+    pc_id = _relationship("PRIMARY_CONTACT_AT", 1, "membership")["id"]
+    assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY, ignoring={pc_id}) == set()
+    assert repo.active_relationship_pairs(
+        [{"from_id": "p1", "to_id": "c1", "type": "PRIMARY_CONTACT_AT", "symmetric": False}], today=TODAY, ignoring={pc_id}
+    ) == set()
+    assert repo.create_entities(K.person, [_entity(K.person, "p3", "Rose Elliott", external_id="X-3")]) == 1
+    assert [e["id"] for e in repo.entities_by_external_id(["X-3", "nope"])] == ["p3"]
+    rose = repo.get_entity(K.person, "p3")
+    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "name": "Rosie Elliott", "version": 2}}]) == 1
+    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "version": 2}}]) == 0  # stale
+    assert repo.get_entity(K.person, "p3")["name"] == "Rosie Elliott"
+    spouse = _relationship("SPOUSE_OF", 2, "family", external_id="R-1")
+    assert repo.create_relationships("SPOUSE_OF", [{"from_id": "p2", "to_id": "p3", "properties": spouse},
+                                                   {"from_id": "p2", "to_id": "missing", "properties": spouse}]) == 1
+    found = repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])
+    assert [(r["from_id"], r["to_id"]) for r in found] == [("p2", "p3")]
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["external_id"] == "R-1"
+    assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1,
+                                                    "properties": {**spouse, "until": "2020-01-01", "version": 2}}]) == 1
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["until"] == "2020-01-01"
+    assert repo.count_relationships_of_type("SPOUSE_OF") == 1
+    assert repo.practice_size() == (4, 2)
+    first = repo.entities_page(after=None, limit=2)
+    assert [e["id"] for e in first] == ["c1", "p1"]
+    assert [e["id"] for e in repo.entities_page(after="p1", limit=5)] == ["p2", "p3"]
+    outgoing = repo.outgoing_relationships(["p1", "p2"])
+    assert sorted((r["type"], r["from_external_id"], r["to_external_id"]) for r in outgoing) == [
+        ("PRIMARY_CONTACT_AT", "p1", "c1"), ("SPOUSE_OF", "p2", "X-3")]
+    with repo.snapshot() as frozen:
+        assert frozen.practice_size() == (4, 2)
+    assert repo.delete_everything(limit=3) == 3
+    assert repo.delete_everything(limit=100) > 0
+    assert repo.delete_everything(limit=100) == 0
+    assert repo.practice_size() == (0, 0)
 
 
 def test_first_lines_identify_query_files() -> None:
@@ -149,3 +200,29 @@ def test_unsafe_identifiers_never_reach_query_text(bad: str) -> None:
 
     with pytest.raises(QueryTemplateError):
         QueryLibrary("falkordb")("get_entity", label=bad)
+
+
+def _run_scoring_run_queries(repo: PracticeRepository) -> None:
+    """The queries that store, read and apply influence scoring runs."""
+    repo.create_scoring_run({"id": "run1", "status": "storing", "started_at": "2026-11-23T10:00:00Z"})
+    assert repo.scoring_runs() == []  # not listed until complete
+    rows = [
+        {"run_id": "run1", "position": 1, "position_key": "run1:000000001", "entity_id": "p1",
+         "suggested": "critical", "differs": True, "details": "{}"},
+        {"run_id": "run1", "position": 2, "position_key": "run1:000000002", "entity_id": "p2",
+         "differs": False, "details": "{}"},
+    ]
+    assert repo.store_influence_scores(rows) == 2
+    assert repo.complete_scoring_run("run1", now="2026-11-23T10:00:01Z")["status"] == "complete"
+    assert [run["id"] for run in repo.scoring_runs()] == ["run1"]
+    assert [s["entity_id"] for s in repo.influence_scores(["run1:000000002", "run1:000000001"])] == ["p1", "p2"]
+    assert [s["run_id"] for s in repo.entity_influence_scores("p1")] == ["run1"]
+    assert [s["entity_id"] for s in repo.influence_segment_differences("run1", after=0, limit=10)] == ["p1"]
+    change = {"entity_id": "p1", "from": None, "to": "critical"}
+    application = repo.apply_influencer_segments("run1", "app1", [change], now="2026-11-23T10:00:02Z")
+    assert (application["applied"], application["entity_ids"]) == (1, ["p1"])
+    assert repo.get_entity(K.person, "p1")["influencer_segment"] == "critical"
+    assert repo.apply_influencer_segments("run1", "app2", [change], now="n") is None  # no longer at its old segment
+    assert [a["id"] for a in repo.segment_applications()] == ["app1"]
+    assert repo.delete_scoring_run("run1") == 2
+    assert repo.scoring_runs() == []

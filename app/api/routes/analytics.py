@@ -1,0 +1,128 @@
+"""Routes for influence analytics and referral intelligence."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import AnalyticsDep
+from app.schemas.analytics import (
+    ApplySuggestions,
+    CommunitiesPublic,
+    InfluenceScorePublic,
+    IntroductionsPublic,
+    KeyPersonRiskPublic,
+    ReferralLineagePublic,
+    ReferralTreePublic,
+    ScorePage,
+    ScoringRunCreate,
+    ScoringRunPublic,
+    SegmentApplicationPublic,
+    TopReferralSourcesPublic,
+)
+from app.services.analytics import ScoringParameters
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+Cursor = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
+PageSize = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.post("/runs", status_code=status.HTTP_201_CREATED, response_model=ScoringRunPublic,
+             summary="Score every entity's influence and suggest influencer segments; the run is stored")
+def create_run(body: ScoringRunCreate, service: AnalyticsDep) -> Any:
+    return service.run_scoring(ScoringParameters.build(**body.model_dump()))
+
+
+@router.get("/runs", response_model=list[ScoringRunPublic], summary="Stored scoring runs, newest first")
+def list_runs(service: AnalyticsDep, limit: PageSize = 100) -> Any:
+    return service.runs(limit=limit)
+
+
+@router.get("/runs/{run_id}", response_model=ScoringRunPublic)
+def read_run(run_id: str, service: AnalyticsDep) -> Any:
+    return service.run(run_id)
+
+
+@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_run(run_id: str, service: AnalyticsDep) -> Response:
+    service.delete_run(run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/runs/{run_id}/scores", response_model=ScorePage, summary="A run's scores, most influential first")
+def run_scores(run_id: str, service: AnalyticsDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+    items, next_cursor = service.scores(run_id, after=after, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/runs/{run_id}/differences", response_model=ScorePage,
+            summary="Where a run's suggested segment differs from the assigned one")
+def run_differences(run_id: str, service: AnalyticsDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+    items, next_cursor = service.differences(run_id, after=after, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.post("/runs/{run_id}/apply", status_code=status.HTTP_201_CREATED, response_model=SegmentApplicationPublic,
+             summary="Give entities the segments a run suggested (recorded as an application)")
+def apply_suggestions(run_id: str, body: ApplySuggestions, service: AnalyticsDep) -> Any:
+    return service.apply(run_id, body.entity_ids)
+
+
+@router.get("/applications", response_model=list[SegmentApplicationPublic],
+            summary="Every application of suggested segments, newest first")
+def list_applications(service: AnalyticsDep, limit: PageSize = 100) -> Any:
+    return service.applications(limit=limit)
+
+
+@router.get("/entities/{entity_id}/scores", response_model=list[InfluenceScorePublic],
+            summary="One entity's scores in every run, newest first")
+def entity_scores(entity_id: str, service: AnalyticsDep) -> Any:
+    return service.entity_scores(entity_id)
+
+
+@router.get("/referrals/top-sources", response_model=TopReferralSourcesPublic,
+            summary="Referral sources ranked by the revenue and assets downstream of them")
+def top_sources(service: AnalyticsDep, n: Annotated[int, Query(ge=1, le=1000)] = 20) -> Any:
+    return service.top_referral_sources(n=n)
+
+
+@router.get("/referrals/{entity_id}/lineage", response_model=ReferralLineagePublic,
+            summary="Who referred this entity, recursively, to the original source")
+def referral_lineage(entity_id: str, service: AnalyticsDep) -> Any:
+    return service.referral_lineage(entity_id)
+
+
+@router.get("/referrals/{entity_id}/tree", response_model=ReferralTreePublic,
+            summary="Everyone downstream of this entity in referral chains, with attributable value")
+def referral_tree(entity_id: str, service: AnalyticsDep, depth: Annotated[int, Query(ge=1, le=10)] = 3) -> Any:
+    return service.referral_tree(entity_id, depth=depth)
+
+
+@router.get("/introductions", response_model=IntroductionsPublic,
+            summary="The warmest chains of relationships to a person or prospect")
+def introductions(
+    service: AnalyticsDep,
+    target_id: Annotated[str, Query(min_length=1, max_length=64)],
+    from_id: Annotated[str | None, Query(max_length=64, description="default: every team member")] = None,
+    k: Annotated[int, Query(ge=1, le=20)] = 3,
+    max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+) -> Any:
+    return service.introductions(target_id, from_id=from_id, k=k, max_hops=max_hops)
+
+
+@router.get("/key-person-risk", response_model=KeyPersonRiskPublic,
+            summary="People and relationships whose loss would cut clients off from the practice")
+def key_person_risk(service: AnalyticsDep) -> Any:
+    return service.key_person_risk()
+
+
+@router.get("/communities", response_model=CommunitiesPublic,
+            summary="Groups of closely related clients and people (Louvain)")
+def list_communities(
+    service: AnalyticsDep,
+    resolution: Annotated[float, Query(gt=0, le=10)] = 1.0,
+    seed: int = 42,
+    min_size: Annotated[int, Query(ge=1)] = 2,
+) -> Any:
+    return service.communities(resolution=resolution, seed=seed, min_size=min_size)

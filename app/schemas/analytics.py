@@ -1,0 +1,222 @@
+"""Bodies for influence scoring, segment suggestions, referral chains and introductions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import EntityRef, InputModel
+
+PartName = Literal[
+    "pagerank", "reach", "converted_reach", "betweenness", "degree",
+    "referred_revenue", "referred_assets_under_management", "assets_under_management",
+]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class SegmentRuleIn(InputModel):
+    """When to suggest a segment; the first rule (lowest order) whose conditions hold wins."""
+
+    segment: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")]
+    order: int = 0
+    min_percentile: Fraction | None = None
+    min_score: Fraction | None = None
+    min_reach: Annotated[int, Field(ge=0)] | None = None
+    min_converted_reach: Annotated[int, Field(ge=0)] | None = None
+    min_degree: Annotated[int, Field(ge=0)] | None = None
+    min_assets_under_management: Annotated[float, Field(ge=0)] | None = None
+    min_referred_assets_under_management: Annotated[float, Field(ge=0)] | None = None
+    match: Literal["all", "any"] = "all"
+    description: Annotated[str, Field(max_length=200)] = ""
+
+
+class ScoringRunCreate(InputModel):
+    #: Weights of the normalised parts in the composite (divided by their sum); default
+    #: pagerank 0.35, reach 0.15, converted reach 0.15, betweenness 0.20, degree 0.15.
+    weights: dict[PartName, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    #: Sampled sources for betweenness; null for exact (slow on large practices).
+    betweenness_k: Annotated[int, Field(ge=1, le=100_000)] | None = 256
+    seed: int = 42
+    normalisation: Literal["percentile", "max", "log"] = "percentile"
+    #: Replace the default rules (critical top 5%, important next 15%, standard: referred
+    #: someone or 3+ connections); include those to extend them.
+    rules: Annotated[list[SegmentRuleIn], Field(min_length=1, max_length=50)] | None = None
+
+
+class ScoringRunPublic(BaseModel):
+    id: str
+    started_at: str
+    finished_at: str | None
+    graph_read_at: str
+    parameters: dict[str, Any]
+    entities: int
+    relationships: int
+    scored: int
+    segment_counts: dict[str, int]
+    #: Entities whose suggested segment differs from the one assigned when the run was made.
+    differences: int
+    #: Seconds spent reading, computing and storing (only on the response that made the run).
+    timings: dict[str, float] | None = None
+
+
+class ReasonPublic(BaseModel):
+    measure: str
+    value: float
+    threshold: float | None
+    met: bool
+    text: str
+
+
+class InfluenceScorePublic(BaseModel):
+    run_id: str
+    #: 1 for the highest composite of the run; positions are unique, ranks share ties.
+    position: int
+    rank: int
+    entity_id: str
+    name: str
+    kind: str
+    composite: float
+    percentile: float
+    parts: dict[str, float]
+    raw: dict[str, float]
+    suggested_segment: str | None
+    assigned_segment: str | None
+    differs: bool
+    rule: str | None
+    summary: str
+    reasons: list[ReasonPublic]
+
+
+class ScorePage(BaseModel):
+    items: list[InfluenceScorePublic]
+    #: Pass as ``after`` for the next page; null on the last one.
+    next_cursor: int | None
+
+
+class ApplySuggestions(InputModel):
+    #: Only these entities; default every entity whose suggestion differs.
+    entity_ids: Annotated[list[str], Field(min_length=1, max_length=100_000)] | None = None
+
+
+class SegmentChange(BaseModel):
+    entity_id: str
+    from_segment: str | None
+    to_segment: str | None
+
+
+class SegmentApplicationPublic(BaseModel):
+    id: str
+    run_id: str
+    applied_at: str
+    requested: int
+    #: Fewer than requested when someone changed a segment by hand after the run.
+    applied: int
+    changes: list[SegmentChange]
+
+
+class ReferralStepPublic(BaseModel):
+    referrer_id: str
+    referred_id: str
+    relationship_id: str
+    depth: int
+    sentence: str
+
+
+class ReferralLineagePublic(BaseModel):
+    entity_id: str
+    #: The first referrer at each step up to the original source.
+    chain: list[ReferralStepPublic]
+    #: Every upstream referral, breadth first.
+    referrers: list[ReferralStepPublic]
+    #: The original sources: upstream entities nobody referred.
+    sources: list[str]
+    graph_read_at: str
+
+
+class ReferralTreePublic(BaseModel):
+    entity_id: str
+    name: str
+    kind: str
+    stage: str | None
+    depth: int
+    relationship_id: str | None
+    annual_revenue: float
+    assets_under_management: float
+    downstream: int
+    converted: int
+    attributable_revenue: float
+    attributable_assets_under_management: float
+    truncated: bool
+    children: list[ReferralTreePublic]
+    graph_read_at: str | None = None
+
+
+class ReferralSourcePublic(BaseModel):
+    rank: int
+    entity_id: str
+    name: str
+    kind: str
+    reach: int
+    converted_reach: int
+    revenue: float
+    assets_under_management: float
+    value: float
+
+
+class TopReferralSourcesPublic(BaseModel):
+    sources: list[ReferralSourcePublic]
+    graph_read_at: str
+
+
+class IntroductionPathPublic(BaseModel):
+    source: EntityRef
+    entity_ids: list[str]
+    relationship_ids: list[str]
+    hops: int
+    cost: float
+    score: float
+    steps: list[str]
+    sentence: str
+
+
+class IntroductionsPublic(BaseModel):
+    target: EntityRef
+    paths: list[IntroductionPathPublic]
+    graph_read_at: str
+
+
+class KeyPersonPublic(BaseModel):
+    entity_id: str
+    name: str
+    kind: str
+    pieces: int
+    clients_cut_off: int
+    cut_off_client_ids: list[str]
+
+
+class BridgePublic(BaseModel):
+    relationship_id: str
+    from_id: str
+    to_id: str
+    sentence: str
+    clients_cut_off: int
+    cut_off_client_ids: list[str]
+
+
+class KeyPersonRiskPublic(BaseModel):
+    key_people: list[KeyPersonPublic]
+    bridges: list[BridgePublic]
+    graph_read_at: str
+
+
+class CommunityPublic(BaseModel):
+    size: int
+    #: The first 200 members.
+    members: list[EntityRef]
+
+
+class CommunitiesPublic(BaseModel):
+    modularity: float
+    communities: list[CommunityPublic]
+    graph_read_at: str

@@ -1,0 +1,319 @@
+"""Influence scoring runs, segment suggestions and their application, referral chains,
+warm introductions, key-person risk and communities: the analytics package over the
+practice's graph, with results stored and explained."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from analytics import (
+    DEFAULT_RULES,
+    KINDS,
+    PARTS,
+    SegmentRule,
+    communities,
+    influence_scores,
+    key_person_risk,
+    referral_lineage,
+    referral_tree,
+    suggest_influencer_segments,
+    top_referral_sources,
+    warm_introductions,
+)
+from analytics.segments import NO_SEGMENT
+from app.domain.catalogue import CategoryList
+from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.repositories.practice import PracticeRepository
+from app.services.catalogue import CatalogueService
+from app.services.practice_graph import GraphSnapshots, PracticeGraph, read_practice_graph
+
+#: Scores are written in batches of this many rows (one query each); the run becomes
+#: visible only when all are stored.
+SCORE_BATCH = 20_000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class ScoringParameters:
+    """What a scoring run computes with; stored with the run so runs can be compared."""
+
+    weights: dict[str, float] | None = None
+    betweenness_k: int | None = 256
+    seed: int = 42
+    normalisation: str = "percentile"
+    rules: tuple[SegmentRule, ...] = field(default=DEFAULT_RULES)
+
+    @classmethod
+    def build(
+        cls, *, weights: dict[str, float] | None = None, betweenness_k: int | None = 256, seed: int = 42,
+        normalisation: str = "percentile", rules: Sequence[dict[str, Any]] | None = None,
+    ) -> ScoringParameters:
+        """Parameters from plain values; a rule that cannot work is invalid input."""
+        try:
+            built = tuple(SegmentRule(**rule) for rule in rules) if rules else DEFAULT_RULES
+        except (TypeError, ValueError) as error:
+            raise InvalidInput(f"invalid segment rule: {error}") from error
+        return cls(weights, betweenness_k, seed, normalisation, built)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "weights": self.weights, "betweenness_k": self.betweenness_k, "seed": self.seed,
+            "normalisation": self.normalisation, "rules": [asdict(rule) for rule in self.rules],
+        })
+
+
+class AnalyticsService:
+    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, snapshots: GraphSnapshots) -> None:
+        self._repo = repository
+        self._catalogue = catalogue
+        self._snapshots = snapshots
+
+    # -- the graph ----------------------------------------------------------------------------
+    def practice_graph(self) -> PracticeGraph:
+        return self._snapshots.get(lambda: read_practice_graph(self._repo, self._catalogue))
+
+    def _position(self, practice: PracticeGraph, entity_id: str) -> int:
+        try:
+            return practice.graph.index_of(entity_id)
+        except KeyError:
+            raise NotFound(f"no entity with id '{entity_id}'") from None
+
+    # -- scoring runs ---------------------------------------------------------------------------
+    def run_scoring(self, parameters: ScoringParameters, progress: Progress | None = None) -> dict[str, Any]:
+        """Read the graph, score and suggest, store the run; returns the stored run."""
+        report = progress or (lambda step, done, total: None)
+        timings: dict[str, float] = {}
+        started_at, clock = now_iso(), time.perf_counter()
+        report("reading the graph", 0, 1)
+        practice = read_practice_graph(self._repo, self._catalogue, with_relationship_ids=False)
+        timings["read_s"] = time.perf_counter() - clock
+        report("reading the graph", 1, 1)
+
+        clock = time.perf_counter()
+        report("scoring", 0, 1)
+        try:
+            scores = influence_scores(
+                practice.graph, weights=parameters.weights, betweenness_k=parameters.betweenness_k,
+                seed=parameters.seed, normalisation=parameters.normalisation,
+            )
+            suggestions = suggest_influencer_segments(scores, rules=parameters.rules)
+        except ValueError as error:  # bad weights or normalisation: the caller's input
+            raise InvalidInput(str(error)) from error
+        timings["compute_s"] = time.perf_counter() - clock
+        report("scoring", 1, 1)
+
+        clock = time.perf_counter()
+        run_id = new_entity_id()
+        rows = _score_rows(run_id, practice, scores, suggestions)
+        counts = suggestions.counts()
+        self._repo.create_scoring_run({
+            "id": run_id, "status": "storing", "started_at": started_at, "graph_read_at": practice.read_at,
+            "parameters": parameters.to_json(), "entities": practice.graph.n_entities,
+            "relationships": int(practice.graph.n_relationships), "scored": len(rows),
+            "segment_counts": json.dumps(counts), "differences": sum(1 for row in rows if row["differs"]),
+        })
+        for start in range(0, len(rows), SCORE_BATCH):
+            self._repo.store_influence_scores(rows[start:start + SCORE_BATCH])
+            report("storing scores", min(start + SCORE_BATCH, len(rows)), len(rows))
+        timings["store_s"] = time.perf_counter() - clock
+        run = self._repo.complete_scoring_run(run_id, now=now_iso())
+        return {**_run_public(run), "timings": timings}
+
+    def runs(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        return [_run_public(run) for run in self._repo.scoring_runs(limit=limit)]
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        runs = self._repo.scoring_runs(run_id, limit=1)
+        if not runs:
+            raise NotFound(f"no scoring run with id '{run_id}'")
+        return _run_public(runs[0])
+
+    def delete_run(self, run_id: str) -> None:
+        if self._repo.delete_scoring_run(run_id) is None:
+            raise NotFound(f"no scoring run with id '{run_id}'")
+
+    def scores(self, run_id: str, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of a run's scores, best first; the cursor is the last position."""
+        run = self.run(run_id)
+        keys = [_position_key(run_id, position) for position in range(after + 1, min(after + limit, run["scored"]) + 1)]
+        items = [_score_public(row) for row in self._repo.influence_scores(keys)]
+        last = after + len(items)
+        return items, (last if last < run["scored"] else None)
+
+    def entity_scores(self, entity_id: str) -> list[dict[str, Any]]:
+        return [_score_public(row) for row in self._repo.entity_influence_scores(entity_id)]
+
+    def differences(self, run_id: str, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+        """Where a run's suggestion differs from the segment assigned when it ran."""
+        self.run(run_id)
+        rows = self._repo.influence_segment_differences(run_id, after=after, limit=limit + 1)
+        items = [_score_public(row) for row in rows[:limit]]
+        return items, (items[-1]["position"] if len(rows) > limit else None)
+
+    def apply(self, run_id: str, entity_ids: Sequence[str] | None) -> dict[str, Any]:
+        """Give entities the segments a run suggested: an explicit, recorded action."""
+        self.run(run_id)
+        wanted = set(entity_ids) if entity_ids is not None else None
+        changes, after = [], 0
+        while True:
+            rows = self._repo.influence_segment_differences(run_id, after=after, limit=5_000)
+            if not rows:
+                break
+            after = rows[-1]["position"]
+            changes.extend(
+                {"entity_id": row["entity_id"], "from": row.get("assigned"), "to": row.get("suggested")}
+                for row in rows if wanted is None or row["entity_id"] in wanted
+            )
+        if wanted is not None:
+            unknown = sorted(wanted - {change["entity_id"] for change in changes})
+            if unknown:
+                raise InvalidInput(
+                    f"{len(unknown)} of the entities have no differing suggestion in this run: {', '.join(unknown[:10])}",
+                    entity_ids=unknown,
+                )
+        if not changes:
+            raise Conflict("this run suggests no change to any assigned influencer segment")
+        known = set(self._catalogue.category_codes()[CategoryList.influencer_segments])
+        missing = sorted({change["to"] for change in changes if change["to"] is not None} - known)
+        if missing:
+            raise Conflict(
+                f"suggested segments {', '.join(missing)} are not in the influencer-segments list; add them first",
+                segments=missing,
+            )
+        application = self._repo.apply_influencer_segments(run_id, new_entity_id(), changes, now=now_iso())
+        self._snapshots.invalidate()
+        if application is None:
+            raise Conflict(
+                "no entity still has the segment it had when the run was made (already applied, or changed by "
+                "hand since); nothing was applied"
+            )
+        return _application_public(application)
+
+    def applications(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        return [_application_public(row) for row in self._repo.segment_applications(limit=limit)]
+
+    # -- referral chains, introductions, risk, communities ------------------------------------
+    def referral_lineage(self, entity_id: str) -> dict[str, Any]:
+        practice = self.practice_graph()
+        self._position(practice, entity_id)
+        return {**asdict(referral_lineage(practice.graph, entity_id)), "graph_read_at": practice.read_at}
+
+    def referral_tree(self, entity_id: str, *, depth: int) -> dict[str, Any]:
+        practice = self.practice_graph()
+        self._position(practice, entity_id)
+        return {**asdict(referral_tree(practice.graph, entity_id, max_depth=depth)), "graph_read_at": practice.read_at}
+
+    def top_referral_sources(self, *, n: int) -> dict[str, Any]:
+        practice = self.practice_graph()
+        return {"sources": [asdict(s) for s in top_referral_sources(practice.graph, n=n)], "graph_read_at": practice.read_at}
+
+    def introductions(self, target_id: str, *, from_id: str | None, k: int, max_hops: int) -> dict[str, Any]:
+        """The warmest chains to the target from one person or team member, or from every
+        team member of the practice."""
+        practice = self.practice_graph()
+        graph = practice.graph
+        self._position(practice, target_id)
+        if from_id is not None:
+            self._position(practice, from_id)
+            sources = [from_id]
+        else:
+            team = np.flatnonzero(graph.kinds == KINDS.index(EntityKind.team_member.value))
+            sources = graph.ids[team].tolist()
+        paths = warm_introductions(graph, sources, target_id, k=k, max_hops=max_hops)
+        return {
+            "target": _ref(graph, graph.index_of(target_id)),
+            "paths": [{**asdict(path), "source": _ref(graph, graph.index_of(path.source_id))} for path in paths],
+            "graph_read_at": practice.read_at,
+        }
+
+    def key_person_risk(self) -> dict[str, Any]:
+        practice = self.practice_graph()
+        risk = key_person_risk(practice.graph)
+        people = sorted(risk.articulation_points.values(), key=lambda a: (-a.clients_cut_off, a.name))
+        return {
+            "key_people": [asdict(a) for a in people],
+            "bridges": [asdict(b) for b in sorted(risk.bridges, key=lambda b: -b.clients_cut_off)],
+            "graph_read_at": practice.read_at,
+        }
+
+    def communities(self, *, resolution: float, seed: int, min_size: int) -> dict[str, Any]:
+        practice = self.practice_graph()
+        graph = practice.graph
+        found = communities(graph, seed=seed, resolution=resolution)
+        groups = [
+            {"size": len(members), "members": [_ref(graph, graph.index_of(m)) for m in members[:200]]}
+            for members in found.communities if len(members) >= min_size
+        ]
+        return {"modularity": found.modularity, "communities": groups, "graph_read_at": practice.read_at}
+
+
+# -- stored forms ---------------------------------------------------------------------------------
+def _position_key(run_id: str, position: int) -> str:
+    return f"{run_id}:{position:09d}"
+
+
+def _score_rows(run_id, practice: PracticeGraph, scores, suggestions) -> list[dict[str, Any]]:
+    """One stored row per eligible entity, best first. The details travel as one JSON string:
+    the store's client encodes each parameter value in Python, so fewer values write faster."""
+    graph = scores.graph
+    members = suggestions.members
+    order = members[np.lexsort((members, -scores.composite[members]))]
+    rows = []
+    for position, i in enumerate(order.tolist(), start=1):
+        entity_id = graph.ids[i]
+        suggestion = suggestions[entity_id]
+        suggested = None if suggestion.segment == NO_SEGMENT else suggestion.segment
+        assigned = practice.assigned_segments[i]
+        rows.append({
+            "run_id": run_id, "position": position, "position_key": _position_key(run_id, position),
+            "entity_id": entity_id, "suggested": suggested, "assigned": assigned, "differs": suggested != assigned,
+            "details": json.dumps({
+                "name": graph.name_of(i), "kind": KINDS[graph.kinds[i]], "rank": int(scores.rank[i]),
+                "composite": float(scores.composite[i]), "percentile": suggestion.percentile,
+                "parts": dict(zip(PARTS, scores.parts[i].tolist())), "raw": dict(zip(PARTS, scores.raw[i].tolist())),
+                "rule": suggestion.rule.segment if suggestion.rule else None, "summary": suggestion.summary,
+                "reasons": [asdict(reason) for reason in suggestion.reasons],
+            }),
+        })
+    return [{k: v for k, v in row.items() if v is not None} for row in rows]
+
+
+def _score_public(row: dict[str, Any]) -> dict[str, Any]:
+    details = json.loads(row["details"])
+    return {
+        "run_id": row["run_id"], "position": row["position"], "entity_id": row["entity_id"],
+        "suggested_segment": row.get("suggested"), "assigned_segment": row.get("assigned"),
+        "differs": row["differs"], **details,
+    }
+
+
+def _run_public(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": run["id"], "started_at": run["started_at"], "finished_at": run.get("finished_at"),
+        "graph_read_at": run["graph_read_at"], "parameters": json.loads(run["parameters"]),
+        "entities": run["entities"], "relationships": run["relationships"], "scored": run["scored"],
+        "segment_counts": json.loads(run["segment_counts"]), "differences": run["differences"],
+    }
+
+
+def _application_public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "run_id": row["run_id"], "applied_at": row["applied_at"],
+        "requested": row["requested"], "applied": row["applied"],
+        "changes": [
+            {"entity_id": entity_id, "from_segment": before or None, "to_segment": after or None}
+            for entity_id, before, after in zip(row["entity_ids"], row["from_segments"], row["to_segments"], strict=True)
+        ],
+    }
+
+
+def _ref(graph, i: int) -> dict[str, Any]:
+    return {"id": graph.ids[i], "kind": KINDS[graph.kinds[i]], "name": graph.name_of(i)}

@@ -1,0 +1,112 @@
+"""Read the whole relationship graph out of the store into analytics' array form, and keep
+a per-process snapshot of it so path and chain queries answer in milliseconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from analytics.graph import KINDS, RelationshipGraph
+from app.domain.model import now_iso, today_iso
+from app.repositories.practice import PracticeRepository
+from app.services.catalogue import CatalogueService
+
+_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+
+
+@dataclass(frozen=True)
+class PracticeGraph:
+    """The relationship graph as analytics see it, and when it was read."""
+
+    graph: RelationshipGraph
+    #: Each entity's currently assigned influencer segment (None where unset), by position.
+    assigned_segments: np.ndarray
+    read_at: str
+    read_seconds: float
+
+
+def read_practice_graph(
+    repository: PracticeRepository, catalogue: CatalogueService, *, with_relationship_ids: bool = True
+) -> PracticeGraph:
+    """One read of every entity and every active relationship.
+
+    Relationship ids double the transfer; scoring does without them (relationship ``e`` is
+    then named ``#e``), answers that name relationships need them.
+    """
+    started = time.perf_counter()
+    today = today_iso()
+    rows = repository.analytics_entities()
+    n = len(rows)
+    nodes = np.fromiter((row["node"] for row in rows), dtype=np.int64, count=n)
+    span = int(nodes.max()) + 1 if n else 1
+    position = np.full(span, -1, dtype=np.int64)
+    position[nodes] = np.arange(n)
+    stage_labels = sorted({row["stage"] for row in rows if row["stage"] is not None})
+    stage_code = {stage: code for code, stage in enumerate(stage_labels)}
+
+    types = catalogue.relationship_types()
+    sources, targets, type_indexes, strengths, relationship_ids = [], [], [], [], []
+    for index, spec in enumerate(types):
+        packed, ids = repository.packed_active_relationships(
+            spec.code, span=span, today=today, with_ids=with_relationship_ids
+        )
+        relationship_ids.extend(ids)
+        packed = np.asarray(packed, dtype=np.int64)
+        pair, strength = np.divmod(packed, 101)
+        source, target = np.divmod(pair, span)
+        sources.append(position[source])
+        targets.append(position[target])
+        type_indexes.append(np.full(len(packed), index, dtype=np.int32))
+        strengths.append(strength / 100.0)
+    graph = RelationshipGraph.from_arrays(
+        [row["id"] for row in rows],
+        np.array([_KIND_CODE[row["kind"]] for row in rows], dtype=np.int8),
+        np.concatenate(sources) if sources else np.zeros(0, np.int64),
+        np.concatenate(targets) if targets else np.zeros(0, np.int64),
+        np.concatenate(type_indexes) if type_indexes else np.zeros(0, np.int32),
+        type_codes=[t.code for t in types],
+        type_categories=[t.category.value for t in types],
+        type_weights=[t.weight for t in types],
+        phrases=[t.phrase for t in types],
+        reverse_phrases=[t.reverse_phrase for t in types],
+        names=[row["name"] for row in rows],
+        stages=np.array([stage_code.get(row["stage"], -1) for row in rows], dtype=np.int16),
+        stage_labels=stage_labels,
+        annual_revenue=np.array([_number(row["annual_revenue"]) for row in rows], dtype=np.float64),
+        assets_under_management=np.array([_number(row["assets_under_management"]) for row in rows], dtype=np.float64),
+        strengths=np.concatenate(strengths) if strengths else np.zeros(0),
+        edge_ids=relationship_ids if with_relationship_ids else None,
+    )
+    assigned = np.array([row["influencer_segment"] for row in rows], dtype=object)
+    return PracticeGraph(graph, assigned, now_iso(), time.perf_counter() - started)
+
+
+def _number(value: float | None) -> float:
+    return np.nan if value is None else float(value)
+
+
+class GraphSnapshots:
+    """The last graph read by this process, reused until it is ``max_age_s`` old or a write
+    through this process marks it stale. Other processes' writes show after ``max_age_s``;
+    every analytics answer says when its graph was read."""
+
+    def __init__(self, max_age_s: float) -> None:
+        self.max_age_s = max_age_s
+        self._lock = threading.Lock()
+        self._snapshot: PracticeGraph | None = None
+        self._taken_at = 0.0
+
+    def get(self, read: Callable[[], PracticeGraph]) -> PracticeGraph:
+        with self._lock:
+            if self._snapshot is None or time.monotonic() - self._taken_at > self.max_age_s:
+                self._snapshot = read()
+                self._taken_at = time.monotonic()
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snapshot = None

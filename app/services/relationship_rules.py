@@ -1,0 +1,146 @@
+"""The rules every new relationship must pass, shared by the API and by bulk import.
+
+A relationship type joins only the kinds it allows (either way round for symmetric types);
+at most one active relationship of a type joins the same pair (either way round for
+symmetric types); a client has at most one active holder of a singular role, such as its
+primary contact. Ended relationships are history and never clash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.catalogue import RelationshipTypeSpec
+from app.domain.errors import InvalidInput
+from app.domain.model import SINGULAR_ROLES, EntityKind, new_relationship_id
+from app.repositories.practice import PracticeRepository
+
+#: The fields a relationship carries besides its type and its two ends.
+RELATIONSHIP_FIELDS = ("since", "until", "strength", "notes")
+
+
+def is_active(relationship: Mapping[str, Any], today: str) -> bool:
+    until = relationship.get("until")
+    return until is None or str(until) > today
+
+
+def pair_key(spec: RelationshipTypeSpec, from_id: str, to_id: str) -> tuple[str, str, str]:
+    """What two relationships of a type must not share while both are active."""
+    if spec.symmetric and to_id < from_id:
+        return (to_id, from_id, spec.code)
+    return (from_id, to_id, spec.code)
+
+
+def check_kinds(spec: RelationshipTypeSpec, from_kind: EntityKind | str, to_kind: EntityKind | str) -> None:
+    """Refuse a relationship between kinds its type does not join."""
+    from_kind, to_kind = EntityKind(from_kind), EntityKind(to_kind)
+    if not spec.allows(from_kind, to_kind):
+        raise InvalidInput(
+            f"'{spec.phrase}' ({spec.code}) joins {'/'.join(k.value for k in spec.from_kinds)} to "
+            f"{'/'.join(k.value for k in spec.to_kinds)}, not {from_kind.value} to {to_kind.value}",
+            from_kinds=[k.value for k in spec.from_kinds], to_kinds=[k.value for k in spec.to_kinds],
+        )
+
+
+def singular_role(spec: RelationshipTypeSpec) -> str | None:
+    """The role a client may hold only once among its active relationships of this type, if any."""
+    return spec.role.value if spec.role in SINGULAR_ROLES else None
+
+
+def stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates as ISO strings, the form both stores keep them in."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def new_relationship_properties(
+    spec: RelationshipTypeSpec, data: Mapping[str, Any], now: str, *, relationship_id: str | None = None
+) -> dict[str, Any]:
+    """Everything a new relationship stores: its fields, id, category, role and timestamps."""
+    return {**own_properties(data, relationship_id or new_relationship_id(spec.code)), **type_properties(spec, now)}
+
+
+def own_properties(data: Mapping[str, Any], relationship_id: str) -> dict[str, Any]:
+    """The part of a new relationship's properties that is its own: id and fields."""
+    properties = {k: v for k, v in stored({k: data.get(k) for k in RELATIONSHIP_FIELDS}).items() if v is not None}
+    properties["id"] = relationship_id
+    return properties
+
+
+def type_properties(spec: RelationshipTypeSpec, now: str) -> dict[str, Any]:
+    """The part every new relationship of a type made at ``now`` shares: category, role,
+    timestamps and version (a bulk write sends it once per batch)."""
+    properties = {"category": spec.category.value, "created_at": now, "updated_at": now, "version": 1}
+    if spec.role is not None:
+        properties["role"] = spec.role.value
+    return properties
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An item of a batch that another active relationship contradicts."""
+
+    item: Hashable
+    type_code: str
+    #: Set when the clash is a second holder of a singular role (then ``client_id`` is too).
+    role: str | None = None
+    client_id: str | None = None
+
+
+class ActiveRelationships:
+    """The active relationships a batch would add, checked against each other and the store.
+
+    Items are whatever the caller uses to point at a row (a list index, a file line).
+    ``add`` and ``claim_role`` answer at once for clashes inside the batch; ``store_clashes``
+    asks the store, once, about everything added with ``in_store=True``.
+    """
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[str, str, str], Hashable] = {}
+        self._store_pairs: dict[tuple[str, str, str], Hashable] = {}
+        self._store_pair_rows: list[dict[str, Any]] = []
+        self._holders: dict[str, dict[str, Hashable]] = {}
+        self._store_claims: dict[str, list[tuple[Hashable, str, str]]] = {}
+        # Per type code, asked once: the spec works them out on every call.
+        self._roles: dict[str, str | None] = {}
+        self._symmetric: dict[str, bool] = {}
+
+    def add(self, item: Hashable, spec: RelationshipTypeSpec, from_id: str, to_id: str, *, in_store: bool = True) -> Hashable | None:
+        """Record an active relationship; return the latest earlier item of the same pair and type, if any."""
+        symmetric = self._symmetric.get(spec.code)
+        if symmetric is None:
+            symmetric = self._symmetric[spec.code] = spec.symmetric
+        key = (to_id, from_id, spec.code) if symmetric and to_id < from_id else (from_id, to_id, spec.code)  # pair_key
+        earlier = self._pairs.get(key)
+        self._pairs[key] = item
+        if in_store:
+            if (from_id, to_id, spec.code) not in self._store_pairs:
+                self._store_pair_rows.append({"from_id": from_id, "to_id": to_id, "type": spec.code, "symmetric": symmetric})
+            self._store_pairs[(from_id, to_id, spec.code)] = item
+        return earlier
+
+    def claim_role(self, item: Hashable, spec: RelationshipTypeSpec, client_id: str, *, in_store: bool = True) -> Hashable | None:
+        """Record a claim of the type's singular role at a client; return the earlier claimant, if any."""
+        role = self._roles.get(spec.code, ())
+        if role == ():
+            role = self._roles[spec.code] = singular_role(spec)
+        if role is None:
+            return None
+        holders = self._holders.setdefault(role, {})
+        earlier = holders.setdefault(client_id, item)
+        if in_store:
+            self._store_claims.setdefault(role, []).append((item, client_id, spec.code))
+        return None if earlier == item else earlier
+
+    def store_clashes(self, repository: PracticeRepository, *, today: str, ignoring: Collection[str] = ()) -> list[Clash]:
+        """Items the store contradicts, leaving out the stored relationships in ``ignoring``
+        (those the batch itself rewrites)."""
+        clashes = []
+        if self._store_pair_rows:
+            found = repository.active_relationship_pairs(self._store_pair_rows, today=today, ignoring=ignoring)
+            clashes += [Clash(self._store_pairs[pair], pair[2]) for pair in found]
+        for role, claims in self._store_claims.items():
+            held = repository.singular_role_holders({client for _, client, _ in claims}, role, today=today, ignoring=ignoring)
+            clashes += [Clash(item, code, role, client) for item, client, code in claims if client in held]
+        return clashes

@@ -1,0 +1,115 @@
+"""The ``rapport`` command on the embedded default store: demo, import, export, backup,
+restore; help on every command; refusals as one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from app.cli import cli
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "import"
+COMMANDS = ("serve", "demo", "import", "export", "backup", "restore")
+
+
+@pytest.fixture
+def data_dir(monkeypatch: pytest.MonkeyPatch):
+    # A short path: the store's unix socket lives in it.
+    path = Path(tempfile.mkdtemp(prefix="rc-"))
+    monkeypatch.setenv("RAPPORT_DATA_DIR", str(path))
+    monkeypatch.delenv("RAPPORT_GRAPH_URL", raising=False)
+    yield path
+    pid_file = path / "falkordb.pid"
+    if pid_file.exists():  # never leave a store server behind, whatever a test did
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def rapport(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def refusal(result: Result) -> str:
+    """The one line a refused command prints."""
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("rapport: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = rapport(command, "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_the_command_lists_its_commands():
+    result = rapport("--help")
+    assert result.exit_code == 0 and all(command in result.output for command in COMMANDS)
+
+
+def test_import_export_backup_restore(data_dir, tmp_path):
+    dry = rapport("import", EXAMPLES / "csv", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run: 59 rows checked, nothing written" in dry.stdout
+    done = rapport("import", EXAMPLES / "csv")
+    assert done.exit_code == 0 and "Imported 59 rows" in done.stdout and "relationships/s" in done.stdout
+    assert "clients 5" in done.stdout and "checking" in done.stderr  # counts, and the progress bars
+    again = rapport("import", EXAMPLES / "jsonl")
+    assert again.exit_code == 0 and "created none; updated none; unchanged team members 5" in again.stdout
+    exported = rapport("export", tmp_path / "out", "--format", "jsonl")
+    assert exported.exit_code == 0 and "relationships 21" in exported.stdout
+    assert len((tmp_path / "out" / "people.jsonl").read_text().splitlines()) == 12
+    network = rapport("export", tmp_path / "okafor.graphml", "--format", "graphml", "--client", "C-1003", "--depth", "1")
+    assert network.exit_code == 0 and "entities 6" in network.stdout
+    assert rapport("backup", tmp_path / "practice.gz").exit_code == 0
+    assert "not empty" in refusal(rapport("restore", tmp_path / "practice.gz"))
+    restored = rapport("restore", tmp_path / "practice.gz", "--force")
+    assert restored.exit_code == 0 and "entity 27" in restored.stdout
+    assert not (data_dir / "falkordb.pid").exists()  # each command stops the store it started
+
+
+def test_a_bad_file_is_reported_and_nothing_imported(data_dir, tmp_path):
+    folder = Path(shutil.copytree(EXAMPLES / "csv", tmp_path / "in"))
+    people = folder / "people.csv"
+    people.write_text(people.read_text().replace("1968-04-12", "12/04/1968"))
+    result = rapport("import", folder)
+    assert refusal(result) == "rapport: 6 problems in 59 rows; nothing was imported"  # John Elliott and 5 rows naming him
+    assert "people.csv:2: birth_date: '12/04/1968' is not a date; write dates as YYYY-MM-DD" in result.stderr
+    assert "would have created team members 5" in rapport("import", folder / "team_members.csv", "--dry-run").stdout
+    rejects = tmp_path / "rejects.jsonl"
+    skipped = rapport("import", folder, "--skip-bad-rows", "--reject-file", rejects)
+    assert skipped.exit_code == 0 and "6 rows left out" in skipped.stderr
+    left_out = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert [(r["file"], r["line"]) for r in left_out][:1] == [("people.csv", 2)]
+    assert len(left_out) == 6
+
+
+def test_demo_generates_and_loads_a_practice(data_dir, tmp_path):
+    loaded = rapport("demo", "--entities", 300, "--relationships", 1_500, "--seed", 3)
+    assert loaded.exit_code == 0, loaded.output
+    assert "300 entities and 1,500 relationships" in loaded.stdout
+    assert "--force" in refusal(rapport("demo", "--entities", 300, "--relationships", 1_500))
+    assert rapport("demo", "--entities", 400, "--relationships", 1_600, "--force").exit_code == 0
+    written = rapport("demo", "--entities", 100, "--relationships", 400, "--files", tmp_path / "files", "--format", "jsonl")
+    assert written.exit_code == 0 and len((tmp_path / "files" / "clients.jsonl").read_text().splitlines()) > 10
+    assert "need at least" in refusal(rapport("demo", "--entities", 1_000, "--relationships", 10, "--force"))
+    assert "relationships 1," in rapport("export", tmp_path / "kept").stdout  # the refusal deleted nothing
+
+
+def test_refusals_are_one_line(data_dir, tmp_path):
+    assert refusal(rapport("import", tmp_path / "nowhere")).endswith("nowhere: no such file or directory")
+    assert "unknown export format 'xml'" in refusal(rapport("export", tmp_path / "x", "--format", "xml"))
+    assert "no such file" in refusal(rapport("restore", tmp_path / "missing.gz"))
+    (tmp_path / "clients.csv").write_bytes(b"external_id,name,kind\nC-1,Caf\xe9,household\n")
+    assert "not UTF-8 text" in refusal(rapport("import", tmp_path / "clients.csv"))
