@@ -273,8 +273,8 @@ def peak_rss_mib() -> float:
 
 
 # ---------------------------------------------------------------------- the benchmark
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def add_comparison_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`compare`, shared with bench/analytics_bench.py."""
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--relationships", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -285,17 +285,28 @@ def main(argv: list[str] | None = None) -> None:
                         help="above this, networkx betweenness runs a smaller k and is extrapolated")
     parser.add_argument("--networkx-budget", type=float, default=120.0,
                         help="seconds for per-entity networkx loops before extrapolating")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_comparison_arguments(parser)
     args = parser.parse_args(argv)
-    k = args.betweenness_k
     print(f"analytics_compute: {args.entities:,} entities, {args.relationships:,} relationships, seed {args.seed}, "
-          f"betweenness k={k}; python {sys.version.split()[0]}, numpy {np.__version__}, networkx {nx.__version__}, "
+          f"betweenness k={args.betweenness_k}; python {sys.version.split()[0]}, numpy {np.__version__}, networkx {nx.__version__}, "
           f"{os.cpu_count()} cpus")
-    table = Table()
 
     build, G = timed(practice_graph, args.entities, args.relationships, args.seed)
     referral_count = int((G.relationship_mask() & (G.categories == 1)).sum())
     print(f"  generated in {build:.2f} s: {G.n_entities:,} entities, {G.n_relationships:,} relationships "
           f"({int(G.active.sum()):,} active, {referral_count:,} active referrals)")
+    compare(G, args)
+
+
+def compare(G: RelationshipGraph, args: argparse.Namespace) -> None:
+    """Time every fast path on ``G`` and, unless ``args.skip_networkx``, the networkx pipeline
+    producing the same outputs; print both with ratios (also used by bench/analytics_bench.py)."""
+    k = args.betweenness_k
+    table = Table()
 
     def fresh(function, *a, **kw):
         G._cache.clear()  # each fast path pays for the sparse structures it builds
@@ -481,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
     table.add("TOTAL compute (6 analytics)", fast_total, slow_total,
               "pagerank, reach, betweenness, degree, key-person risk, communities")
     table.print()
-    print(f"\ngraph build: RelationshipGraph.from_arrays + generator {build:.2f} s; networkx graphs "
+    print("\nnetworkx graphs built in "
           f"{t_walk + t_simple + t_ref + t_multi + t_weighted + t_intro_graph:.1f} s (not in the totals)")
     print(f"peak RSS: {fast_rss:,.0f} MiB after the fast paths; {peak_rss_mib():,.0f} MiB after networkx")
 
