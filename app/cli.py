@@ -201,6 +201,122 @@ def analytics_score(
     )
 
 
+tiers_cli = typer.Typer(help="Client tiers: suggest with reasons, compare, apply.", no_args_is_help=True)
+cli.add_typer(tiers_cli, name="tiers")
+service_cli = typer.Typer(help="The cycle of service: touches due and done, overdue clients, important dates.",
+                          no_args_is_help=True)
+cli.add_typer(service_cli, name="service")
+
+
+@tiers_cli.command("run")
+def tiers_run(
+    revenue_threshold: float = typer.Option(10_000.0, min=0, help="Annual revenue for the significant-revenue trait."),
+    revenue_percentile: float | None = typer.Option(None, min=0, max=1, help="Or this percentile (0-1) of clients' revenue."),
+    referral_window_days: int = typer.Option(1095, min=1, help="How far back a referral counts, in days."),
+    capacity_threshold: float = typer.Option(250_000.0, min=1, help="Assets held elsewhere, or a prospect's size, for able-to-buy-more."),
+    b_margin: float = typer.Option(0.2, min=0, max=0.99, help="Within this fraction of a threshold: a B."),
+    touch_cost: float = typer.Option(150.0, min=0, help="Cost of one touch, against revenue."),
+    service_request_cost: float = typer.Option(100.0, min=0, help="Cost of one service request, against revenue."),
+) -> None:
+    """Suggest a tier for every client, store the run and print each suggestion with its reasons."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.domain.tiers import TierSettings
+    from app.services.tiers import TierService
+
+    with _practice() as repository:
+        settings = TierSettings(
+            revenue_threshold=revenue_threshold, revenue_percentile=revenue_percentile,
+            referral_window_days=referral_window_days, capacity_threshold=capacity_threshold, b_margin=b_margin,
+            touch_cost=touch_cost, service_request_cost=service_request_cost,
+        )
+        service = TierService(repository)
+        with _progress() as on_progress:
+            on_progress("suggesting tiers", 0, 1)
+            run = service.run(settings)
+            on_progress("suggesting tiers", 1, 1)
+        suggestions, after = [], 0
+        while after is not None:
+            page, after = service.suggestions(run["id"], after=after, limit=500)
+            suggestions.extend(page)
+    table = Table(title=f"Suggested tiers (run {run['id']}, as of {run['as_of']})")
+    for column in ("client", "stage", "suggested", "assigned", "why"):
+        table.add_column(column)
+    for s in suggestions:
+        table.add_row(
+            s["name"], s["stage"] or "-", s["suggested_tier"] or "-", s["assigned_tier"] or "-",
+            s["summary"] + "".join(f"\n  {r['text']}" for r in s["reasons"] if r["met"] or r["near"]),
+        )
+    console = Console()
+    console.print(table)
+    console.print(
+        f"{_many(run['clients'], 'client')}; suggested {_counts(run['tier_counts'])}; "
+        f"{run['differences']:,} differ from the assigned tier. Apply with: rapport tiers apply {run['id']}"
+    )
+
+
+@tiers_cli.command("apply")
+def tiers_apply(
+    run_id: str = typer.Argument(..., help="The tier run whose suggestions to apply."),
+    client: list[str] = typer.Option(None, "--client", help="Only this client (repeat for several); default: all."),
+    applied_by: str | None = typer.Option(None, help="The team member applying them (recorded)."),
+) -> None:
+    """Give clients the tiers a run suggested; the application is recorded."""
+    from app.services.tiers import TierService
+
+    with _practice() as repository:
+        application = TierService(repository).apply(run_id, client or None, applied_by=applied_by)
+    typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
+               f"(application {application['id']})")
+
+
+@service_cli.command("report")
+def service_report(
+    owner_id: str | None = typer.Option(None, help="Only this owner's clients."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only clients behind on touches or due a review."),
+) -> None:
+    """For each client: tier, touches due by now and this year against those done, and the next review."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.services.service_cycle import ServiceCycleService
+
+    with _practice() as repository:
+        rows = ServiceCycleService(repository).client_report(owner_id=owner_id)
+        owners = repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
+    rows = [r for r in rows if r["overdue"] or not overdue]
+    table = Table(title="Cycle of service this year")
+    for column, justify in (("client", "left"), ("owner", "left"), ("tier", "left"), ("due now", "right"),
+                            ("due in year", "right"), ("done", "right"), ("next review", "left"), ("overdue", "left")):
+        table.add_column(column, justify=justify)
+    for r in rows:
+        table.add_row(
+            r["name"], owners.get(r["owner_id"], {}).get("name", "-"), r["tier"] or "-", str(r["touches_due_to_date"]),
+            str(r["touches_per_year"]), str(r["touches_done"]), r["next_review"] or "-",
+            "; ".join(r["overdue_reasons"]) or "no",
+        )
+    Console().print(table)
+
+
+@service_cli.command("dates")
+def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many days ahead.")) -> None:
+    """Birthdays, anniversaries and review dates in the next N days."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from app.services.service_cycle import ServiceCycleService
+
+    with _practice() as repository:
+        rows = ServiceCycleService(repository).upcoming_dates(days=days)
+    table = Table(title=f"Important dates in the next {days} days")
+    for column in ("on", "in days", "who", "kind", "notes"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["on"], str(r["in_days"]), r["name"] or r["entity_id"], r["kind"], r.get("notes") or "")
+    Console().print(table)
+
+
 @contextmanager
 def _practice() -> Iterator[PracticeRepository]:
     """The practice in the configured store, with the default catalogue in a new one. A

@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 
 from app.api import problems
 from app.api.deps import reject_unknown_query_parameters
-from app.api.routes import analytics, catalogue, entities, health, relationships
+from app.api.routes import analytics, catalogue, entities, health, relationships, tiers
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
 from app.repositories.practice import PracticeRepository
@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
     app.include_router(relationships.router)
     app.include_router(catalogue.router)
     app.include_router(analytics.router)
+    app.include_router(tiers.router)
     return app
 
 

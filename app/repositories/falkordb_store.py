@@ -28,6 +28,13 @@ _NODE_INDEXES = (
     ("InfluenceScore", "position_key"),
     ("InfluenceScore", "entity_id"),
     ("InfluenceScore", "run_id"),
+    ("TierRun", "id"),
+    ("TierSuggestion", "run_id"),
+    ("ServiceTemplate", "tier"),
+    ("Touch", "client_id"),
+    ("ServiceRequest", "client_id"),
+    ("ImportantDate", "entity_id"),
+    ("ImportantDate", "id"),
 )
 _UNIQUE = (("Entity", "id"), ("RelationshipType", "code"), ("Category", "key"))
 # Relationship properties indexed on every relationship type.

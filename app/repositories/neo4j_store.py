@@ -25,6 +25,13 @@ _SCHEMA = (
     "CREATE INDEX rapport_influence_score_position IF NOT EXISTS FOR (n:InfluenceScore) ON (n.position_key)",
     "CREATE INDEX rapport_influence_score_entity IF NOT EXISTS FOR (n:InfluenceScore) ON (n.entity_id)",
     "CREATE INDEX rapport_influence_score_run IF NOT EXISTS FOR (n:InfluenceScore) ON (n.run_id)",
+    "CREATE CONSTRAINT rapport_tier_run_id IF NOT EXISTS FOR (n:TierRun) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX rapport_tier_suggestion_run IF NOT EXISTS FOR (n:TierSuggestion) ON (n.run_id)",
+    "CREATE INDEX rapport_service_template_tier IF NOT EXISTS FOR (n:ServiceTemplate) ON (n.tier)",
+    "CREATE INDEX rapport_touch_client IF NOT EXISTS FOR (n:Touch) ON (n.client_id)",
+    "CREATE INDEX rapport_service_request_client IF NOT EXISTS FOR (n:ServiceRequest) ON (n.client_id)",
+    "CREATE INDEX rapport_important_date_entity IF NOT EXISTS FOR (n:ImportantDate) ON (n.entity_id)",
+    "CREATE INDEX rapport_important_date_id IF NOT EXISTS FOR (n:ImportantDate) ON (n.id)",
 )
 
 

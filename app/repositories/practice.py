@@ -14,7 +14,9 @@ from typing import Any
 from app.domain.model import EntityKind
 from app.repositories.store import GraphStore, Row
 
-ENTITY_FILTERS = ("kind", "stage", "segment", "source", "owner_id", "influencer_segment", "role", "reports_to_id", "name")
+ENTITY_FILTERS = (
+    "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
+)
 
 
 @dataclass(frozen=True)
@@ -341,3 +343,83 @@ class PracticeRepository:
     def delete_everything(self, *, limit: int) -> int:
         """Delete up to ``limit`` nodes (any kind, with their relationships); returns how many."""
         return self._store.write(self._q("delete_everything"), {"limit": limit})[0]["deleted"]
+
+    # -- client tiers and the cycle of service ---------------------------------------------
+    def tier_clients(self, *, today: str) -> list[Row]:
+        """Rows ``{client, members}``: every client and its active members ``{id, name, role}``."""
+        return self._store.read(self._q("tier_clients"), {"today": today})
+
+    def tier_referrals(self, *, today: str) -> list[Row]:
+        """Rows ``{referrer_id, referred_id, since, kind, stage}`` of active referrals."""
+        return self._store.read(self._q("tier_referrals"), {"today": today})
+
+    def create_tier_run(self, properties: Mapping[str, Any], suggestions: Sequence[Mapping[str, Any]]) -> int:
+        rows = self._store.write(
+            self._q("create_tier_run"), {"properties": dict(properties), "suggestions": list(suggestions)}
+        )
+        return rows[0]["stored"] if rows else 0
+
+    def tier_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
+        return [row["run"] for row in self._store.read(self._q("tier_runs"), {"id": run_id, "limit": limit})]
+
+    def tier_suggestions(self, run_id: str, *, after: int, limit: int, differing_only: bool = False) -> list[Row]:
+        rows = self._store.read(
+            self._q("tier_suggestions"),
+            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only},
+        )
+        return [row["suggestion"] for row in rows]
+
+    def delete_tier_run(self, run_id: str) -> int | None:
+        rows = self._store.write(self._q("delete_tier_run"), {"id": run_id})
+        return rows[0]["suggestions"] if rows else None
+
+    def apply_tiers(
+        self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, applied_by: str | None, now: str
+    ) -> Row | None:
+        rows = self._store.write(
+            self._q("apply_tiers"),
+            {"run_id": run_id, "id": application_id, "changes": list(changes), "applied_by": applied_by, "now": now},
+        )
+        return rows[0]["application"] if rows else None
+
+    def tier_applications(self, *, limit: int = 100) -> list[Row]:
+        return [row["application"] for row in self._store.read(self._q("tier_applications"), {"limit": limit})]
+
+    def service_templates(self) -> list[Row]:
+        return [row["template"] for row in self._store.read(self._q("service_templates"))]
+
+    def save_service_template(self, tier: str, properties: Mapping[str, Any]) -> Row:
+        rows = self._store.write(self._q("save_service_template"), {"tier": tier, "properties": dict(properties)})
+        return rows[0]["template"]
+
+    def create_client_record(self, label: str, properties: Mapping[str, Any]) -> Row | None:
+        """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
+        rows = self._store.write(
+            self._q("create_client_record", label=label),
+            {"client_id": properties["client_id"], "team_member_id": properties.get("team_member_id"),
+             "properties": dict(properties)},
+        )
+        return rows[0]["record"] if rows else None
+
+    def client_records(
+        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+    ) -> list[Row]:
+        rows = self._store.read(
+            self._q("client_records", label=label),
+            {"client_id": client_id, "from": date_from, "to": date_to, "limit": limit},
+        )
+        return [row["record"] for row in rows]
+
+    def create_important_date(self, entity_id: str, properties: Mapping[str, Any]) -> Row | None:
+        """Rows ``{important_date, name}``; None if no client or person has that id."""
+        rows = self._store.write(
+            self._q("create_important_date"), {"entity_id": entity_id, "properties": dict(properties)}
+        )
+        return rows[0] if rows else None
+
+    def important_dates(self, entity_id: str | None = None) -> list[Row]:
+        """Rows ``{important_date, name}``, people's birth dates included as birthdays."""
+        return self._store.read(self._q("important_dates"), {"entity_id": entity_id})
+
+    def delete_important_date(self, important_date_id: str) -> bool:
+        return self._store.write(self._q("delete_important_date"), {"id": important_date_id})[0]["deleted"] > 0

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
+from app.domain.tiers import Tier
 from app.schemas.common import CategoryCode, EntityId, InputModel, Money, Name, Notes, ShortText, Stored
 
 Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
@@ -32,7 +33,18 @@ class ClientCreate(InputModel, ClientBase):
     pass
 
 
-class ClientUpdate(InputModel):
+class ClientServiceFields(BaseModel):
+    """What tiers and the cycle of service read: the tier assigned, the capacity to buy more
+    (a flag, assets held elsewhere, a prospect's estimated size) and the next review date."""
+
+    tier: Tier | None = None
+    able_to_buy_more: bool | None = None
+    assets_held_elsewhere: Money | None = None
+    estimated_size: Money | None = None
+    next_review_date: date | None = None
+
+
+class ClientUpdate(InputModel, ClientServiceFields):
     name: Name | None = None
     kind: ClientKind | None = None
     stage: CategoryCode | None = None
@@ -45,7 +57,7 @@ class ClientUpdate(InputModel):
     notes: Notes | None = None
 
 
-class ClientPublic(Stored, ClientBase):
+class ClientPublic(Stored, ClientBase, ClientServiceFields):
     pass
 
 
@@ -181,6 +193,7 @@ class ListFilters(InputModel):
 
 class ClientFilters(ListFilters):
     kind: ClientKind | None = None
+    tier: Tier | None = None
     stage: CategoryCode | None = None
     segment: CategoryCode | None = None
     source: CategoryCode | None = None

@@ -280,8 +280,12 @@ def _score_rows(run_id, practice: PracticeGraph, scores, suggestions) -> list[di
                 "composite": float(scores.composite[i]), "percentile": suggestion.percentile,
                 "parts": dict(zip(PARTS, scores.parts[i].tolist())), "raw": dict(zip(PARTS, scores.raw[i].tolist())),
                 "rule": suggestion.rule.segment if suggestion.rule else None, "summary": suggestion.summary,
-                "reasons": [asdict(reason) for reason in suggestion.reasons],
-            }),
+                # Field by field: dataclasses.asdict deep-copies, which cost seconds per run.
+                "reasons": [
+                    {"measure": r.measure, "value": r.value, "threshold": r.threshold, "met": r.met, "text": r.text}
+                    for r in suggestion.reasons
+                ],
+            }, separators=(",", ":")),
         })
     return [{k: v for k, v in row.items() if v is not None} for row in rows]
 

@@ -37,7 +37,7 @@ from typing import Any
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.model import EntityKind, check_identifier, now_iso
 from app.repositories.practice import PracticeRepository
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused
 
 BACKUP_FORMAT = "rapport-backup"
 BACKUP_VERSION = 1
@@ -114,7 +114,7 @@ def restore(repository: PracticeRepository, path: Path, *, force: bool = False, 
     report = BackupReport(path, point_in_time=contents.header.get("point_in_time", False))
     report.counts.update(relationship_type=len(contents.relationship_types), category=len(contents.categories))
     total = contents.counts["entity"] + contents.counts["relationship"]
-    with BulkWriter(repository, batch_size=batch_size) as writer:
+    with collector_paused(), BulkWriter(repository, batch_size=batch_size) as writer:
         flushed = False
         for number, record in enumerate(_records(path), start=1):
             kind = record.get("record")

@@ -9,12 +9,14 @@ queue holds two batches, which bounds memory.
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import queue
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from app.domain.errors import RapportError
@@ -37,6 +39,20 @@ def new_ulids(count: int) -> list[str]:
     blob = b"".join(b"\0\0\0\0" + timestamp + randomness[i:i + 10] for i in range(0, 10 * count, 10))
     text = base64.b32encode(blob).decode("ascii").translate(_CROCKFORD)
     return [text[i + 6:i + 32] for i in range(0, 32 * count, 32)]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector during a bulk run. The rows held in memory (hundreds of
+    thousands of small dicts and tuples, none in a cycle) made it scan everything again and
+    again: with it running, an import took 60% more time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def clear_store(repository: PracticeRepository, *, batch_size: int = DEFAULT_BATCH_SIZE,

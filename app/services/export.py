@@ -197,7 +197,7 @@ def export_practice(
     with repository.snapshot() if client is None else nullcontext(repository) as source:
         team = _team_external_ids(source)
         pages = _everything(source, progress) if client is None else _network(source, client, depth, progress)
-        report = ExportReport(target, file_format, point_in_time=client is not None or repository.snapshots_are_point_in_time)
+        report = ExportReport(target, file_format, point_in_time=client is None and repository.snapshots_are_point_in_time)
         if file_format == "graphml":
             weights = {t.code: t.weight for t in CatalogueService(source).relationship_types()}
             report.counts = _write_graphml(pages, target, team, weights)

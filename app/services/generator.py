@@ -246,16 +246,16 @@ class _Practice:
         self.n[K.person] = client_people + self.provider_people
         self.client_first_person, self.client_new_people = first_person, new_people
         self.household_size, self.directors, self.staff, self.shared = household_size, directors, staff, shared
-        # The shared director: a person of an earlier household, drawn at random.
-        household_people = np.flatnonzero(np.repeat(kinds == 0, new_people))
-        self.shared_person = np.full(clients, -1, dtype=np.int64)
-        for client in np.flatnonzero(shared):
-            earlier = household_people[: np.searchsorted(household_people, first_person[client])]
-            self.shared_person[client] = earlier[rng.integers(len(earlier))]
-        # The role of each person in their own client, and the person who is each client's
-        # primary contact.
+        # Each person's client and rank in it (households: 0 primary contact, 1 partner, then
+        # dependants; businesses: directors, then staff).
         self.person_client = np.repeat(np.arange(clients), new_people)
         self.person_rank = np.arange(client_people) - np.repeat(first_person, new_people)
+        # The shared director: an adult of an earlier household, drawn at random.
+        household_adults = np.flatnonzero(np.repeat(kinds == 0, new_people) & (self.person_rank < 2))
+        self.shared_person = np.full(clients, -1, dtype=np.int64)
+        for client in np.flatnonzero(shared):
+            earlier = household_adults[: np.searchsorted(household_adults, first_person[client])]
+            self.shared_person[client] = earlier[rng.integers(len(earlier))]
         self.primary_contact = np.where(kinds == 1, np.where(shared, self.shared_person, first_person), first_person)
         # People of providers come after the people of clients.
         self.provider_first_person = client_people + np.concatenate([[0], np.cumsum(self.provider_staff)[:-1]])
@@ -275,8 +275,8 @@ class _Practice:
 
         is_household = person_kind == 0
         is_business = person_kind == 1
+        # A business's first people are its directors (one fewer where a household adult is one).
         business_person = is_business & (rank < self.directors[client_of] - self.shared[client_of])
-        # Directors of a business with a shared director: the shared one is the first.
         shared_clients = np.flatnonzero(self.shared)
         blocks = [
             membership("PRIMARY_CONTACT_AT", self.primary_contact, np.arange(clients)),

@@ -26,13 +26,6 @@ def is_active(relationship: Mapping[str, Any], today: str) -> bool:
     return until is None or str(until) > today
 
 
-def pair_key(spec: RelationshipTypeSpec, from_id: str, to_id: str) -> tuple[str, str, str]:
-    """What two relationships of a type must not share while both are active."""
-    if spec.symmetric and to_id < from_id:
-        return (to_id, from_id, spec.code)
-    return (from_id, to_id, spec.code)
-
-
 def check_kinds(spec: RelationshipTypeSpec, from_kind: EntityKind | str, to_kind: EntityKind | str) -> None:
     """Refuse a relationship between kinds its type does not join."""
     from_kind, to_kind = EntityKind(from_kind), EntityKind(to_kind)
@@ -62,9 +55,13 @@ def new_relationship_properties(
 
 
 def own_properties(data: Mapping[str, Any], relationship_id: str) -> dict[str, Any]:
-    """The part of a new relationship's properties that is its own: id and fields."""
-    properties = {k: v for k, v in stored({k: data.get(k) for k in RELATIONSHIP_FIELDS}).items() if v is not None}
-    properties["id"] = relationship_id
+    """The part of a new relationship's properties that is its own: id and fields (dates as
+    ISO strings, as ``stored`` makes them; none left empty)."""
+    properties = {"id": relationship_id}
+    for name in RELATIONSHIP_FIELDS:  # a loop, not stored(): bulk writes call this per row
+        value = data.get(name)
+        if value is not None:
+            properties[name] = value.isoformat() if hasattr(value, "isoformat") else value
     return properties
 
 
@@ -111,7 +108,9 @@ class ActiveRelationships:
         symmetric = self._symmetric.get(spec.code)
         if symmetric is None:
             symmetric = self._symmetric[spec.code] = spec.symmetric
-        key = (to_id, from_id, spec.code) if symmetric and to_id < from_id else (from_id, to_id, spec.code)  # pair_key
+        # What two active relationships of a type may not share: the pair, either way round
+        # for symmetric types.
+        key = (to_id, from_id, spec.code) if symmetric and to_id < from_id else (from_id, to_id, spec.code)
         earlier = self._pairs.get(key)
         self._pairs[key] = item
         if in_store:
@@ -137,10 +136,18 @@ class ActiveRelationships:
         """Items the store contradicts, leaving out the stored relationships in ``ignoring``
         (those the batch itself rewrites)."""
         clashes = []
-        if self._store_pair_rows:
-            found = repository.active_relationship_pairs(self._store_pair_rows, today=today, ignoring=ignoring)
+        rows = self._store_pair_rows
+        for start in range(0, len(rows), _STORE_CHECK_CHUNK):  # bounded queries for big imports
+            found = repository.active_relationship_pairs(rows[start:start + _STORE_CHECK_CHUNK], today=today, ignoring=ignoring)
             clashes += [Clash(self._store_pairs[pair], pair[2]) for pair in found]
         for role, claims in self._store_claims.items():
-            held = repository.singular_role_holders({client for _, client, _ in claims}, role, today=today, ignoring=ignoring)
+            clients = sorted({client for _, client, _ in claims})
+            held: set[str] = set()
+            for start in range(0, len(clients), _STORE_CHECK_CHUNK):
+                held |= repository.singular_role_holders(clients[start:start + _STORE_CHECK_CHUNK], role, today=today,
+                                                         ignoring=ignoring)
             clashes += [Clash(item, code, role, client) for item, client, code in claims if client in held]
         return clashes
+
+
+_STORE_CHECK_CHUNK = 10_000

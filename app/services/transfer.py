@@ -7,8 +7,8 @@ An import runs twice over its rows:
    ``RelationshipService``) against the other rows and against the store; nothing is
    written. Any problem is reported with its file, line and column.
 2. **write**: only when the check found nothing (or the caller asked to skip bad rows), the
-   rows are read again, converted the same way and written through the bulk path
-   (``app.services.bulk``), entities before relationships.
+   rows as the check converted them (or, past a memory bound, read and converted again)
+   are written through the bulk path (``app.services.bulk``), entities first.
 
 Rows are matched to what is stored by their external id, so importing the same files again
 updates records instead of duplicating them (and leaves unchanged ones alone). Each batch is
@@ -50,7 +50,7 @@ from app.schemas.transfer import (
     RecordKind,
     membership_role_adapter,
 )
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, new_ulids
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, closes_hierarchy_loop, new_entity_properties
 from app.services.generator import GENERATED_TYPES, SEGMENTS, SOURCES, STAGES, Batch, generate_practice
@@ -268,6 +268,9 @@ def _jsonl_rows(record: RecordKind, path: Path) -> Iterator[SourceRow]:
                 raw = {"#json": f"not valid JSON ({error.msg} at character {error.pos + 1})", "#text": text.rstrip("\n")}
             if not isinstance(raw, dict):
                 raw = {"#json": "each line must be a JSON object", "#text": text.rstrip("\n")}
+            elif "\\u0000" in text and any("\x00" in v for v in (*raw, *raw.values()) if isinstance(v, str)):
+                # The stores cannot keep it (and CSV cannot even carry it).
+                raw = {"#json": "text may not contain the NUL character (\\u0000)", "#text": text.rstrip("\n")}
             yield SourceRow(record, path.name, line, {k: (None if v == "" else v) for k, v in raw.items()}, raw)
 
 
@@ -305,15 +308,16 @@ def import_practice(
     ``dry_run`` nothing is written to the store; the report says what would have been.
     """
     started = time.perf_counter()
-    importer = _Importer(repository, batch_size=batch_size, on_progress=on_progress)
-    report = importer.check(source)
-    report.dry_run = dry_run
-    if report.problems and not skip_bad_rows:
-        report.seconds = time.perf_counter() - started
-        return report
-    with _RejectFile(reject_file if skip_bad_rows else None) as rejects, \
-            BulkWriter(repository, batch_size=batch_size, dry_run=dry_run) as writer:
-        importer.write(source, writer, rejects, report)
+    with collector_paused():
+        importer = _Importer(repository, batch_size=batch_size, on_progress=on_progress)
+        report = importer.check(source)
+        report.dry_run = dry_run
+        if report.problems and not skip_bad_rows:
+            report.seconds = time.perf_counter() - started
+            return report
+        with _RejectFile(reject_file if skip_bad_rows else None) as rejects, \
+                BulkWriter(repository, batch_size=batch_size, dry_run=dry_run) as writer:
+            importer.write(source, writer, rejects, report)
     report.written = not dry_run
     report.seconds = time.perf_counter() - started
     return report
@@ -351,7 +355,7 @@ def load_generated_practice(
     source = RecordsSource(lambda: chain([first], batches), total=entities + relationships)
     importer = _Importer(repository, batch_size=batch_size, on_progress=on_progress, trusted=True)
     report = ImportReport()
-    with BulkWriter(repository, batch_size=batch_size) as writer:
+    with collector_paused(), BulkWriter(repository, batch_size=batch_size) as writer:
         importer.write(source, writer, _RejectFile(None), report)
     report.written = True
     report.seconds = time.perf_counter() - started
@@ -897,6 +901,7 @@ class _Importer:
                              report: ImportReport) -> None:
         updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
         ids = iter(new_ulids(len(rows)))
+        created = 0
         for item, row in rows:
             converted = self.converted.pop(item, None)
             if converted is None:
@@ -914,12 +919,14 @@ class _Importer:
                 if shared is None:
                     shared = self.type_properties[spec.code] = type_properties(spec, self.now)
                 writer.create_relationship(spec.code, from_id, to_id, properties, shared)
-                report.created[fmt.kind] += 1
+                created += 1
             else:
                 properties = new_relationship_properties(spec, fields, self.now, relationship_id=existing)
                 if ext != existing:
                     properties["external_id"] = ext
                 updates[spec.code].append(properties)
+        if created:
+            report.created[fmt.kind] += created
         imported = {*RELATIONSHIP_FIELDS, "external_id"}
         for code, wanted in updates.items():
             stored = {row["relationship"]["id"]: row["relationship"]

@@ -131,6 +131,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.delete_entity(K.team_member, "t1", cascade=True, now="n")["deleted"]
     assert "owner_id" not in repo.get_entity(K.client, "c1")
     assert repo.health()
+    _run_tier_queries(repo)
     _run_scoring_run_queries(repo)
     _run_bulk_transfer_queries(repo)
 
@@ -200,6 +201,59 @@ def test_unsafe_identifiers_never_reach_query_text(bad: str) -> None:
 
     with pytest.raises(QueryTemplateError):
         QueryLibrary("falkordb")("get_entity", label=bad)
+
+
+def _run_tier_queries(repo: PracticeRepository) -> None:
+    """The queries of tier runs and the cycle of service, on client c1 (stage client, p1 its
+    primary contact) and person p2; everything they add is removed again except records that
+    are not entities."""
+    referral = _relationship("REFERRER_OF", 1, "referral", since="2026-01-01")
+    assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
+                                    active=True, today=TODAY).done
+    [row] = repo.tier_clients(today=TODAY)
+    assert row["client"]["id"] == "c1" and row["members"] == [{"id": "p1", "name": "John Elliott", "role": "primary_contact"}]
+    assert [(r["referrer_id"], r["referred_id"], r["since"], r["stage"]) for r in repo.tier_referrals(today=TODAY)] == [
+        ("p2", "c1", "2026-01-01", "client")]
+    assert repo.delete_relationship("REFERRER_OF", referral["id"]) is True
+    assert repo.tier_referrals(today=TODAY) == []
+
+    suggestion = {"run_id": "tr1", "position": 1, "client_id": "c1", "suggested": "A", "differs": True, "details": "{}"}
+    assert repo.create_tier_run({"id": "tr1", "started_at": "2026-11-23T10:00:00Z"}, [suggestion]) == 1
+    assert [run["id"] for run in repo.tier_runs()] == ["tr1"] and repo.tier_runs("nope") == []
+    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, differing_only=True)] == ["c1"]
+    assert repo.tier_suggestions("tr1", after=1, limit=10) == []
+    change = {"client_id": "c1", "from": None, "to": "A"}
+    application = repo.apply_tiers("tr1", "ta1", [change], applied_by="t9", now="2026-11-23T10:00:01Z")
+    assert (application["applied"], application["client_ids"], application["to_tiers"]) == (1, ["c1"], ["A"])
+    assert repo.get_entity(K.client, "c1")["tier"] == "A"
+    assert repo.apply_tiers("tr1", "ta2", [change], applied_by=None, now="n") is None  # no longer untiered
+    assert [a["id"] for a in repo.tier_applications()] == ["ta1"]
+    assert repo.delete_tier_run("tr1") == 1 and repo.tier_runs() == [] and repo.delete_tier_run("tr1") is None
+
+    assert repo.service_templates() == []
+    saved = repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 30})
+    assert saved == {"tier": "AAA", "touches_per_year": 30}
+    assert repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 20})["touches_per_year"] == 20
+    assert repo.service_templates() == [{"tier": "AAA", "touches_per_year": 20}]
+
+    touch = {"id": "tc1", "client_id": "c1", "date": "2026-03-01", "kind": "call"}
+    assert repo.create_client_record("Touch", touch)["id"] == "tc1"
+    assert repo.create_client_record("Touch", {**touch, "id": "tc2", "team_member_id": "missing"}) is None
+    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "client_id": "missing"}) is None
+    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "kind": "question"})["kind"] == "question"
+    assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2026-01-01", date_to=TODAY)] == ["tc1"]
+    assert repo.client_records("Touch", client_id=None, date_from="2026-04-01", date_to=TODAY) == []
+    assert len(repo.client_records("ServiceRequest", client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
+
+    anniversary = {"id": "d1", "entity_id": "c1", "kind": "anniversary", "date": "2015-06-01"}
+    assert repo.create_important_date("c1", anniversary)["important_date"]["entity_kind"] == "client"
+    assert repo.create_important_date("missing", {**anniversary, "id": "d2"}) is None
+    repo.update_entity(K.person, "p2", {**repo.get_entity(K.person, "p2"), "birth_date": "1970-09-30"}, [],
+                       now="n", expected_version=1)
+    found = {(r["important_date"]["entity_id"], r["important_date"]["kind"], r["name"]) for r in repo.important_dates()}
+    assert found == {("c1", "anniversary", "Elliott Household"), ("p2", "birthday", "Jean Elliott")}
+    assert [r["important_date"]["id"] for r in repo.important_dates("c1")] == ["d1"]
+    assert repo.delete_important_date("d1") and not repo.delete_important_date("d1")
 
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:

@@ -218,12 +218,14 @@ def test_a_bad_header_refuses_the_whole_file(repository, tmp_path):
 def test_json_lines_problems_name_the_field(repository, tmp_path):
     folder = examples(tmp_path, "jsonl")
     append(folder / "people.jsonl", '{"external_id": "P-3001", "first_name": "Ada", "last_name": "Byrne", "colour": "red"}',
-           "not json", '{"external_id": 3002, "first_name": "Bo", "last_name": "Lee", "birth_date": 19700101}')
+           "not json", '{"external_id": 3002, "first_name": "Bo", "last_name": "Lee", "birth_date": 19700101}',
+           '{"external_id": "P-3003", "first_name": "Nul\\u0000", "last_name": "Byte"}')
     report = import_dir(repository, folder, dry_run=True)
     assert [(p.line, p.column, p.message) for p in report.problems] == [
         (13, "colour", f"unknown column; people columns are: {', '.join(RecordKind.people.format.columns)}"),
         (14, None, "not valid JSON (Expecting value at character 1)"),
         (15, "birth_date", "'19700101' is not a date; write dates as YYYY-MM-DD"),
+        (16, None, "text may not contain the NUL character (\\u0000)"),
     ]
 
 

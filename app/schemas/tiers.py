@@ -1,0 +1,233 @@
+"""Bodies for client tiers and the cycle of service."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from app.domain.service_cycle import ImportantDateKind, ReviewFrequency, ServiceRequestKind, TouchKind
+from app.domain.tiers import Tier
+from app.schemas.common import EntityId, InputModel, Notes
+
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Days = Annotated[int, Field(ge=1, le=36_500)]
+
+
+# -- tier runs ------------------------------------------------------------------------------------
+class TierRunCreate(InputModel):
+    """Thresholds for a run; any left out take their defaults (shown on each)."""
+
+    #: Referred entities that became clients within the window (default 1).
+    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000)] = 1
+    #: How far back a referral's start date counts, in days (default 1095, three years).
+    referral_window_days: Days = 1095
+    #: Annual revenue for the revenue trait (default 10,000; null: use the percentile only).
+    revenue_threshold: Amount | None = 10_000.0
+    #: Or the percentile (0-1) of clients' revenue at or above which the trait holds (default unset).
+    revenue_percentile: Fraction | None = None
+    #: Assets held elsewhere, or a prospect's estimated size, for the able-to-buy-more trait (default 250,000).
+    capacity_threshold: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 250_000.0
+    #: Below every threshold but within this fraction of one: a B (default 0.2).
+    b_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.2
+    #: Cost of a logged touch and of a service request, against revenue (defaults 150 and 100).
+    touch_cost: Amount = 150.0
+    service_request_cost: Amount = 100.0
+    #: How far back touches and service requests count toward the cost, in days (default 365).
+    cost_window_days: Days = 365
+    #: The day the run measures as of (default today).
+    as_of: date | None = None
+
+
+class TierRunPublic(BaseModel):
+    id: str
+    started_at: str
+    finished_at: str | None
+    as_of: str
+    settings: dict[str, Any]
+    #: The revenue at the settings' percentile, when one was set.
+    revenue_percentile_cut: float | None = None
+    clients: int
+    #: Suggested tiers and how many clients got each ("none": no tier).
+    tier_counts: dict[str, int]
+    #: Clients whose suggested tier differs from the tier assigned when the run was made.
+    differences: int
+
+
+class TierReasonPublic(BaseModel):
+    trait: str
+    measure: str
+    value: float
+    threshold: float | None
+    met: bool
+    near: bool
+    text: str
+
+
+class TierSuggestionPublic(BaseModel):
+    run_id: str
+    position: int
+    client_id: str
+    name: str
+    owner_id: str | None = None
+    stage: str | None = None
+    suggested_tier: Tier | None
+    assigned_tier: Tier | None
+    differs: bool
+    traits: list[str]
+    service_cost: float
+    summary: str
+    reasons: list[TierReasonPublic]
+
+
+class TierSuggestionPage(BaseModel):
+    items: list[TierSuggestionPublic]
+    next_cursor: int | None = None
+
+
+class ApplyTiers(InputModel):
+    #: Only these clients (each must have a differing suggestion); null: every difference.
+    client_ids: Annotated[list[EntityId], Field(min_length=1, max_length=50_000)] | None = None
+    #: The team member applying the suggestions, recorded with the application.
+    applied_by: EntityId | None = None
+
+
+class TierChangePublic(BaseModel):
+    client_id: str
+    from_tier: Tier | None
+    to_tier: Tier | None
+
+
+class TierApplicationPublic(BaseModel):
+    id: str
+    run_id: str
+    applied_at: str
+    applied_by: str | None = None
+    requested: int
+    applied: int
+    changes: list[TierChangePublic]
+
+
+# -- cycle of service ---------------------------------------------------------------------------
+class ServiceTemplatePublic(BaseModel):
+    tier: Tier
+    touches_per_year: int
+    review_frequency: ReviewFrequency
+    appreciation_events: int
+    newsletters: bool
+    holiday_cards: bool
+    birthday_contact: bool
+    #: False while the tier has the default template.
+    edited: bool
+    updated_at: str | None = None
+
+
+class ServiceTemplateUpdate(InputModel):
+    touches_per_year: Annotated[int, Field(ge=0, le=365)] | None = None
+    review_frequency: ReviewFrequency | None = None
+    appreciation_events: Annotated[int, Field(ge=0, le=100)] | None = None
+    newsletters: bool | None = None
+    holiday_cards: bool | None = None
+    birthday_contact: bool | None = None
+
+
+class TouchCreate(InputModel):
+    date: date
+    kind: TouchKind
+    team_member_id: EntityId | None = None
+    notes: Notes | None = None
+
+
+class TouchPublic(BaseModel):
+    id: str
+    client_id: str
+    date: date
+    kind: TouchKind
+    team_member_id: str | None = None
+    notes: str | None = None
+    created_at: str
+
+
+class ServiceRequestCreate(InputModel):
+    date: date
+    kind: ServiceRequestKind
+    team_member_id: EntityId | None = None
+    notes: Notes | None = None
+
+
+class ServiceRequestPublic(BaseModel):
+    id: str
+    client_id: str
+    date: date
+    kind: ServiceRequestKind
+    team_member_id: str | None = None
+    notes: str | None = None
+    created_at: str
+
+
+class ImportantDateCreate(InputModel):
+    kind: ImportantDateKind
+    date: date
+    #: Yearly (birthdays, anniversaries) or once (a review date); default: yearly except reviews.
+    recurring: bool | None = None
+    notes: Notes | None = None
+
+
+class ImportantDatePublic(BaseModel):
+    id: str
+    entity_id: str
+    entity_kind: str
+    name: str | None = None
+    kind: ImportantDateKind
+    date: date
+    recurring: bool | None = None
+    notes: str | None = None
+
+
+class UpcomingDatePublic(ImportantDatePublic):
+    #: The day it next falls on, and how many days from today.
+    on: date
+    in_days: int
+
+
+class ClientServicePublic(BaseModel):
+    client_id: str
+    name: str
+    owner_id: str | None = None
+    tier: Tier | None = None
+    stage: str | None = None
+    touches_per_year: int
+    touches_due_to_date: int
+    touches_done: int
+    last_review: date | None = None
+    next_review: date | None = None
+    overdue: bool
+    overdue_reasons: list[str]
+
+
+class OwnerOverduePublic(BaseModel):
+    owner_id: str | None
+    owner_name: str | None
+    clients: list[ClientServicePublic]
+
+
+class RollupMemberPublic(BaseModel):
+    person_id: str
+    name: str
+    #: The person's roles in this client (sorted as recorded).
+    roles: list[str]
+    #: How many clients the person belongs to; they are listed under each.
+    client_count: int
+
+
+class HouseholdRollupPublic(BaseModel):
+    client_id: str
+    name: str
+    kind: str
+    tier: Tier | None = None
+    annual_revenue: float | None = None
+    assets_under_management: float | None = None
+    assets_held_elsewhere: float | None = None
+    members: list[RollupMemberPublic]

@@ -1,0 +1,12 @@
+// Give clients their suggested tiers and record the application, in one write. A client
+// whose tier changed since the run (set by hand, or applied already) is skipped.
+MATCH (run:TierRun {id: $run_id})
+UNWIND $changes AS change
+MATCH (c:Client {id: change.client_id})
+WHERE coalesce(c.tier, '') = coalesce(change.from, '')
+SET c.tier = change.to, c.version = c.version + 1, c.updated_at = $now
+WITH run, collect({client_id: c.id, from: change.from, to: change.to}) AS applied
+CREATE (application:TierApplication {id: $id, run_id: run.id, applied_at: $now, applied_by: $applied_by,
+        requested: size($changes), applied: size(applied), client_ids: [a IN applied | a.client_id],
+        from_tiers: [a IN applied | coalesce(a.from, '')], to_tiers: [a IN applied | coalesce(a.to, '')]})
+RETURN application {.*} AS application

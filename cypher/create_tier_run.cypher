@@ -1,0 +1,8 @@
+// Store a tier run and all its suggestions in one write, so a run is never seen half stored.
+CREATE (run:TierRun)
+SET run = $properties
+WITH run
+UNWIND $suggestions AS row
+CREATE (suggestion:TierSuggestion)
+SET suggestion = row
+RETURN run {.*} AS run, count(suggestion) AS stored

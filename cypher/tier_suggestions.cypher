@@ -1,0 +1,7 @@
+// A page of a tier run's suggestions in client order, all or only those that differ from
+// the tier assigned when the run was made.
+MATCH (suggestion:TierSuggestion {run_id: $run_id})
+WHERE suggestion.position > $after AND (NOT $differing_only OR suggestion.differs)
+RETURN suggestion {.*} AS suggestion
+ORDER BY suggestion.position
+LIMIT $limit
