@@ -142,3 +142,12 @@ def today_iso() -> str:
 
 def person_display_name(first_name: str, last_name: str, preferred_name: str | None = None) -> str:
     return f"{preferred_name or first_name} {last_name}".strip()
+
+
+#: Labels of the practice's records that are not entities (analytics and tier runs, their
+#: applications, service templates, touches, service requests, important dates). They join
+#: nothing in the relationship graph; backups carry them as they are.
+PRACTICE_RECORD_LABELS = (
+    "ScoringRun", "InfluenceScore", "SegmentApplication", "TierRun", "TierSuggestion", "TierApplication",
+    "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate",
+)

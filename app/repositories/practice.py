@@ -340,6 +340,13 @@ class PracticeRepository:
         """Rows ``{relationship, type, from_id, to_id, from_external_id, to_external_id}``."""
         return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
 
+    def practice_records_page(self, label: str, *, after: int, limit: int) -> list[Row]:
+        """Rows ``{node, properties}`` of one record label, after internal node ``after``."""
+        return self._store.read(self._q("practice_records_page", label=label), {"after": after, "limit": limit})
+
+    def create_practice_records(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        return self._store.write(self._q("create_practice_records", label=label), {"rows": list(rows)})[0]["created"]
+
     def delete_everything(self, *, limit: int) -> int:
         """Delete up to ``limit`` nodes (any kind, with their relationships); returns how many."""
         return self._store.write(self._q("delete_everything"), {"limit": limit})[0]["deleted"]

@@ -5,6 +5,7 @@ A backup is gzip-compressed JSON Lines, in this order:
     {"format": "rapport-backup", "version": 1, "created_at": "...", "point_in_time": true}
     {"record": "relationship_type", "properties": {...}}        the catalogue
     {"record": "category", "properties": {...}}                 the category lists
+    {"record": "record", "label": "Touch", "properties": {...}} runs, touches, dates... (not entities)
     {"record": "entity", "properties": {...}}                   every entity
     {"record": "relationship", "type": "SPOUSE_OF", "from_id": "...", "to_id": "...", "properties": {...}}
     {"record": "end", "counts": {...}}
@@ -35,14 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.model import EntityKind, check_identifier, now_iso
+from app.domain.model import PRACTICE_RECORD_LABELS, EntityKind, check_identifier, now_iso
 from app.repositories.practice import PracticeRepository
 from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused
 
 BACKUP_FORMAT = "rapport-backup"
 BACKUP_VERSION = 1
 PAGE_SIZE = 5_000
-_RECORDS = ("relationship_type", "category", "entity", "relationship")
+_RECORDS = ("relationship_type", "category", "record", "entity", "relationship")
 
 #: ``on_progress(phase, done, total)``.
 Progress = Callable[[str, int, int | None], None]
@@ -78,6 +79,13 @@ def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress 
                 for properties in frozen.categories():
                     _line(out, {"record": "category", "properties": properties})
                     report.counts["category"] += 1
+                for label in PRACTICE_RECORD_LABELS:
+                    after_node = -1
+                    while rows := frozen.practice_records_page(label, after=after_node, limit=PAGE_SIZE):
+                        for row in rows:
+                            _line(out, {"record": "record", "label": label, "properties": row["properties"]})
+                        report.counts["record"] += len(rows)
+                        after_node = rows[-1]["node"]
                 after = None
                 while page := frozen.entities_page(after=after, limit=PAGE_SIZE):
                     for properties in page:
@@ -116,9 +124,15 @@ def restore(repository: PracticeRepository, path: Path, *, force: bool = False, 
     total = contents.counts["entity"] + contents.counts["relationship"]
     with collector_paused(), BulkWriter(repository, batch_size=batch_size) as writer:
         flushed = False
+        pending: dict[str, list[dict[str, Any]]] = {}
         for number, record in enumerate(_records(path), start=1):
             kind = record.get("record")
-            if kind == "entity":
+            if kind == "record":
+                batch = pending.setdefault(record["label"], [])
+                batch.append(record["properties"])
+                if len(batch) >= batch_size:
+                    repository.create_practice_records(record["label"], pending.pop(record["label"]))
+            elif kind == "entity":
                 properties = record["properties"]
                 writer.create_entity(EntityKind(properties["entity_kind"]), properties)
             elif kind == "relationship":
@@ -131,6 +145,8 @@ def restore(repository: PracticeRepository, path: Path, *, force: bool = False, 
             report.counts[kind] += 1
             if number % batch_size == 0:
                 progress("restoring", report.counts["entity"] + report.counts["relationship"], total)
+        for label, rows in pending.items():
+            repository.create_practice_records(label, rows)
         writer.flush()
     progress("restoring", total, total)
     report.seconds = time.perf_counter() - started
@@ -183,6 +199,9 @@ def _check(path: Path, progress: Progress) -> _Contents:
                 types.append(properties)
             elif kind == "category":
                 categories.append(properties)
+            elif kind == "record":
+                if record.get("label") not in PRACTICE_RECORD_LABELS:
+                    raise _Damaged(f"unknown record label '{record.get('label')}'")
             elif kind == "entity":
                 entity_id = properties.get("id")
                 if not isinstance(entity_id, str) or properties.get("entity_kind") not in {k.value for k in EntityKind}:

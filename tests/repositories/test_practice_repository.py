@@ -278,5 +278,10 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     assert repo.get_entity(K.person, "p1")["influencer_segment"] == "critical"
     assert repo.apply_influencer_segments("run1", "app2", [change], now="n") is None  # no longer at its old segment
     assert [a["id"] for a in repo.segment_applications()] == ["app1"]
+    records = repo.practice_records_page("ScoringRun", after=-1, limit=10)
+    assert [r["properties"]["id"] for r in records] == ["run1"]
+    assert repo.practice_records_page("ScoringRun", after=records[0]["node"], limit=10) == []
+    assert repo.create_practice_records("Touch", [{"id": "t-1", "client_id": "c1", "date": "2026-11-01"}]) == 1
+    assert "t-1" in [r["properties"]["id"] for r in repo.practice_records_page("Touch", after=-1, limit=10)]
     assert repo.delete_scoring_run("run1") == 2
     assert repo.scoring_runs() == []

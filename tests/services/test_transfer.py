@@ -423,3 +423,42 @@ def test_bulk_ids_are_ulids():
     ids = new_ulids(1_000)
     assert len(set(ids)) == 1_000 and all(str(ULID.from_str(i)) == i for i in ids)
     assert relationship_type_of(f"SPOUSE_OF-{ids[0]}") == "SPOUSE_OF"
+
+
+def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
+    """Records that are not entities (scoring runs and their scores, touches, important
+    dates) belong to the practice as much as its graph does."""
+    from app.services.analytics import AnalyticsService, ScoringParameters
+    from app.services.practice_graph import GraphSnapshots
+    from app.services.service_cycle import ServiceCycleService
+
+    import_dir(repository, EXAMPLES / "csv")
+    catalogue = CatalogueService(repository)
+    analytics = AnalyticsService(repository, catalogue, GraphSnapshots(0))
+    run = analytics.run_scoring(ScoringParameters.build(betweenness_k=8))
+    client_id = by_external_id(repository, "C-1002")["id"]
+    cycle = ServiceCycleService(repository)
+    touch = cycle.record("Touch", client_id, {"date": "2026-11-02", "kind": "call", "notes": "Annual check-in"})
+    cycle.add_important_date(client_id, {"kind": "review", "date": "2027-01-15"})
+    scores_before = analytics.scores(run["id"], after=0, limit=500)
+
+    report = backup(repository, tmp_path / "all.gz")
+    assert report.counts["record"] == 1 + run["scored"] + 1 + 1  # run, its scores, the touch, the date
+    empty(repository)
+    assert analytics.runs() == []
+    restore(repository, tmp_path / "all.gz")
+    assert [r["id"] for r in analytics.runs()] == [run["id"]]
+    assert analytics.scores(run["id"], after=0, limit=500) == scores_before
+    assert [t["id"] for t in cycle.records("Touch", client_id)] == [touch["id"]]
+    assert [d["date"] for d in cycle.important_dates(client_id)] == ["2027-01-15"]
+
+
+def test_a_backup_record_of_an_unknown_label_is_refused(repository, tmp_path):
+    import_dir(repository, EXAMPLES / "csv")
+    backup(repository, tmp_path / "good.gz")
+    lines = gzip.open(tmp_path / "good.gz", "rt", encoding="utf-8").read().splitlines()
+    lines.insert(1, json.dumps({"record": "record", "label": "Entity`) DETACH DELETE (n", "properties": {}}))
+    with gzip.open(tmp_path / "bad.gz", "wt", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInput, match="line 2: unknown record label"):
+        restore(repository, tmp_path / "bad.gz", force=True)
