@@ -2,6 +2,6 @@
 MATCH (c:Client)
 OPTIONAL MATCH (p:Person)-[m]->(c)
 WHERE m.category = 'membership' AND (m.until IS NULL OR m.until > $today)
-WITH c, collect(CASE WHEN p IS NULL THEN null ELSE {id: p.id, name: p.name, role: m.role} END) AS members
+WITH c, collect(CASE WHEN p IS NULL THEN null ELSE {id: p.id, name: p.name, role: m.role, share: m.share} END) AS members
 RETURN c {.*} AS client, members
 ORDER BY c.name, c.id

@@ -11,6 +11,8 @@ from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
 from app.schemas.common import CategoryCode, EntityId, EntityRef, InputModel, Notes, ShortText, Stored
 
 Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+#: For a membership: the part of the client's revenue and assets this member carries.
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 TypeCode = Annotated[str, Field(min_length=1, max_length=63)]
 Phrase = Annotated[str, Field(min_length=1, max_length=120)]
 Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
@@ -21,6 +23,7 @@ class RelationshipBase(BaseModel):
     since: date | None = None
     until: date | None = None
     strength: Strength | None = None
+    share: Share | None = None
     notes: Notes | None = None
 
 

@@ -220,6 +220,11 @@ class RollupMemberPublic(BaseModel):
     roles: list[str]
     #: How many clients the person belongs to; they are listed under each.
     client_count: int
+    #: The share of this client the practice set on the person's membership (null: not set).
+    share: float | None = None
+    #: The client's revenue and assets times that share (null without a share).
+    attributed_revenue: float | None = None
+    attributed_assets_under_management: float | None = None
 
 
 class HouseholdRollupPublic(BaseModel):

@@ -107,7 +107,7 @@ RECORD_FORMATS: dict[RecordKind, RecordFormat] = {
     # by its role; ``type`` is needed only where several membership types share that role.
     RecordKind.memberships: RecordFormat(
         RecordKind.memberships,
-        ("external_id", "person", "client", "role", "type", "since", "until", "strength", "notes"),
+        ("external_id", "person", "client", "role", "type", "since", "until", "strength", "share", "notes"),
         frozenset({"external_id", "person", "client", "role"}),
         RelationshipCreate,
         renamed={"person": "from_id", "client": "to_id"},
@@ -115,7 +115,7 @@ RECORD_FORMATS: dict[RecordKind, RecordFormat] = {
     ),
     RecordKind.relationships: RecordFormat(
         RecordKind.relationships,
-        ("external_id", "type", "from", "to", "since", "until", "strength", "notes"),
+        ("external_id", "type", "from", "to", "since", "until", "strength", "share", "notes"),
         frozenset({"external_id", "type", "from", "to"}),
         RelationshipCreate,
         renamed={"from": "from_id", "to": "to_id"},

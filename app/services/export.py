@@ -31,7 +31,7 @@ from app.repositories.practice import PracticeRepository
 from app.schemas.transfer import RECORD_OF_ENTITY_KIND, FILE_FORMATS, RecordKind
 from app.services.catalogue import CatalogueService
 from app.services.generator import Batch
-from app.services.relationship_rules import is_active
+from app.services.relationship_rules import RELATIONSHIP_FIELDS, is_active
 
 ExportFormat = Literal["csv", "jsonl", "graphml"]
 #: On ``export_practice(..., on_progress=...)``: (phase, done, total).
@@ -126,7 +126,7 @@ def relationship_row(found: Mapping[str, Any]) -> tuple[RecordKind, dict[str, An
     else:
         record = RecordKind.relationships
         row.update({"type": found["type"], "from": found["from_external_id"], "to": found["to_external_id"]})
-    row.update({k: relationship.get(k) for k in ("since", "until", "strength", "notes")})
+    row.update({k: relationship.get(k) for k in RELATIONSHIP_FIELDS})
     return record, row
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import InvalidInput
-from app.domain.model import SINGULAR_ROLES, EntityKind, new_relationship_id
+from app.domain.model import SINGULAR_ROLES, EntityKind, RelationshipCategory, new_relationship_id
 from app.repositories.practice import PracticeRepository
 
 #: The fields a relationship carries besides its type and its two ends.
-RELATIONSHIP_FIELDS = ("since", "until", "strength", "notes")
+RELATIONSHIP_FIELDS = ("since", "until", "strength", "share", "notes")
 
 
 def is_active(relationship: Mapping[str, Any], today: str) -> bool:
@@ -34,6 +34,15 @@ def check_kinds(spec: RelationshipTypeSpec, from_kind: EntityKind | str, to_kind
             f"'{spec.phrase}' ({spec.code}) joins {'/'.join(k.value for k in spec.from_kinds)} to "
             f"{'/'.join(k.value for k in spec.to_kinds)}, not {from_kind.value} to {to_kind.value}",
             from_kinds=[k.value for k in spec.from_kinds], to_kinds=[k.value for k in spec.to_kinds],
+        )
+
+
+def check_share(spec: RelationshipTypeSpec, share: float | None) -> None:
+    """A share (of the client's revenue and assets a member carries) belongs to memberships only."""
+    if share is not None and spec.category is not RelationshipCategory.membership:
+        raise InvalidInput(
+            f"share is set on memberships only, and {spec.code} is a {spec.category.value} relationship type",
+            field="share",
         )
 
 

@@ -15,6 +15,7 @@ from app.services.relationship_rules import (
     ActiveRelationships,
     Clash,
     check_kinds,
+    check_share,
     is_active,
     new_relationship_properties,
     singular_role,
@@ -22,8 +23,9 @@ from app.services.relationship_rules import (
 )
 
 MAX_NETWORK_DEPTH = 3
-#: The properties a relationship keeps in the store (its ends and type are the edge itself).
-_STORED_FIELDS = ("id", "category", "role", "since", "until", "strength", "notes", "created_at", "updated_at", "version")
+#: What the public form of a relationship adds to its stored properties (the edge itself
+#: holds its type and ends): a change is merged onto everything else, external id included.
+_DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "sentence", "reverse_sentence"})
 
 
 def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,6 +43,7 @@ class RelationshipService:
         endpoints = self._repo.get_entities([data["from_id"], data["to_id"]])
         source, target = (self._endpoint(endpoints, data, end) for end in ("from_id", "to_id"))
         check_kinds(spec, source["entity_kind"], target["entity_kind"])
+        check_share(spec, data.get("share"))
         today = today_iso()
         properties = new_relationship_properties(spec, data, now_iso())
         active = is_active(properties, today)
@@ -72,6 +75,7 @@ class RelationshipService:
                 if kinds not in checked:
                     check_kinds(spec, source["entity_kind"], target["entity_kind"])
                     checked.add(kinds)
+                check_share(spec, item.get("share"))
             except (InvalidInput, NotFound) as error:
                 errors.append({"index": index, "message": error.detail})
                 continue
@@ -106,7 +110,8 @@ class RelationshipService:
             if not changes:
                 return current
             spec = self._catalogue.relationship_type(current["type"])
-            merged = {**{k: current.get(k) for k in _STORED_FIELDS}, **stored(changes)}
+            check_share(spec, changes.get("share"))
+            merged = {**{k: v for k, v in current.items() if k not in _DERIVED_FIELDS}, **stored(changes)}
             if merged.get("since") and merged.get("until") and str(merged["until"]) < str(merged["since"]):
                 raise InvalidInput("until must not be before since")
             today = today_iso()

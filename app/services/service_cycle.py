@@ -185,9 +185,14 @@ class ServiceCycleService:
             members: dict[str, dict[str, Any]] = {}
             for m in row["members"]:  # a person with two memberships of one client is one member
                 member = members.setdefault(m["id"], {"person_id": m["id"], "name": m["name"], "roles": [],
-                                                      "client_count": len(clients_of[m["id"]])})
+                                                      "client_count": len(clients_of[m["id"]]), "share": None})
                 if m["role"] and m["role"] not in member["roles"]:
                     member["roles"].append(m["role"])
+                if m.get("share") is not None:  # the practice set this membership's share
+                    member["share"] = min(1.0, (member["share"] or 0.0) + m["share"])
+            for member in members.values():
+                member["attributed_revenue"] = _part(member["share"], client.get("annual_revenue"))
+                member["attributed_assets_under_management"] = _part(member["share"], client.get("assets_under_management"))
             rollups.append({
                 "client_id": client["id"], "name": client["name"], "kind": client["kind"], "tier": client.get("tier"),
                 "annual_revenue": client.get("annual_revenue"),
@@ -196,6 +201,10 @@ class ServiceCycleService:
                 "members": sorted(members.values(), key=lambda m: (m["name"], m["person_id"])),
             })
         return rollups
+
+
+def _part(share: float | None, amount: float | None) -> float | None:
+    return None if share is None or amount is None else share * amount
 
 
 def _template_public(tier: Tier, stored: dict[str, Any] | None) -> dict[str, Any]:

@@ -58,6 +58,7 @@ from app.services.relationship_rules import (
     RELATIONSHIP_FIELDS,
     ActiveRelationships,
     check_kinds,
+    check_share,
     is_active,
     new_relationship_properties,
     own_properties,
@@ -734,6 +735,10 @@ class _Importer:
                     self.allowed_kinds.add(kinds)
                 except InvalidInput as error:
                     problems.append(self._problem(item, "type" if fmt.kind is _RELATIONSHIPS else "role", error.detail))
+            try:
+                check_share(spec, fields.get("share"))
+            except InvalidInput as error:
+                problems.append(self._problem(item, "share", error.detail))
         return source, target, fields
 
     def _external_id(self, item: int, values: Mapping[str, Any], problems: list[ImportProblem]) -> str | None:

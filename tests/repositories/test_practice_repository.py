@@ -211,7 +211,9 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
                                     active=True, today=TODAY).done
     [row] = repo.tier_clients(today=TODAY)
-    assert row["client"]["id"] == "c1" and row["members"] == [{"id": "p1", "name": "John Elliott", "role": "primary_contact"}]
+    assert row["client"]["id"] == "c1" and row["members"] == [
+        {"id": "p1", "name": "John Elliott", "role": "primary_contact", "share": None}
+    ]
     assert [(r["referrer_id"], r["referred_id"], r["since"], r["stage"]) for r in repo.tier_referrals(today=TODAY)] == [
         ("p2", "c1", "2026-01-01", "client")]
     assert repo.delete_relationship("REFERRER_OF", referral["id"]) is True

@@ -462,3 +462,28 @@ def test_a_backup_record_of_an_unknown_label_is_refused(repository, tmp_path):
         out.write("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match="line 2: unknown record label"):
         restore(repository, tmp_path / "bad.gz", force=True)
+
+
+def test_a_membership_share_survives_export_and_import(repository, tmp_path):
+    import_dir(repository, EXAMPLES / "csv")
+    catalogue = CatalogueService(repository)
+    relationships = RelationshipService(repository, catalogue)
+    household = by_external_id(repository, "C-1001")["id"]
+    membership = next(r for r in relationships.of_entity(K.client, household, category="membership")
+                      if r["relationship"]["role"] == "primary_contact")
+    relationships.update(membership["relationship"]["id"], {"share": 0.75})
+    original = exported(repository, tmp_path / "before")
+    share = RecordKind.memberships.format.columns.index("share")
+    assert [row[share] for row in original["memberships"] if row[0] == "M-5001"] == ["0.75"]
+    empty(repository)
+    import_dir(repository, tmp_path / "before")
+    assert exported(repository, tmp_path / "after") == original
+
+
+def test_a_share_on_a_relationship_that_is_no_membership_is_refused(repository, tmp_path):
+    directory = examples(tmp_path)
+    append(directory / "relationships.csv", "R-9999,ACQUAINTANCE_OF,P-2001,P-2002,,,,0.5,")
+    line = sum(1 for _ in (directory / "relationships.csv").open())
+    report = import_dir(repository, directory)
+    assert problems_at(report) == {("relationships.csv", line, "share")}
+    assert repository.count_entities() == 0

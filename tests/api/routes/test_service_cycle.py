@@ -148,3 +148,32 @@ def test_household_rollups_show_revenue_and_assets_with_members(sample_client, i
     [jean] = [m for m in smart[0]["members"] if m["name"] == "Jean Elliott"]
     assert sorted(jean["roles"]) == ["director", "primary_contact"] and jean["client_count"] == 2
     problem(sample_client.get("/service/households", params={"client_id": "nobody"}), 404)
+
+
+def test_membership_shares_attribute_a_household_to_its_members(sample_client):
+    elliott = sample_client.get("/clients", params={"name": "Elliott Household"}).json()["items"][0]
+    detail = sample_client.get(f"/clients/{elliott['id']}").json()
+    john = next(m for m in detail["members"] if m["person"]["name"] == "John Elliott")
+    jean = next(m for m in detail["members"] if m["person"]["name"] == "Jean Elliott")
+    for member, share in ((john, 0.6), (jean, 0.4)):
+        changed = sample_client.patch(f"/relationships/{member['relationship_id']}", json={"share": share})
+        assert changed.status_code == 200 and changed.json()["share"] == share
+    rollup = sample_client.get("/service/households", params={"client_id": elliott["id"]}).json()[0]
+    by_name = {m["name"]: m for m in rollup["members"]}
+    assert by_name["John Elliott"]["attributed_revenue"] == pytest.approx(0.6 * 14_500)
+    assert by_name["Jean Elliott"]["attributed_assets_under_management"] == pytest.approx(0.4 * 1_850_000)
+    assert by_name["Rose Elliott"]["share"] is None and by_name["Rose Elliott"]["attributed_revenue"] is None
+    assert by_name["Jean Elliott"]["client_count"] == 2  # also Smart Systems Ltd, counted there too
+
+
+def test_a_share_belongs_to_memberships_only(sample_client):
+    john = sample_client.get("/people", params={"name": "John Elliott"}).json()["items"][0]
+    jean = sample_client.get("/people", params={"name": "Jean Elliott"}).json()["items"][0]
+    spouse = next(r for r in sample_client.get(f"/people/{john['id']}/relationships").json()
+                  if r["relationship"]["type"] == "SPOUSE_OF")
+    refused = sample_client.patch(f"/relationships/{spouse['relationship']['id']}", json={"share": 0.5})
+    assert refused.status_code == 422 and "memberships only" in refused.json()["detail"]
+    created = sample_client.post("/relationships", json={"type": "ACQUAINTANCE_OF", "from_id": john["id"],
+                                                         "to_id": jean["id"], "share": 0.5})
+    assert created.status_code == 422
+    assert sample_client.patch(f"/relationships/{spouse['relationship']['id']}", json={"share": 1.5}).status_code == 422
