@@ -29,10 +29,6 @@ class ClientBase(BaseModel):
     notes: Notes | None = None
 
 
-class ClientCreate(InputModel, ClientBase):
-    pass
-
-
 class ClientServiceFields(BaseModel):
     """What tiers and the cycle of service read: the tier assigned, the capacity to buy more
     (a flag, assets held elsewhere, a prospect's estimated size) and the next review date."""
@@ -42,6 +38,10 @@ class ClientServiceFields(BaseModel):
     assets_held_elsewhere: Money | None = None
     estimated_size: Money | None = None
     next_review_date: date | None = None
+
+
+class ClientCreate(InputModel, ClientBase, ClientServiceFields):
+    pass
 
 
 class ClientUpdate(InputModel, ClientServiceFields):
