@@ -6,7 +6,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import problems
 from app.api.deps import reject_unknown_query_parameters
@@ -34,6 +35,28 @@ def prepare_store(opened: OpenStore, settings: Settings) -> None:
         log.info("loaded the sample practice")
 
 
+class RefreshGraphAfterWrites:
+    """Paths and chains read a cached graph; a successful write through this process makes it
+    stale. Plain ASGI, so reads pass straight through (Starlette's ``@app.middleware`` costs
+    every request a task and a stream)."""
+
+    def __init__(self, app: ASGIApp, snapshots: GraphSnapshots) -> None:
+        self.app = app
+        self.snapshots = snapshots
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_and_refresh(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                self.snapshots.invalidate()
+            await send(message)
+
+        await self.app(scope, receive, send_and_refresh)
+
+
 def create_app(settings: Settings | None = None, *, opened: OpenStore | None = None) -> FastAPI:
     """Build the API. Pass ``opened`` to serve a store the caller opened (and will close)."""
     settings = settings or get_settings()
@@ -57,14 +80,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
         dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.snapshots = GraphSnapshots(settings.analytics_snapshot_max_age_s)
-
-    @app.middleware("http")
-    async def refresh_graph_after_writes(request: Request, call_next):  # type: ignore[no-untyped-def]
-        # Paths and chains read a cached graph; a successful write here makes it stale.
-        response = await call_next(request)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
-            app.state.snapshots.invalidate()
-        return response
+    app.add_middleware(RefreshGraphAfterWrites, snapshots=app.state.snapshots)
 
     problems.install(app)
     app.include_router(health.router)
