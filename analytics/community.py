@@ -102,7 +102,6 @@ def _local_moving(W: sp.csr_array, resolution: float, two_m: float, rng: np.rand
     off = W.copy()
     off.setdiag(0)
     off.eliminate_zeros()
-    rows = np.repeat(np.arange(n), np.diff(off.indptr))
     community = np.arange(n)
     totals = degree.copy()
     w_rows = np.repeat(np.arange(n), np.diff(W.indptr))

@@ -20,6 +20,8 @@ from app.services.analytics import AnalyticsService
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.relationships import RelationshipService
+from app.services.service_cycle import ServiceCycleService
+from app.services.tiers import TierService
 
 
 async def get_store(request: Request) -> GraphStore:
@@ -62,9 +64,24 @@ async def get_analytics(request: Request, repository: RepositoryDep, catalogue: 
 
 AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
 
+async def get_tiers(repository: RepositoryDep) -> TierService:
+    return TierService(repository)
+
+
+TiersDep = Annotated[TierService, Depends(get_tiers)]
+
+
+async def get_service_cycle(repository: RepositoryDep) -> ServiceCycleService:
+    return ServiceCycleService(repository)
+
+
+ServiceCycleDep = Annotated[ServiceCycleService, Depends(get_service_cycle)]
+
 #: Cursor pagination: pass a page's ``next_cursor`` as ``after``.
 AfterQuery = Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page")]
 LimitQuery = Annotated[int, Query(ge=1, le=500)]
+#: Cursor of pages in rank order (runs' scores and suggestions): the last position seen.
+PositionQuery = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
 
 
 async def reject_unknown_query_parameters(request: Request) -> None:

@@ -57,14 +57,15 @@ class FalkorGraphStore(GraphStore):
         return self._run(self._graph.query, query, params)
 
     def _run(self, method, query: str, params: Mapping[str, Any] | None) -> list[Row]:
-        if params and _has_nul(params):
-            # The client sends parameters inside the query text, which a NUL would cut short.
-            raise InvalidInput("text may not contain the NUL character (\\x00)")
         try:
             result = method(query, dict(params or {}))
         except redis.exceptions.ResponseError as error:
             if "unique constraint violation" in str(error).lower():
                 raise Conflict("an entity with this id already exists") from error
+            # The client sends parameters in a header before the query text; a NUL cuts both
+            # short, so FalkorDB can only refuse the query. Looked for here, off the hot path.
+            if params and _has_nul(params):
+                raise InvalidInput("text may not contain the NUL character (\\x00)") from error
             raise
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
             raise StoreUnavailable(f"FalkorDB {self._where} is not reachable: {error}") from error

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import AnalyticsDep
+from app.api.deps import AnalyticsDep, LimitQuery, PositionQuery
 from app.schemas.analytics import (
     ApplySuggestions,
     CommunitiesPublic,
@@ -24,8 +24,6 @@ from app.schemas.analytics import (
 from app.services.analytics import ScoringParameters
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
-Cursor = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
-PageSize = Annotated[int, Query(ge=1, le=500)]
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED, response_model=ScoringRunPublic,
@@ -35,7 +33,7 @@ def create_run(body: ScoringRunCreate, service: AnalyticsDep) -> Any:
 
 
 @router.get("/runs", response_model=list[ScoringRunPublic], summary="Stored scoring runs, newest first")
-def list_runs(service: AnalyticsDep, limit: PageSize = 100) -> Any:
+def list_runs(service: AnalyticsDep, limit: LimitQuery = 100) -> Any:
     return service.runs(limit=limit)
 
 
@@ -51,14 +49,14 @@ def delete_run(run_id: str, service: AnalyticsDep) -> Response:
 
 
 @router.get("/runs/{run_id}/scores", response_model=ScorePage, summary="A run's scores, most influential first")
-def run_scores(run_id: str, service: AnalyticsDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+def run_scores(run_id: str, service: AnalyticsDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
     items, next_cursor = service.scores(run_id, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/runs/{run_id}/differences", response_model=ScorePage,
             summary="Where a run's suggested segment differs from the assigned one")
-def run_differences(run_id: str, service: AnalyticsDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+def run_differences(run_id: str, service: AnalyticsDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
     items, next_cursor = service.differences(run_id, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -71,7 +69,7 @@ def apply_suggestions(run_id: str, body: ApplySuggestions, service: AnalyticsDep
 
 @router.get("/applications", response_model=list[SegmentApplicationPublic],
             summary="Every application of suggested segments, newest first")
-def list_applications(service: AnalyticsDep, limit: PageSize = 100) -> Any:
+def list_applications(service: AnalyticsDep, limit: LimitQuery = 100) -> Any:
     return service.applications(limit=limit)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import RepositoryDep
+from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
 from app.domain.tiers import Tier
 from app.schemas.tiers import (
     ApplyTiers,
@@ -29,21 +29,8 @@ from app.schemas.tiers import (
     UpcomingDatePublic,
 )
 from app.services.service_cycle import ServiceCycleService
-from app.services.tiers import SERVICE_REQUEST, TOUCH, TierService, settings_from
+from app.services.tiers import SERVICE_REQUEST, TOUCH, settings_from
 
-
-async def get_tiers(repository: RepositoryDep) -> TierService:
-    return TierService(repository)
-
-
-async def get_service_cycle(repository: RepositoryDep) -> ServiceCycleService:
-    return ServiceCycleService(repository)
-
-
-TiersDep = Annotated[TierService, Depends(get_tiers)]
-ServiceCycleDep = Annotated[ServiceCycleService, Depends(get_service_cycle)]
-Cursor = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
-PageSize = Annotated[int, Query(ge=1, le=500)]
 Today = Annotated[date | None, Query(description="the day the report is for (default today)")]
 
 router = APIRouter(tags=["tiers and cycle of service"])
@@ -59,7 +46,7 @@ def create_tier_run(body: TierRunCreate, service: TiersDep) -> Any:
 
 
 @router.get("/tiers/runs", response_model=list[TierRunPublic], summary="Stored tier runs, newest first")
-def list_tier_runs(service: TiersDep, limit: PageSize = 100) -> Any:
+def list_tier_runs(service: TiersDep, limit: LimitQuery = 100) -> Any:
     return service.runs(limit=limit)
 
 
@@ -76,14 +63,14 @@ def delete_tier_run(run_id: str, service: TiersDep) -> Response:
 
 @router.get("/tiers/runs/{run_id}/suggestions", response_model=TierSuggestionPage,
             summary="A run's suggested tiers with their reasons, in client-name order")
-def tier_suggestions(run_id: str, service: TiersDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
     items, next_cursor = service.suggestions(run_id, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/tiers/runs/{run_id}/differences", response_model=TierSuggestionPage,
             summary="Where a run's suggested tier differs from the tier assigned when it ran")
-def tier_differences(run_id: str, service: TiersDep, after: Cursor = 0, limit: PageSize = 50) -> Any:
+def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
     items, next_cursor = service.suggestions(run_id, after=after, limit=limit, differing_only=True)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -96,7 +83,7 @@ def apply_tiers(run_id: str, body: ApplyTiers, service: TiersDep) -> Any:
 
 @router.get("/tiers/applications", response_model=list[TierApplicationPublic],
             summary="Every application of suggested tiers, newest first")
-def list_tier_applications(service: TiersDep, limit: PageSize = 100) -> Any:
+def list_tier_applications(service: TiersDep, limit: LimitQuery = 100) -> Any:
     return service.applications(limit=limit)
 
 
