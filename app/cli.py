@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from app.core.config import Settings
+from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
 
 if TYPE_CHECKING:
@@ -69,8 +70,8 @@ def demo(
     with _practice() as repository, _progress() as on_progress:
         if not force and repository.count_entities():
             _fail("the store already holds a practice; use --force to replace it, or another RAPPORT_DATA_DIR")
-        report = load_generated_practice(repository, entities, relationships, seed=seed, replace=force,
-                                         on_progress=on_progress)
+        report = load_generated_practice(repository, entities, relationships, caller=LOCAL_OPERATOR, seed=seed,
+                                         replace=force, on_progress=on_progress)
     made = sum(report.created.values())
     typer.echo(f"Loaded a generated practice (seed {seed}): {made - report.relationships:,} entities and "
                f"{report.relationships:,} relationships in {report.seconds:.1f} s "
@@ -93,8 +94,8 @@ def import_files(
     from app.services.transfer import FileSource, import_practice
 
     with _practice() as repository, _progress() as on_progress:
-        report = import_practice(repository, FileSource(paths), dry_run=dry_run, skip_bad_rows=skip_bad_rows,
-                                 reject_file=reject_file, on_progress=on_progress)
+        report = import_practice(repository, FileSource(paths), caller=LOCAL_OPERATOR, dry_run=dry_run,
+                                 skip_bad_rows=skip_bad_rows, reject_file=reject_file, on_progress=on_progress)
     for problem in report.problems[:show]:
         typer.secho(str(problem), fg=typer.colors.YELLOW, err=True)
     if len(report.problems) > show:
@@ -153,7 +154,7 @@ def restore(
     from app.services.backup import restore as read_backup
 
     with _practice() as repository, _progress() as on_progress:
-        report = read_backup(repository, path, force=force, on_progress=on_progress)
+        report = read_backup(repository, path, caller=LOCAL_OPERATOR, force=force, on_progress=on_progress)
     typer.echo(f"Restored {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
 
 
@@ -177,7 +178,7 @@ def analytics_score(
     from app.services.practice_graph import GraphSnapshots
 
     with _practice() as repository:
-        service = AnalyticsService(repository, CatalogueService(repository), GraphSnapshots(0))
+        service = AnalyticsService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
         with _progress() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
         leaders, _ = service.scores(run["id"], after=0, limit=top)
@@ -231,7 +232,7 @@ def tiers_run(
             referral_window_days=referral_window_days, capacity_threshold=capacity_threshold, b_margin=b_margin,
             touch_cost=touch_cost, service_request_cost=service_request_cost,
         )
-        service = TierService(repository)
+        service = TierService(repository, LOCAL_OPERATOR)
         with _progress() as on_progress:
             on_progress("suggesting tiers", 0, 1)
             run = service.run(settings)
@@ -266,7 +267,7 @@ def tiers_apply(
     from app.services.tiers import TierService
 
     with _practice() as repository:
-        application = TierService(repository).apply(run_id, client or None, applied_by=applied_by)
+        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client or None, applied_by=applied_by)
     typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
                f"(application {application['id']})")
 
@@ -283,7 +284,7 @@ def service_report(
     from app.services.service_cycle import ServiceCycleService
 
     with _practice() as repository:
-        rows = ServiceCycleService(repository).client_report(owner_id=owner_id)
+        rows = ServiceCycleService(repository, LOCAL_OPERATOR).client_report(owner_id=owner_id)
         owners = repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
     rows = [r for r in rows if r["overdue"] or not overdue]
     table = Table(title="Cycle of service this year")
@@ -308,7 +309,7 @@ def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many da
     from app.services.service_cycle import ServiceCycleService
 
     with _practice() as repository:
-        rows = ServiceCycleService(repository).upcoming_dates(days=days)
+        rows = ServiceCycleService(repository, LOCAL_OPERATOR).upcoming_dates(days=days)
     table = Table(title=f"Important dates in the next {days} days")
     for column in ("on", "in days", "who", "kind", "notes"):
         table.add_column(column)
@@ -317,9 +318,109 @@ def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many da
     Console().print(table)
 
 
+keys_cli = typer.Typer(help="API keys: every API call but /health needs one. A key is shown once; only its hash is kept.",
+                       no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+settings_cli = typer.Typer(help="The practice's settings.", no_args_is_help=True)
+cli.add_typer(settings_cli, name="settings")
+
+
+@keys_cli.command("bootstrap")
+def keys_bootstrap(
+    name: str = typer.Option("Practice Admin", help="Name of the admin team member to create."),
+    email: str | None = typer.Option(None, help="Their email address."),
+) -> None:
+    """On a fresh install: create an admin team member and print their first API key.
+
+    Does nothing (and says so) once an admin holds an active key: make more keys with `rapport keys create`.
+    The embedded store gets the sample practice first, as `rapport serve` would.
+    """
+    from app.services.access import AccessService
+
+    with _practice(prepare=True) as repository:
+        issued = AccessService(repository).bootstrap_admin(name=name, email=email)
+    if issued is None:
+        typer.echo("An admin already holds an active API key; nothing was created. "
+                   "Use `rapport keys create TEAM_MEMBER_ID --name ...` for another key.", err=True)
+        return
+    _show_key(issued, f"admin {name} (team member {issued.api_key['team_member_id']})")
+
+
+@keys_cli.command("create")
+def keys_create(
+    team_member_id: str = typer.Argument(..., help="The team member the key belongs to (their role decides what it may do)."),
+    name: str = typer.Option(..., help="What the key is for, e.g. \"Anna's laptop\"."),
+) -> None:
+    """Issue an API key to a team member and print it (this once)."""
+    from app.services.access import AccessService
+
+    with _practice() as repository:
+        issued = AccessService(repository).issue_key(team_member_id, name=name)
+    _show_key(issued, f"team member {team_member_id}")
+
+
+@keys_cli.command("list")
+def keys_list(
+    team_member_id: str | None = typer.Option(None, "--team-member", help="Only this team member's keys."),
+    include_revoked: bool = typer.Option(False, "--all", help="Include revoked keys."),
+) -> None:
+    """List API keys (ids, names, owners; never the keys)."""
+    from app.services.access import AccessService
+
+    with _practice() as repository:
+        service = AccessService(repository)
+        after = None
+        while True:
+            keys, after = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=500)
+            for key in keys:
+                state = f"revoked {key['revoked_at']}" if key.get("revoked_at") else "active"
+                typer.echo(f"{key['id']}  {key['team_member_name'] or key['team_member_id']} ({key['role']})  "
+                           f"{key['name']}  created {key['created_at']}  {state}")
+            if after is None:
+                break
+
+
+@keys_cli.command("revoke")
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `rapport keys list`).")) -> None:
+    """Revoke an API key: it stops working at once in this store's API processes (within seconds in others)."""
+    from app.services.access import AccessService
+
+    with _practice() as repository:
+        AccessService(repository).revoke_key(key_id)
+    typer.echo(f"Revoked key {key_id}")
+
+
+@settings_cli.command("visibility")
+def settings_visibility(
+    mode: str | None = typer.Argument(None, help="open (everyone sees every client) or owner_hierarchy "
+                                      "(team members see their own and their reports' clients). Omit to show it."),
+) -> None:
+    """Show or set who sees which clients."""
+    from app.domain.access import VisibilityMode
+    from app.services.access import AccessService
+
+    with _practice() as repository:
+        service = AccessService(repository)
+        if mode is None:
+            typer.echo(service.practice_settings()["visibility"])
+            return
+        try:
+            wanted = VisibilityMode(mode)
+        except ValueError:
+            _fail(f"unknown visibility mode '{mode}'; use one of {', '.join(m.value for m in VisibilityMode)}")
+        typer.echo(f"visibility: {service.set_visibility(wanted)['visibility']}")
+
+
+def _show_key(issued: object, holder: str) -> None:
+    # The key goes to stdout alone (scripts can capture it); the explanation to stderr.
+    typer.echo(f"API key {issued.api_key['id']} for {holder}. It is shown only now; store it safely:", err=True)
+    typer.echo(issued.key)
+
+
 @contextmanager
-def _practice() -> Iterator[PracticeRepository]:
-    """The practice in the configured store, with the default catalogue in a new one. A
+def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
+    """The practice in the configured store, with the default catalogue in a new one (and,
+    with ``prepare``, the sample practice where ``rapport serve`` would load it). A
     refusal or an unreadable file becomes one line and exit code 1. An embedded store server
     that was running already (``rapport serve``) is left running."""
     from app.repositories.factory import open_store
@@ -334,7 +435,12 @@ def _practice() -> Iterator[PracticeRepository]:
         _fail(error.detail)
     try:
         repository = PracticeRepository(opened.store)
-        CatalogueService(repository).seed_defaults()
+        if prepare:
+            from app.main import prepare_store
+
+            prepare_store(opened, settings)
+        else:
+            CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
         yield repository
     except RapportError as error:
         _fail(error.detail)

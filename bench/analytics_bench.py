@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.core.config import Settings  # noqa: E402
+from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
 from app.services.analytics import AnalyticsService, ScoringParameters  # noqa: E402
@@ -44,16 +45,16 @@ def main() -> None:
     opened = open_store(Settings(data_dir=data_dir, sample_data="no"))
     try:
         repository = PracticeRepository(opened.store)
-        catalogue = CatalogueService(repository)
+        catalogue = CatalogueService(repository, LOCAL_OPERATOR)
         catalogue.seed_defaults()
         print(f"analytics_bench: {args.entities:,} entities, {args.relationships:,} relationships, seed {args.seed}, "
               f"betweenness k={args.betweenness_k}, embedded FalkorDB")
         started = time.perf_counter()
-        load_generated_practice(repository, args.entities, args.relationships, seed=args.seed)
+        load_generated_practice(repository, args.entities, args.relationships, caller=LOCAL_OPERATOR, seed=args.seed)
         loaded = time.perf_counter() - started
         print(f"  loaded through the import path in {loaded:.1f} s ({args.relationships / loaded:,.0f} relationships/s)")
 
-        service = AnalyticsService(repository, catalogue, GraphSnapshots(max_age_s=3600))
+        service = AnalyticsService(repository, catalogue, GraphSnapshots(max_age_s=3600), LOCAL_OPERATOR)
         started = time.perf_counter()
         run = service.run_scoring(ScoringParameters.build(betweenness_k=args.betweenness_k, seed=args.seed))
         total = time.perf_counter() - started

@@ -31,10 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from falkordb import FalkorDB  # noqa: E402
 
+from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.domain.model import EntityKind  # noqa: E402
 from app.repositories.embedded_falkordb import EmbeddedFalkorDB  # noqa: E402
 from app.repositories.falkordb_store import FalkorGraphStore  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
+from app.services.bulk import bulk_record  # noqa: E402
 from app.services.catalogue import CatalogueService  # noqa: E402
 from app.services.export import write_import_files  # noqa: E402
 from app.services.generator import generate_practice  # noqa: E402
@@ -45,7 +47,7 @@ def fresh_repository(client: FalkorDB, name: str) -> PracticeRepository:
     store = FalkorGraphStore(client, name)
     store.ensure_schema()
     repository = PracticeRepository(store)
-    CatalogueService(repository).seed_defaults()
+    CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
     return repository
 
 
@@ -89,7 +91,8 @@ def main() -> None:
 
         cpu, server_before = time.process_time(), server_cpu(server.pid)
         last[0] = started = time.perf_counter()
-        report = import_practice(imported, FileSource([files]), batch_size=args.batch_size, on_progress=on_progress)
+        report = import_practice(imported, FileSource([files]), caller=LOCAL_OPERATOR, batch_size=args.batch_size,
+                                 on_progress=on_progress)
         seconds = time.perf_counter() - started
         phases[last[1]] = phases.get(last[1], 0.0) + time.perf_counter() - last[0]
         assert report.problems == [] and report.relationships == args.relationships, report.problems[:5]
@@ -112,13 +115,14 @@ def main() -> None:
                 after = page[-1]["id"]
         peer = fresh_repository(client, "bench_peer")
         peer.ensure_relationship_indexes(relationships)
+        audit = bulk_record(LOCAL_OPERATOR, "bench-peer", "written by the peer")  # one per query, as the import
         for kind, rows_ in entities.items():
             for start in range(0, len(rows_), args.batch_size):
-                peer.create_entities(kind, rows_[start:start + args.batch_size])
+                peer.create_entities(kind, rows_[start:start + args.batch_size], audit=audit)
         started = time.perf_counter()
         for code, rows_ in relationships.items():
             for start in range(0, len(rows_), args.batch_size):
-                peer.create_relationships(code, rows_[start:start + args.batch_size])
+                peer.create_relationships(code, rows_[start:start + args.batch_size], audit=audit)
         peer_seconds = time.perf_counter() - started
         peer_rate = args.relationships / peer_seconds
         print(f"peer (bare create_relationships batches, same rows, entities already in): {args.relationships:,} "
@@ -127,8 +131,8 @@ def main() -> None:
 
         if args.demo:
             demo = fresh_repository(client, "bench_demo")
-            report = load_generated_practice(demo, args.entities, args.relationships, seed=args.seed,
-                                             batch_size=args.batch_size)
+            report = load_generated_practice(demo, args.entities, args.relationships, caller=LOCAL_OPERATOR,
+                                             seed=args.seed, batch_size=args.batch_size)
             print(f"demo (generate + write, no check): {args.entities:,} entities and {args.relationships:,} "
                   f"relationships in {report.seconds:.1f} s = {args.relationships / report.seconds:,.0f} relationships/s")
     finally:

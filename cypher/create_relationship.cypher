@@ -1,6 +1,7 @@
 // Create one relationship unless an active one of the same type already joins the pair
 // (either way round for symmetric types) or, for a singular role such as primary contact,
 // the client already has an active holder. An ended (historical) relationship is always kept.
+// The audit record is written with it, or not at all.
 MATCH (a:Entity {id: $from_id})
 MATCH (b:Entity {id: $to_id})
 OPTIONAL MATCH (a)-[same:`{{rel_type}}`]-(b)
@@ -13,5 +14,7 @@ WITH a, b, duplicates, role_holders, (NOT $active) OR (duplicates = 0 AND role_h
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |
   CREATE (a)-[r:`{{rel_type}}`]->(b)
   SET r = $properties
+  CREATE (log:AuditRecord)
+  SET log = $audit
 )
 RETURN allowed AS created, duplicates, role_holders

@@ -1,6 +1,9 @@
-// Store a tier run and all its suggestions in one write, so a run is never seen half stored.
+// Store a tier run and all its suggestions in one write, with its audit record, so a run is
+// never seen half stored.
 CREATE (run:TierRun)
 SET run = $properties
+CREATE (log:AuditRecord)
+SET log = $audit
 WITH run
 UNWIND $suggestions AS row
 CREATE (suggestion:TierSuggestion)

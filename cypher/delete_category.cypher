@@ -1,8 +1,14 @@
-// Remove a category unless an entity is still classified by it (clients carry stages,
-// segments and sources; clients, people and providers carry influencer segments).
+// Remove a category, with its audit record, unless an entity is still classified by it
+// (clients carry stages, segments and sources; clients, people and providers carry
+// influencer segments); only if it is still as the service read it ($before).
 MATCH (c:Category {key: $key})
 OPTIONAL MATCH (n:Entity)
 WHERE n.`{{field}}` = c.code
 WITH c, count(n) AS uses
-FOREACH (x IN CASE WHEN uses = 0 THEN [c] ELSE [] END | DELETE x)
-RETURN uses
+WITH c, uses, c {.*} = $before AS unchanged
+FOREACH (x IN CASE WHEN uses = 0 AND unchanged THEN [c] ELSE [] END |
+  DELETE x
+  CREATE (log:AuditRecord)
+  SET log = $audit
+)
+RETURN uses, unchanged

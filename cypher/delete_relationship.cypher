@@ -1,6 +1,12 @@
-// Delete one relationship (to end one and keep it as history, set its until date instead).
+// Delete one relationship, with its audit record, if nobody changed it since the version the
+// service read (so the record's "before" is exact). To end one and keep it as history, set
+// its until date instead.
 // Endpoints unlabelled: a labelled endpoint makes FalkorDB scan every entity before the index.
 MATCH ()-[r:`{{rel_type}}` {id: $id}]->()
-WITH r, ($expected_version IS NULL OR r.version = $expected_version) AS version_ok
-FOREACH (x IN CASE WHEN version_ok THEN [r] ELSE [] END | DELETE x)
+WITH r, r.version = $expected_version AS version_ok
+FOREACH (x IN CASE WHEN version_ok THEN [r] ELSE [] END |
+  DELETE x
+  CREATE (log:AuditRecord)
+  SET log = $audit
+)
 RETURN version_ok AS deleted

@@ -1,6 +1,12 @@
-// Remove a relationship type from the catalogue unless a relationship still uses it.
+// Remove a relationship type from the catalogue, with its audit record, unless a
+// relationship still uses it; only if the entry is still as the service read it ($before).
 MATCH (t:RelationshipType {code: $code})
 OPTIONAL MATCH ()-[r:`{{rel_type}}`]->()
 WITH t, count(r) AS uses
-FOREACH (x IN CASE WHEN uses = 0 THEN [t] ELSE [] END | DELETE x)
-RETURN uses
+WITH t, uses, t {.*} = $before AS unchanged
+FOREACH (x IN CASE WHEN uses = 0 AND unchanged THEN [t] ELSE [] END |
+  DELETE x
+  CREATE (log:AuditRecord)
+  SET log = $audit
+)
+RETURN uses, unchanged

@@ -11,6 +11,7 @@ WHERE ($after IS NULL OR n.id > $after)
   AND ($role IS NULL OR n.role = $role)
   AND ($reports_to_id IS NULL OR n.reports_to_id = $reports_to_id)
   AND ($name IS NULL OR toLower(n.name) CONTAINS toLower($name))
+// visible: n
 RETURN n {.*} AS entity
 ORDER BY n.id
 LIMIT $limit

@@ -2,6 +2,7 @@
 // the tier assigned when the run was made.
 MATCH (suggestion:TierSuggestion {run_id: $run_id})
 WHERE suggestion.position > $after AND (NOT $differing_only OR suggestion.differs)
+// visible: client <- suggestion.client_id
 RETURN suggestion {.*} AS suggestion
 ORDER BY suggestion.position
 LIMIT $limit

@@ -1,6 +1,7 @@
-// Replace one entity's fields with the merged map the service built, if the entities it
-// refers to exist and nobody changed it since the version the service read. (A map with
-// several nulls in `SET n += ...` can remove the wrong properties in FalkorDB 4.16.)
+// Replace one entity's fields with the merged map the service built, with its audit record,
+// if the entities it refers to exist and nobody changed it since the version the service
+// read (so the record's "before" is exact). (A map with several nulls in `SET n += ...`
+// can remove the wrong properties in FalkorDB 4.16.)
 MATCH (n:Entity:`{{label}}` {id: $id})
 OPTIONAL MATCH (ref:Entity)
 WHERE ref.id IN $references
@@ -8,5 +9,7 @@ WITH n, count(ref) AS found
 WITH n, found = size($references) AS references_ok, n.version = $expected_version AS version_ok
 FOREACH (_ IN CASE WHEN references_ok AND version_ok THEN [1] ELSE [] END |
   SET n = $properties, n.version = $expected_version + 1, n.updated_at = $now
+  CREATE (a:AuditRecord)
+  SET a = $audit
 )
 RETURN references_ok, version_ok, n {.*} AS entity

@@ -1,7 +1,7 @@
 // Replace a relationship's fields with the merged map the service built, keeping the same
-// rules as creation when the result is active, if nobody changed it since the version the
-// service read. (A map with several nulls in `SET r += ...` can remove the wrong properties
-// in FalkorDB 4.16.)
+// rules as creation when the result is active, with its audit record, if nobody changed it
+// since the version the service read (so the record's "before" is exact). (A map with
+// several nulls in `SET r += ...` can remove the wrong properties in FalkorDB 4.16.)
 // Endpoints unlabelled: a labelled endpoint makes FalkorDB scan every entity before the index.
 MATCH ()-[r:`{{rel_type}}` {id: $id}]->()
 WITH r, startNode(r) AS a, endNode(r) AS b
@@ -17,6 +17,8 @@ WITH a, b, r, duplicates, role_holders, version_ok,
      version_ok AND ((NOT $active) OR (duplicates = 0 AND role_holders = 0)) AS allowed
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |
   SET r = $properties, r.version = $expected_version + 1, r.updated_at = $now
+  CREATE (log:AuditRecord)
+  SET log = $audit
 )
 RETURN allowed AS updated, version_ok, duplicates, role_holders,
        r {.*} AS relationship, type(r) AS type, a {.*} AS from_entity, b {.*} AS to_entity

@@ -7,7 +7,9 @@ reachable, and are reported as skipped, with the reason, when it is not.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -20,9 +22,11 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
+from app.services.access import AccessService
 from app.repositories.embedded_falkordb import EmbeddedFalkorDB
 from app.repositories.factory import OpenStore
 from app.repositories.falkordb_store import FalkorGraphStore
+from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
 
 NEO4J_IMAGE = "neo4j:5.26-community"
@@ -90,15 +94,47 @@ def make_app(store: GraphStore, *, sample: bool) -> FastAPI:
     return create_app(Settings(sample_data="yes" if sample else "no"), opened=OpenStore(store))
 
 
+ADMIN_NAME = "Ada Admin"
+
+
+def admin_key(store: GraphStore) -> str:
+    """The first admin key of a fresh practice, as ``rapport keys bootstrap`` makes it."""
+    issued = AccessService(PracticeRepository(store)).bootstrap_admin(name=ADMIN_NAME)
+    assert issued is not None
+    return issued.key
+
+
 @pytest.fixture
 def client(store: GraphStore) -> Iterator[TestClient]:
-    """The API over an empty practice (default catalogue and categories only)."""
+    """The API over an empty practice (default catalogue and categories, and the admin
+    team member whose key the client sends)."""
     with TestClient(make_app(store, sample=False)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin_key(store)}"
         yield test_client
 
 
 @pytest.fixture
 def sample_client(store: GraphStore) -> Iterator[TestClient]:
-    """The API over the sample practice."""
+    """The API over the sample practice, called by an admin."""
     with TestClient(make_app(store, sample=True)) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin_key(store)}"
         yield test_client
+
+
+@pytest.fixture
+def data_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty data directory that the ``rapport`` command (and ``Settings()``) will use for
+    an embedded store; its store server, if one was started, is killed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="rc-"))  # short: the store's unix socket lives in it
+    monkeypatch.setenv("RAPPORT_DATA_DIR", str(path))
+    monkeypatch.delenv("RAPPORT_GRAPH_URL", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables: wide enough to assert on
+    yield path
+    pid_file = path / "falkordb.pid"
+    if pid_file.exists():  # never leave a store server behind, whatever a test did
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+    shutil.rmtree(path, ignore_errors=True)
+

@@ -4,10 +4,7 @@ restore; help on every command; refusals as one line and a non-zero exit."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,22 +14,6 @@ from app.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "import"
 COMMANDS = ("serve", "demo", "import", "export", "backup", "restore")
-
-
-@pytest.fixture
-def data_dir(monkeypatch: pytest.MonkeyPatch):
-    # A short path: the store's unix socket lives in it.
-    path = Path(tempfile.mkdtemp(prefix="rc-"))
-    monkeypatch.setenv("RAPPORT_DATA_DIR", str(path))
-    monkeypatch.delenv("RAPPORT_GRAPH_URL", raising=False)
-    yield path
-    pid_file = path / "falkordb.pid"
-    if pid_file.exists():  # never leave a store server behind, whatever a test did
-        try:
-            os.kill(int(pid_file.read_text()), signal.SIGKILL)
-        except (ProcessLookupError, ValueError):
-            pass
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def rapport(*args: object) -> Result:

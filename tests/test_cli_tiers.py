@@ -3,11 +3,7 @@ import of the sample practice: tables printed, a run applied, refusals as one li
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,22 +12,6 @@ from typer.testing import CliRunner, Result
 from app.cli import cli
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "import" / "csv"
-
-
-@pytest.fixture
-def data_dir(monkeypatch: pytest.MonkeyPatch):
-    path = Path(tempfile.mkdtemp(prefix="rt-"))  # short: the store's unix socket lives in it
-    monkeypatch.setenv("RAPPORT_DATA_DIR", str(path))
-    monkeypatch.delenv("RAPPORT_GRAPH_URL", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    yield path
-    pid_file = path / "falkordb.pid"
-    if pid_file.exists():  # never leave a store server behind
-        try:
-            os.kill(int(pid_file.read_text()), signal.SIGKILL)
-        except (ProcessLookupError, ValueError):
-            pass
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def rapport(*args: object) -> Result:

@@ -11,7 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.domain.errors import Conflict, InvalidInput, NotFound, RapportError, StoreUnavailable
+from app.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    RapportError,
+    StoreUnavailable,
+    Unauthenticated,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("rapport.api")
@@ -21,6 +30,9 @@ _STATUS: dict[type[RapportError], int] = {
     NotFound: 404,
     Conflict: 409,
     StoreUnavailable: 503,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    PreconditionFailed: 412,
 }
 
 
@@ -44,8 +56,16 @@ def _status_of(error: RapportError) -> int:
     return 400
 
 
+def error_problem(request: Request, error: RapportError) -> JSONResponse:
+    """The response to a refusal; also for code that runs outside the routes (ASGI middleware)."""
+    response = problem(_status_of(error), error.detail, request=request, title=error.title, **error.extra)
+    if isinstance(error, Unauthenticated):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="rapport"'
+    return response
+
+
 async def _rapport_error(request: Request, error: RapportError) -> JSONResponse:
-    return problem(_status_of(error), error.detail, request=request, title=error.title, **error.extra)
+    return error_problem(request, error)
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -75,3 +95,52 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    _document(app)
+
+
+#: What each refusal means, as the OpenAPI schema documents it.
+_DOCUMENTED = {
+    401: "No API key, or one that is unknown, malformed or revoked",
+    403: "The caller's role does not allow this",
+    404: "No such record (or one the caller may not see)",
+    409: "The request contradicts the current state (a duplicate, a record still in use, a request still running)",
+    412: "If-Match names a version that is no longer current; nothing was changed",
+    422: "Invalid input: fields, parameters or headers; nothing was changed",
+    503: "The graph store is not reachable",
+}
+
+
+def _document(app: FastAPI) -> None:
+    """Document the problem responses in the OpenAPI schema: every error is
+    ``application/problem+json`` (FastAPI's own 422 entry describes another body)."""
+    from app.schemas.common import Problem
+
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build_schema()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema()
+            body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            for operations in schema.get("paths", {}).values():
+                for method, operation in operations.items():
+                    for status in _statuses(method, operation):
+                        operation.setdefault("responses", {})[str(status)] = {"description": _DOCUMENTED[status], "content": body}
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    if not operation.get("security"):  # the health check
+        return [503]
+    statuses = [401, 403, 404, 422, 503]
+    if method != "get":
+        statuses.append(409)
+    if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in operation.get("parameters", [])):
+        statuses.append(412)
+    return statuses

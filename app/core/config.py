@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     #: How long (seconds) one API process reuses the graph it read for paths, chains and
     #: risk; its own writes refresh it at once, other processes' writes after this long.
     analytics_snapshot_max_age_s: float = 60.0
+    #: How long (seconds) one API process trusts a key it checked; its own writes (a revoked
+    #: key, a changed role or hierarchy) take effect at once, other processes' after this long.
+    auth_cache_s: float = 5.0
+    #: How long (seconds) the response to a POST with an ``Idempotency-Key`` is kept for its
+    #: retries; after this the key may be used again.
+    idempotency_ttl_s: float = 24 * 3600.0
 
     @field_validator("graph_url")
     @classmethod

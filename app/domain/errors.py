@@ -36,3 +36,21 @@ class StoreUnavailable(RapportError):
     """The graph store cannot be reached or could not be started."""
 
     title = "Graph store unavailable"
+
+
+class Unauthenticated(RapportError):
+    """No API key, or one that is unknown, malformed or revoked."""
+
+    title = "Unauthenticated"
+
+
+class Forbidden(RapportError):
+    """A known caller whose role does not allow the action."""
+
+    title = "Forbidden"
+
+
+class PreconditionFailed(RapportError):
+    """An ``If-Match`` named a version that is no longer current."""
+
+    title = "Precondition failed"

@@ -150,4 +150,13 @@ def person_display_name(first_name: str, last_name: str, preferred_name: str | N
 PRACTICE_RECORD_LABELS = (
     "ScoringRun", "InfluenceScore", "SegmentApplication", "TierRun", "TierSuggestion", "TierApplication",
     "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate",
+    # Access: keys (their hashes; a restored practice keeps its keys), settings, the audit trail.
+    "ApiKey", "PracticeSettings", "AuditRecord",
 )
+
+
+def iso_instant(moment: datetime) -> str:
+    """``moment`` in the stored form of ``now_iso`` (a naive time is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

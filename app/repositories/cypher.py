@@ -7,6 +7,12 @@ always ``$parameters``; the only text substituted is an identifier placeholder
 pattern and always backticked in the file. A block between ``// each <name>`` and
 ``// end each`` is repeated once per identifier in a list (one FOREACH per relationship
 type in a batch, for instance).
+
+A line ``// visible: x, y`` keeps only rows whose entities ``x`` and ``y`` the caller may see
+(the visibility rule, defined once here): rendered with ``restricted=True`` it becomes a
+``WITH *`` and a ``WHERE`` over the ``$owners`` parameter; otherwise it stays a comment, so
+a caller who sees everything pays nothing for it. ``x <- row.entity_id`` first looks the
+entity up by id (a missing one is never visible to a restricted caller).
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ CYPHER_DIR = Path(__file__).resolve().parents[2] / "cypher"
 _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 _EACH_BLOCK = re.compile(r"^[ \t]*// each ([a-z_]+)\n(.*?)^[ \t]*// end each\n", re.M | re.S)
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_VARIABLE = r"[a-z][a-z0-9_]*"
+_VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_VARIABLE}))?")
+_VISIBLE_LINE = re.compile(rf"^([ \t]*)// visible: ({_VISIBLE_ITEM.pattern}(?:, {_VISIBLE_ITEM.pattern})*)[ \t]*$", re.M)
 
 
 class Dialect(StrEnum):
@@ -56,18 +65,63 @@ class QueryLibrary:
     def names(self) -> list[str]:
         return sorted(self._texts)
 
-    def __call__(self, name: str, **identifiers: str | Iterable[str]) -> str:
-        """The text of query ``name`` with its placeholders filled from ``identifiers``."""
+    def __call__(self, name: str, *, restricted: bool = False, **identifiers: str | Iterable[str]) -> str:
+        """The text of query ``name`` with its placeholders filled from ``identifiers``;
+        ``restricted``: with its ``// visible:`` lines turned into the visibility filter."""
         try:
             template = self._texts[name]
         except KeyError:
             raise QueryTemplateError(f"no query file cypher/{name}.cypher") from None
+        if restricted:
+            template, count = _VISIBLE_LINE.subn(_visibility_filter, template)
+            if not count:
+                raise QueryTemplateError(f"cypher/{name}.cypher has no '// visible:' line to restrict")
         return _render(template, identifiers)
+
+    def restrictable(self) -> list[str]:
+        """The queries with a ``// visible:`` line."""
+        return sorted(name for name, text in self._texts.items() if _VISIBLE_LINE.search(text))
 
 
 @cache
 def query_library(dialect: Dialect) -> QueryLibrary:
     return QueryLibrary(dialect)
+
+
+def visible_predicate(x: str) -> str:
+    """Whether the caller may see entity ``x``, once ``x_clients_seen`` and ``x_clients``
+    are in scope.
+
+    Clients are visible when ``$owners`` holds their owner; people when they have any
+    relationship (any type, active or ended, either way) with such a client, or with no
+    client at all (someone just added, not yet attached: else an adviser could not attach
+    a new person to their own client); team members, providers and divisions (the
+    practice's directory) always.
+    """
+    return (
+        f"(NOT ({x}:Client OR {x}:Person) OR {x}.owner_id IN $owners OR size({x}_clients_seen) > 0"
+        f" OR ({x}:Person AND size({x}_clients) = 0))"
+    )
+
+
+def clients_seen(x: str) -> str:
+    """For each client ``x`` is related to, one element in ``x_clients``, and for each
+    visible one, one in ``x_clients_seen``. Projections, not WHERE predicates: FalkorDB
+    evaluates pattern comprehensions only in WITH/RETURN."""
+    return (
+        f"[({x}:Person)--({x}_client:Client) WHERE {x}_client.owner_id IN $owners | 1] AS {x}_clients_seen, "
+        f"[({x}:Person)--({x}_any:Client) | 1] AS {x}_clients"
+    )
+
+
+def _visibility_filter(match: re.Match[str]) -> str:
+    indent = match.group(1)
+    items = [_VISIBLE_ITEM.fullmatch(item) for item in match.group(2).split(", ")]
+    lines = [f"{indent}OPTIONAL MATCH ({m[1]}:Entity {{id: {m[2]}}})" for m in items if m[2]]
+    variables = [m[1] for m in items]
+    lines.append(f"{indent}WITH *, {', '.join(clients_seen(x) for x in variables)}")
+    lines.append(f"{indent}WHERE {' AND '.join(visible_predicate(x) for x in variables)}")
+    return "\n".join(lines)
 
 
 def _render(template: str, identifiers: Mapping[str, str | Iterable[str]]) -> str:

@@ -32,6 +32,12 @@ _SCHEMA = (
     "CREATE INDEX rapport_service_request_client IF NOT EXISTS FOR (n:ServiceRequest) ON (n.client_id)",
     "CREATE INDEX rapport_important_date_entity IF NOT EXISTS FOR (n:ImportantDate) ON (n.entity_id)",
     "CREATE INDEX rapport_important_date_id IF NOT EXISTS FOR (n:ImportantDate) ON (n.id)",
+    "CREATE CONSTRAINT rapport_api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX rapport_practice_settings_id IF NOT EXISTS FOR (n:PracticeSettings) ON (n.id)",
+    "CREATE INDEX rapport_audit_record_id IF NOT EXISTS FOR (n:AuditRecord) ON (n.id)",
+    "CREATE INDEX rapport_audit_record_target IF NOT EXISTS FOR (n:AuditRecord) ON (n.target_id)",
+    "CREATE INDEX rapport_audit_record_actor IF NOT EXISTS FOR (n:AuditRecord) ON (n.actor_id)",
+    "CREATE CONSTRAINT rapport_idempotency_key_id IF NOT EXISTS FOR (n:IdempotencyKey) REQUIRE n.id IS UNIQUE",
 )
 
 

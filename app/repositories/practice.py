@@ -11,12 +11,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.audit import CreationRecords
 from app.domain.model import EntityKind
 from app.repositories.store import GraphStore, Row
 
 ENTITY_FILTERS = (
     "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
 )
+
+
+def _owners(owners: Collection[str] | None) -> list[str] | None:
+    """The ``$owners`` of a query with a ``// visible:`` line: whose clients the caller sees
+    (None: everything, and the query is rendered without the filter)."""
+    return None if owners is None else sorted(owners)
 
 
 @dataclass(frozen=True)
@@ -36,10 +43,12 @@ class PracticeRepository:
     def count_entities(self) -> int:
         return self._store.read(self._q("count_entities"))[0]["entities"]
 
-    def create_entity(self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str]) -> bool:
+    def create_entity(
+        self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any]
+    ) -> bool:
         rows = self._store.write(
             self._q("create_entity", label=kind.label),
-            {"properties": dict(properties), "references": list(references)},
+            {"properties": dict(properties), "references": list(references), "audit": dict(audit)},
         )
         return bool(rows[0]["created"])
 
@@ -53,60 +62,88 @@ class PracticeRepository:
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
-        *, now: str, expected_version: int,
+        *, now: str, expected_version: int, audit: Mapping[str, Any],
     ) -> Row | None:
         """Replace the entity's properties if it is still at ``expected_version``."""
         rows = self._store.write(
             self._q("update_entity", label=kind.label),
             {"id": entity_id, "properties": dict(properties), "references": list(references), "now": now,
-             "expected_version": expected_version},
+             "expected_version": expected_version, "audit": dict(audit)},
         )
         return rows[0] if rows else None
 
-    def delete_entity(self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str) -> Row | None:
+    def delete_entity(
+        self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str, expected_version: int,
+        holds: Mapping[str, Sequence[str]] | None = None, audits: Sequence[Mapping[str, Any]],
+    ) -> Row | None:
+        """Row ``{deleted, unchanged, relationships, owned_clients, reports}``; None if no such entity.
+
+        ``holds`` (for a cascade): the ``"id:version"`` of each relationship, owned client and
+        report (``relationships``, ``owned``, ``reports``) the service read and ``audits`` describe.
+        """
+        holds = holds or {}
         rows = self._store.write(
-            self._q("delete_entity", label=kind.label), {"id": entity_id, "cascade": cascade, "now": now}
+            self._q("delete_entity", label=kind.label),
+            {"id": entity_id, "cascade": cascade, "now": now, "expected_version": expected_version,
+             "relationships": list(holds.get("relationships", ())), "owned": list(holds.get("owned", ())),
+             "reports": list(holds.get("reports", ())), "audits": [dict(audit) for audit in audits]},
         )
         return rows[0] if rows else None
 
     def list_entities(
-        self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int
+        self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,
+        owners: Collection[str] | None = None,
     ) -> list[Row]:
+        """One page; with ``owners``, only entities a caller who sees those owners' clients may see."""
         unknown = set(filters) - set(ENTITY_FILTERS)
         if unknown:
             raise ValueError(f"unknown filters {sorted(unknown)}")
         params = {name: filters.get(name) for name in ENTITY_FILTERS}
         rows = self._store.read(
-            self._q("list_entities", label=kind.label), {**params, "after": after, "limit": limit}
+            self._q("list_entities", label=kind.label, restricted=owners is not None),
+            {**params, "after": after, "limit": limit, "owners": _owners(owners)},
         )
         return [row["entity"] for row in rows]
+
+    def visible_entities(self, ids: Iterable[str], owners: Collection[str] | None) -> set[str]:
+        """Which of ``ids`` name entities a caller who sees ``owners``' clients may see."""
+        rows = self._store.read(
+            self._q("visible_entities", restricted=owners is not None), {"ids": list(set(ids)), "owners": _owners(owners)}
+        )
+        return {row["id"] for row in rows}
 
     def client_detail(self, client_id: str, *, today: str) -> Row | None:
         rows = self._store.read(self._q("client_detail"), {"id": client_id, "today": today})
         return rows[0] if rows else None
 
     def entity_relationships(
-        self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False
+        self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
+        owners: Collection[str] | None = None,
     ) -> list[Row]:
         return self._store.read(
-            self._q("entity_relationships"),
-            {"id": entity_id, "today": today, "category": category, "include_ended": include_ended},
+            self._q("entity_relationships", restricted=owners is not None),
+            {"id": entity_id, "today": today, "category": category, "include_ended": include_ended,
+             "owners": _owners(owners)},
         )
 
-    def neighbourhood(self, frontier: Iterable[str], *, today: str, limit: int) -> list[Row]:
+    def neighbourhood(
+        self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None
+    ) -> list[Row]:
+        """Active relationships around ``frontier``; with ``owners``, only to visible neighbours."""
         return self._store.read(
-            self._q("neighbourhood"), {"frontier": list(frontier), "today": today, "limit": limit}
+            self._q("neighbourhood", restricted=owners is not None),
+            {"frontier": list(frontier), "today": today, "limit": limit, "owners": _owners(owners)},
         )
 
     # -- relationships ----------------------------------------------------------------
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,
-        symmetric: bool, singular_role: str | None, active: bool, today: str,
+        symmetric: bool, singular_role: str | None, active: bool, today: str, audit: Mapping[str, Any],
     ) -> GuardedWrite | None:
         rows = self._store.write(
             self._q("create_relationship", rel_type=type_code),
             {"from_id": from_id, "to_id": to_id, "properties": dict(properties), "symmetric": symmetric,
-             "singular_role": singular_role, "active": active, "today": today},
+             "singular_role": singular_role, "active": active, "today": today, "audit": dict(audit)},
         )
         return GuardedWrite(bool(rows[0]["created"]), rows[0]) if rows else None
 
@@ -117,37 +154,44 @@ class PracticeRepository:
     def update_relationship(
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
+        audit: Mapping[str, Any],
     ) -> GuardedWrite | None:
         """Replace the relationship's properties if it is still at ``expected_version``."""
         rows = self._store.write(
             self._q("update_relationship", rel_type=type_code),
             {"id": relationship_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "now": now,
-             "expected_version": expected_version},
+             "expected_version": expected_version, "audit": dict(audit)},
         )
         return GuardedWrite(bool(rows[0]["updated"]), rows[0]) if rows else None
 
-    def delete_relationship(self, type_code: str, relationship_id: str, *, expected_version: int | None = None) -> bool | None:
+    def delete_relationship(
+        self, type_code: str, relationship_id: str, *, expected_version: int, audit: Mapping[str, Any]
+    ) -> bool | None:
+        """Whether it was deleted (false: no longer at ``expected_version``); None if unknown."""
         rows = self._store.write(
             self._q("delete_relationship", rel_type=type_code),
-            {"id": relationship_id, "expected_version": expected_version},
+            {"id": relationship_id, "expected_version": expected_version, "audit": dict(audit)},
         )
         return bool(rows[0]["deleted"]) if rows else None
 
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
-        category: str | None = None, include_ended: bool = False,
+        category: str | None = None, include_ended: bool = False, owners: Collection[str] | None = None,
     ) -> list[Row]:
         return self._store.read(
-            self._q("list_relationships"),
+            self._q("list_relationships", restricted=owners is not None),
             {"after": after, "limit": limit, "today": today, "type": type_code, "category": category,
-             "include_ended": include_ended},
+             "include_ended": include_ended, "owners": _owners(owners)},
         )
 
-    def create_relationships_batch(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Create validated rows ``{type, from_id, to_id, properties}``; all or none."""
+    def create_relationships_batch(self, rows: Sequence[Mapping[str, Any]], audits: CreationRecords) -> int:
+        """Create validated rows ``{type, from_id, to_id, properties}``, with their audit records; all or none."""
         types = sorted({row["type"] for row in rows})
-        result = self._store.write(self._q("create_relationships_batch", rel_type=types), {"rows": list(rows)})
+        result = self._store.write(
+            self._q("create_relationships_batch", rel_type=types),
+            {"rows": list(rows), "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
+        )
         return result[0]["created"]
 
     def active_relationship_pairs(
@@ -170,51 +214,74 @@ class PracticeRepository:
     def relationship_types(self, code: str | None = None) -> list[Row]:
         return [row["relationship_type"] for row in self._store.read(self._q("relationship_types"), {"code": code})]
 
-    def seed_relationship_types(self, types: Sequence[Mapping[str, Any]]) -> None:
-        self._store.write(self._q("seed_relationship_types"), {"types": list(types)})
+    def seed_relationship_types(self, types: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
+        """Add the types whose code is missing; how many. ``audit["note"]`` follows that count in the record."""
+        return self._store.write(self._q("seed_relationship_types"), {"types": list(types), "audit": dict(audit)})[0]["added"]
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         self._store.ensure_relationship_indexes(type_codes)
 
-    def create_relationship_type(self, properties: Mapping[str, Any]) -> bool:
-        created = bool(self._store.write(self._q("create_relationship_type"), {"properties": dict(properties)})[0]["created"])
+    def create_relationship_type(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> bool:
+        rows = self._store.write(self._q("create_relationship_type"), {"properties": dict(properties), "audit": dict(audit)})
+        created = bool(rows[0]["created"])
         if created:
             self._store.ensure_relationship_indexes([properties["code"]])
         return created
 
     def update_relationship_type(
         self, code: str, changes: Mapping[str, Any], *, from_kinds: Sequence[str], to_kinds: Sequence[str],
-        symmetric: bool,
+        symmetric: bool, before: Mapping[str, Any], audit: Mapping[str, Any],
     ) -> Row | None:
+        """Row ``{misfits, unchanged, relationship_type}``: changed only if still ``before`` and no misfits."""
         rows = self._store.write(
             self._q("update_relationship_type", rel_type=code),
             {"code": code, "changes": dict(changes), "from_kinds": list(from_kinds), "to_kinds": list(to_kinds),
-             "symmetric": symmetric, "kinds_changed": bool(changes.keys() & {"from_kinds", "to_kinds"})},
+             "symmetric": symmetric, "kinds_changed": bool(changes.keys() & {"from_kinds", "to_kinds"}),
+             "before": dict(before), "audit": dict(audit)},
         )
         return rows[0] if rows else None
 
-    def delete_relationship_type(self, code: str) -> int | None:
-        rows = self._store.write(self._q("delete_relationship_type", rel_type=code), {"code": code})
-        return rows[0]["uses"] if rows else None
+    def delete_relationship_type(self, code: str, *, before: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        """Row ``{uses, unchanged}``: deleted only if unused and still ``before``; None if unknown."""
+        rows = self._store.write(
+            self._q("delete_relationship_type", rel_type=code), {"code": code, "before": dict(before), "audit": dict(audit)}
+        )
+        return rows[0] if rows else None
 
     # -- categories -------------------------------------------------------------------
     def categories(self, list_name: str | None = None) -> list[Row]:
         return [row["category"] for row in self._store.read(self._q("categories"), {"list": list_name})]
 
-    def seed_categories(self, categories: Sequence[Mapping[str, Any]]) -> None:
-        self._store.write(self._q("seed_categories"), {"categories": list(categories)})
+    def seed_categories(self, categories: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
+        """Add the categories whose key is missing; how many (``audit`` as for relationship types)."""
+        return self._store.write(self._q("seed_categories"), {"categories": list(categories), "audit": dict(audit)})[0]["added"]
 
-    def create_category(self, properties: Mapping[str, Any], position: int | None) -> bool:
-        rows = self._store.write(self._q("create_category"), {"properties": dict(properties), "position": position})
-        return bool(rows[0]["created"])
+    def create_category(self, properties: Mapping[str, Any], *, next_position: int | None, audit: Mapping[str, Any]) -> Row:
+        """Row ``{fresh, unchanged}``: created when both (its key was free; appended at
+        ``next_position``, when given, and that is still the end of its list)."""
+        rows = self._store.write(
+            self._q("create_category"),
+            {"properties": dict(properties), "next_position": next_position, "audit": dict(audit)},
+        )
+        return rows[0]
 
-    def update_category(self, key: str, changes: Mapping[str, Any]) -> Row | None:
-        rows = self._store.write(self._q("update_category"), {"key": key, "changes": dict(changes)})
-        return rows[0]["category"] if rows else None
+    def update_category(
+        self, key: str, changes: Mapping[str, Any], *, before: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row | None:
+        """Row ``{unchanged, category}``: changed only if still ``before``; None if unknown."""
+        rows = self._store.write(
+            self._q("update_category"), {"key": key, "changes": dict(changes), "before": dict(before), "audit": dict(audit)}
+        )
+        return rows[0] if rows else None
 
-    def delete_category(self, key: str, client_field: str) -> int | None:
-        rows = self._store.write(self._q("delete_category", field=client_field), {"key": key})
-        return rows[0]["uses"] if rows else None
+    def delete_category(
+        self, key: str, client_field: str, *, before: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row | None:
+        """Row ``{uses, unchanged}``: deleted only if unused and still ``before``; None if unknown."""
+        rows = self._store.write(
+            self._q("delete_category", field=client_field), {"key": key, "before": dict(before), "audit": dict(audit)}
+        )
+        return rows[0] if rows else None
 
     # -- analytics reads -----------------------------------------------------------------
     def analytics_entities(self) -> list[Row]:
@@ -231,8 +298,8 @@ class PracticeRepository:
         return (rows[0]["packed"], rows[0]["ids"]) if rows else ([], [])
 
     # -- scoring runs ----------------------------------------------------------------------
-    def create_scoring_run(self, properties: Mapping[str, Any]) -> None:
-        self._store.write(self._q("create_scoring_run"), {"properties": dict(properties)})
+    def create_scoring_run(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> None:
+        self._store.write(self._q("create_scoring_run"), {"properties": dict(properties), "audit": dict(audit)})
 
     def store_influence_scores(self, rows: Sequence[Mapping[str, Any]]) -> int:
         return self._store.write(self._q("store_influence_scores"), {"rows": list(rows)})[0]["stored"]
@@ -244,8 +311,8 @@ class PracticeRepository:
     def scoring_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
         return [row["run"] for row in self._store.read(self._q("scoring_runs"), {"id": run_id, "limit": limit})]
 
-    def delete_scoring_run(self, run_id: str) -> int | None:
-        rows = self._store.write(self._q("delete_scoring_run"), {"id": run_id})
+    def delete_scoring_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
+        rows = self._store.write(self._q("delete_scoring_run"), {"id": run_id, "audit": dict(audit)})
         return rows[0]["scores"] if rows else None
 
     def influence_scores(self, position_keys: Sequence[str]) -> list[Row]:
@@ -253,6 +320,18 @@ class PracticeRepository:
 
     def entity_influence_scores(self, entity_id: str) -> list[Row]:
         return [row["score"] for row in self._store.read(self._q("entity_influence_scores"), {"entity_id": entity_id})]
+
+    def influence_scores_after(
+        self, run_id: str, *, after: int, limit: int, differing_only: bool, owners: Collection[str] | None
+    ) -> list[Row]:
+        """A page of a run's scores after position ``after`` (all, or only differing ones), of
+        entities visible to ``owners`` (None: every entity)."""
+        rows = self._store.read(
+            self._q("influence_scores_after", restricted=owners is not None),
+            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only,
+             "owners": _owners(owners)},
+        )
+        return [row["score"] for row in rows]
 
     def influence_segment_differences(self, run_id: str, *, after: int, limit: int) -> list[Row]:
         rows = self._store.read(
@@ -263,6 +342,8 @@ class PracticeRepository:
     def apply_influencer_segments(
         self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, now: str
     ) -> Row | None:
+        """``changes``: ``{entity_id, version, from, to, audit}``, each applied (with its audit
+        record) only if the entity is still at that version and segment."""
         rows = self._store.write(
             self._q("apply_influencer_segments"),
             {"run_id": run_id, "id": application_id, "changes": list(changes), "now": now},
@@ -272,8 +353,72 @@ class PracticeRepository:
     def segment_applications(self, *, limit: int = 100) -> list[Row]:
         return [row["application"] for row in self._store.read(self._q("segment_applications"), {"limit": limit})]
 
+    # -- API keys, practice settings, audit trail ------------------------------------------
+    def api_key_caller(self, key_id: str) -> Row | None:
+        """Row ``{api_key, team_member, visibility, hierarchy}`` for a key id, or None."""
+        rows = self._store.read(self._q("authenticate_api_key"), {"id": key_id})
+        return rows[0] if rows else None
+
+    def create_api_key(self, team_member_id: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        """Row ``{api_key, team_member_name}``; None when no such team member."""
+        rows = self._store.write(
+            self._q("create_api_key"),
+            {"team_member_id": team_member_id, "properties": dict(properties), "audit": dict(audit)},
+        )
+        return rows[0] if rows else None
+
+    def revoke_api_key(self, key_id: str, *, now: str, revoked_by: str, audit: Mapping[str, Any]) -> Row | None:
+        """Row ``{revoked, api_key}`` (revoked is false if it already was); None if unknown."""
+        rows = self._store.write(
+            self._q("revoke_api_key"), {"id": key_id, "now": now, "revoked_by": revoked_by, "audit": dict(audit)}
+        )
+        return rows[0] if rows else None
+
+    def api_keys(
+        self, *, team_member_id: str | None, include_revoked: bool, after: str | None, limit: int
+    ) -> list[Row]:
+        return self._store.read(
+            self._q("api_keys"),
+            {"team_member_id": team_member_id, "include_revoked": include_revoked, "after": after, "limit": limit},
+        )
+
+    def active_admin_keys(self) -> int:
+        return self._store.read(self._q("active_admin_keys"))[0]["keys"]
+
+    def practice_settings(self) -> Row:
+        return self._store.read(self._q("practice_settings"))[0]["settings"] or {}
+
+    def update_practice_settings(self, changes: Mapping[str, Any], audit: Mapping[str, Any]) -> Row:
+        rows = self._store.write(self._q("update_practice_settings"), {"changes": dict(changes), "audit": dict(audit)})
+        return rows[0]["settings"]
+
+    def audit_records(self, filters: Mapping[str, Any], *, after: str | None, limit: int) -> list[Row]:
+        params = {name: filters.get(name) for name in ("target_id", "target_kind", "actor_id", "action", "from", "to")}
+        rows = self._store.read(self._q("audit_records"), {**params, "after": after, "limit": limit})
+        return [row["record"] for row in rows]
+
     def health(self) -> bool:
         return self._store.read(self._q("health"))[0]["ok"] == 1
+
+    # -- idempotency keys -------------------------------------------------------------
+    def claim_idempotency_key(self, record: Mapping[str, Any], *, expired_before: str) -> Row | None:
+        """Create the key's record unless a live one exists; that one (None if claimed)."""
+        row = self._store.write(
+            self._q("claim_idempotency_key"), {"id": record["id"], "record": dict(record), "expired_before": expired_before}
+        )[0]
+        return None if row["claimed"] else row["existing"]
+
+    def complete_idempotency_key(
+        self, record_id: str, claim: str, *, state: str, status: int, body: str, headers: str, now: str
+    ) -> bool:
+        rows = self._store.write(
+            self._q("complete_idempotency_key"),
+            {"id": record_id, "claim": claim, "state": state, "status": status, "body": body, "headers": headers, "now": now},
+        )
+        return rows[0]["completed"] > 0
+
+    def release_idempotency_key(self, record_id: str, claim: str) -> bool:
+        return self._store.write(self._q("release_idempotency_key"), {"id": record_id, "claim": claim})[0]["released"] > 0
 
     # -- bulk transfer: import, generated practices, export, backup, restore -------------
     @contextmanager
@@ -286,30 +431,35 @@ class PracticeRepository:
     def snapshots_are_point_in_time(self) -> bool:
         return self._store.snapshots_are_point_in_time
 
+    # The bulk writes below each add one audit record (``audit``, a bulk_load whose note the
+    # query prefixes with the count written), not one per row.
     def create_entities(
-        self, kind: EntityKind, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+        self, kind: EntityKind, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None, *,
+        audit: Mapping[str, Any],
     ) -> int:
         """Create entities of one kind from property maps, each completed by ``shared``
         (which must hold no nulls); all or none."""
-        params = {"rows": list(rows), "shared": dict(shared or {})}
+        params = {"rows": list(rows), "shared": dict(shared or {}), "audit": dict(audit)}
         return self._store.write(self._q("create_entities", label=kind.label), params)[0]["created"]
 
-    def update_entities(self, rows: Sequence[Mapping[str, Any]]) -> int:
+    def update_entities(self, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
         """Replace properties from ``{id, version, properties}`` rows where the stored version is
         still ``version``; returns how many were replaced."""
-        return self._store.write(self._q("update_entities"), {"rows": list(rows)})[0]["updated"]
+        return self._store.write(self._q("update_entities"), {"rows": list(rows), "audit": dict(audit)})[0]["updated"]
 
     def create_relationships(
-        self, type_code: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None
+        self, type_code: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None, *,
+        audit: Mapping[str, Any],
     ) -> int:
         """Create relationships of one type from ``{from_id, to_id, properties}`` rows, their
         properties completed by ``shared`` (no nulls); returns how many were created."""
-        params = {"rows": list(rows), "shared": dict(shared or {})}
+        params = {"rows": list(rows), "shared": dict(shared or {}), "audit": dict(audit)}
         return self._store.write(self._q("create_relationships", rel_type=type_code), params)[0]["created"]
 
-    def update_relationships(self, type_code: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    def update_relationships(self, type_code: str, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
         """As ``update_entities``, for relationships of one type."""
-        return self._store.write(self._q("update_relationships", rel_type=type_code), {"rows": list(rows)})[0]["updated"]
+        params = {"rows": list(rows), "audit": dict(audit)}
+        return self._store.write(self._q("update_relationships", rel_type=type_code), params)[0]["updated"]
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})
@@ -344,12 +494,20 @@ class PracticeRepository:
         """Rows ``{node, properties}`` of one record label, after internal node ``after``."""
         return self._store.read(self._q("practice_records_page", label=label), {"after": after, "limit": limit})
 
-    def create_practice_records(self, label: str, rows: Sequence[Mapping[str, Any]]) -> int:
-        return self._store.write(self._q("create_practice_records", label=label), {"rows": list(rows)})[0]["created"]
+    def create_practice_records(self, label: str, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
+        """Restore records of one label (audit records go through ``restore_audit_records``)."""
+        params = {"rows": list(rows), "audit": dict(audit)}
+        return self._store.write(self._q("create_practice_records", label=label), params)[0]["created"]
 
-    def delete_everything(self, *, limit: int) -> int:
-        """Delete up to ``limit`` nodes (any kind, with their relationships); returns how many."""
-        return self._store.write(self._q("delete_everything"), {"limit": limit})[0]["deleted"]
+    def restore_audit_records(self, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
+        """Add backed-up audit records the trail does not hold yet (by id); how many."""
+        params = {"rows": list(rows), "audit": dict(audit)}
+        return self._store.write(self._q("restore_audit_records"), params)[0]["restored"]
+
+    def delete_everything(self, *, limit: int, audit: Mapping[str, Any]) -> int:
+        """Delete up to ``limit`` nodes (any kind but audit records, with their relationships);
+        returns how many."""
+        return self._store.write(self._q("delete_everything"), {"limit": limit, "audit": dict(audit)})[0]["deleted"]
 
     # -- client tiers and the cycle of service ---------------------------------------------
     def tier_clients(self, *, today: str) -> list[Row]:
@@ -360,29 +518,37 @@ class PracticeRepository:
         """Rows ``{referrer_id, referred_id, since, kind, stage}`` of active referrals."""
         return self._store.read(self._q("tier_referrals"), {"today": today})
 
-    def create_tier_run(self, properties: Mapping[str, Any], suggestions: Sequence[Mapping[str, Any]]) -> int:
+    def create_tier_run(
+        self, properties: Mapping[str, Any], suggestions: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]
+    ) -> int:
         rows = self._store.write(
-            self._q("create_tier_run"), {"properties": dict(properties), "suggestions": list(suggestions)}
+            self._q("create_tier_run"),
+            {"properties": dict(properties), "suggestions": list(suggestions), "audit": dict(audit)},
         )
         return rows[0]["stored"] if rows else 0
 
     def tier_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
         return [row["run"] for row in self._store.read(self._q("tier_runs"), {"id": run_id, "limit": limit})]
 
-    def tier_suggestions(self, run_id: str, *, after: int, limit: int, differing_only: bool = False) -> list[Row]:
+    def tier_suggestions(
+        self, run_id: str, *, after: int, limit: int, differing_only: bool = False, owners: Collection[str] | None = None
+    ) -> list[Row]:
+        """A page of a run's suggestions; with ``owners``, only of clients visible to them."""
         rows = self._store.read(
-            self._q("tier_suggestions"),
-            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only},
+            self._q("tier_suggestions", restricted=owners is not None),
+            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only,
+             "owners": _owners(owners)},
         )
         return [row["suggestion"] for row in rows]
 
-    def delete_tier_run(self, run_id: str) -> int | None:
-        rows = self._store.write(self._q("delete_tier_run"), {"id": run_id})
+    def delete_tier_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
+        rows = self._store.write(self._q("delete_tier_run"), {"id": run_id, "audit": dict(audit)})
         return rows[0]["suggestions"] if rows else None
 
     def apply_tiers(
         self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, applied_by: str | None, now: str
     ) -> Row | None:
+        """``changes``: ``{client_id, version, from, to, audit}``, as for ``apply_influencer_segments``."""
         rows = self._store.write(
             self._q("apply_tiers"),
             {"run_id": run_id, "id": application_id, "changes": list(changes), "applied_by": applied_by, "now": now},
@@ -395,16 +561,23 @@ class PracticeRepository:
     def service_templates(self) -> list[Row]:
         return [row["template"] for row in self._store.read(self._q("service_templates"))]
 
-    def save_service_template(self, tier: str, properties: Mapping[str, Any]) -> Row:
-        rows = self._store.write(self._q("save_service_template"), {"tier": tier, "properties": dict(properties)})
-        return rows[0]["template"]
+    def save_service_template(
+        self, tier: str, properties: Mapping[str, Any], *, before: Mapping[str, Any] | None, audit: Mapping[str, Any]
+    ) -> bool:
+        """Store a tier's template if the stored one is still ``before`` (None: there was none)."""
+        rows = self._store.write(
+            self._q("save_service_template"),
+            {"tier": tier, "properties": dict(properties), "before": None if before is None else dict(before),
+             "audit": dict(audit)},
+        )
+        return bool(rows[0]["unchanged"])
 
-    def create_client_record(self, label: str, properties: Mapping[str, Any]) -> Row | None:
+    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
         """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
         rows = self._store.write(
             self._q("create_client_record", label=label),
             {"client_id": properties["client_id"], "team_member_id": properties.get("team_member_id"),
-             "properties": dict(properties)},
+             "properties": dict(properties), "audit": dict(audit)},
         )
         return rows[0]["record"] if rows else None
 
@@ -417,10 +590,12 @@ class PracticeRepository:
         )
         return [row["record"] for row in rows]
 
-    def create_important_date(self, entity_id: str, properties: Mapping[str, Any]) -> Row | None:
-        """Rows ``{important_date, name}``; None if no client or person has that id."""
+    def create_important_date(self, entity_id: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        """Rows ``{important_date, name}``; None if no client or person has that id (and the
+        ``entity_kind`` in ``properties``)."""
         rows = self._store.write(
-            self._q("create_important_date"), {"entity_id": entity_id, "properties": dict(properties)}
+            self._q("create_important_date"),
+            {"entity_id": entity_id, "properties": dict(properties), "audit": dict(audit)},
         )
         return rows[0] if rows else None
 
@@ -428,5 +603,10 @@ class PracticeRepository:
         """Rows ``{important_date, name}``, people's birth dates included as birthdays."""
         return self._store.read(self._q("important_dates"), {"entity_id": entity_id})
 
-    def delete_important_date(self, important_date_id: str) -> bool:
-        return self._store.write(self._q("delete_important_date"), {"id": important_date_id})[0]["deleted"] > 0
+    def important_date(self, important_date_id: str) -> Row | None:
+        rows = self._store.read(self._q("important_date"), {"id": important_date_id})
+        return rows[0]["important_date"] if rows else None
+
+    def delete_important_date(self, important_date_id: str, audit: Mapping[str, Any]) -> bool:
+        rows = self._store.write(self._q("delete_important_date"), {"id": important_date_id, "audit": dict(audit)})
+        return rows[0]["deleted"] > 0

@@ -34,10 +34,13 @@ class SegmentRuleIn(InputModel):
 class ScoringRunCreate(InputModel):
     #: Weights of the normalised parts in the composite (divided by their sum); default
     #: pagerank 0.35, reach 0.15, converted reach 0.15, betweenness 0.20, degree 0.15.
-    weights: dict[PartName, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    #: Relative, so bounded: weights near the float limit overflowed their sum (found by schemathesis).
+    weights: dict[PartName, Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]] | None = None
     #: Sampled sources for betweenness; null for exact (slow on large practices).
-    betweenness_k: Annotated[int, Field(ge=1, le=100_000)] | None = 256
-    seed: int = 42
+    #: At least 2: from one sampled source betweenness is undefined (NaN, as in networkx).
+    betweenness_k: Annotated[int, Field(ge=2, le=100_000)] | None = 256
+    #: Seeds the sampled betweenness sources: the same seed gives the same run.
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 42
     normalisation: Literal["percentile", "max", "log"] = "percentile"
     #: Replace the default rules (critical top 5%, important next 15%, standard: referred
     #: someone or 3+ connections); include those to extend them.
@@ -116,9 +119,11 @@ class SegmentApplicationPublic(BaseModel):
 
 
 class ReferralStepPublic(BaseModel):
-    referrer_id: str
-    referred_id: str
-    relationship_id: str
+    #: Null for an entity the caller may not see (named "restricted" in the sentence); the
+    #: relationship id is null too then.
+    referrer_id: str | None
+    referred_id: str | None
+    relationship_id: str | None
     depth: int
     sentence: str
 
@@ -135,20 +140,23 @@ class ReferralLineagePublic(BaseModel):
 
 
 class ReferralTreePublic(BaseModel):
-    entity_id: str
+    #: Null, with name "restricted" and no stage or figures of its own, for an entity the
+    #: caller may not see; the tree keeps its shape and totals.
+    entity_id: str | None
     name: str
     kind: str
     stage: str | None
     depth: int
     relationship_id: str | None
-    annual_revenue: float
-    assets_under_management: float
+    annual_revenue: float | None
+    assets_under_management: float | None
     downstream: int
     converted: int
     attributable_revenue: float
     attributable_assets_under_management: float
     truncated: bool
     children: list[ReferralTreePublic]
+    restricted: bool = False
     graph_read_at: str | None = None
 
 
@@ -171,8 +179,10 @@ class TopReferralSourcesPublic(BaseModel):
 
 class IntroductionPathPublic(BaseModel):
     source: EntityRef
-    entity_ids: list[str]
-    relationship_ids: list[str]
+    #: Null for an entity the caller may not see, and for the relationships to it; the steps
+    #: name it "restricted".
+    entity_ids: list[str | None]
+    relationship_ids: list[str | None]
     hops: int
     cost: float
     score: float

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,12 +27,15 @@ from analytics import (
     warm_introductions,
 )
 from analytics.segments import NO_SEGMENT
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 from app.services.practice_graph import GraphSnapshots, PracticeGraph, read_practice_graph
+from app.services.visibility import RESTRICTED, Visibility
 
 #: Scores are written in batches of this many rows (one query each); the run becomes
 #: visible only when all are stored.
@@ -71,10 +74,14 @@ class ScoringParameters:
 
 
 class AnalyticsService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, snapshots: GraphSnapshots) -> None:
+    def __init__(
+        self, repository: PracticeRepository, catalogue: CatalogueService, snapshots: GraphSnapshots, caller: Caller
+    ) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._snapshots = snapshots
+        self._caller = caller
+        self._visibility = Visibility(repository, caller)
 
     # -- the graph ----------------------------------------------------------------------------
     def practice_graph(self) -> PracticeGraph:
@@ -89,6 +96,7 @@ class AnalyticsService:
     # -- scoring runs ---------------------------------------------------------------------------
     def run_scoring(self, parameters: ScoringParameters, progress: Progress | None = None) -> dict[str, Any]:
         """Read the graph, score and suggest, store the run; returns the stored run."""
+        self._caller.require(Permission.write, "start scoring runs")
         report = progress or (lambda step, done, total: None)
         timings: dict[str, float] = {}
         started_at, clock = now_iso(), time.perf_counter()
@@ -114,12 +122,16 @@ class AnalyticsService:
         run_id = new_entity_id()
         rows = _score_rows(run_id, practice, scores, suggestions)
         counts = suggestions.counts()
-        self._repo.create_scoring_run({
+        properties = {
             "id": run_id, "status": "storing", "started_at": started_at, "graph_read_at": practice.read_at,
             "parameters": parameters.to_json(), "entities": practice.graph.n_entities,
             "relationships": int(practice.graph.n_relationships), "scored": len(rows),
             "segment_counts": json.dumps(counts), "differences": sum(1 for row in rows if row["differs"]),
-        })
+        }
+        # The run's summary, not its scores: those are the run's output, not the practice's data.
+        audit = audit_record(self._caller, AuditAction.create, "scoring_run", run_id, before=None,
+                             after=_run_summary(properties), now=now_iso())
+        self._repo.create_scoring_run(properties, audit)
         for start in range(0, len(rows), SCORE_BATCH):
             self._repo.store_influence_scores(rows[start:start + SCORE_BATCH])
             report("storing scores", min(start + SCORE_BATCH, len(rows)), len(rows))
@@ -137,29 +149,41 @@ class AnalyticsService:
         return _run_public(runs[0])
 
     def delete_run(self, run_id: str) -> None:
-        if self._repo.delete_scoring_run(run_id) is None:
+        self._caller.require(Permission.write, "delete scoring runs")
+        runs = self._repo.scoring_runs(run_id, limit=1)
+        audit = audit_record(self._caller, AuditAction.delete, "scoring_run", run_id,
+                             before=_run_summary(runs[0]) if runs else None, after=None, now=now_iso())
+        if self._repo.delete_scoring_run(run_id, audit) is None:
             raise NotFound(f"no scoring run with id '{run_id}'")
 
     def scores(self, run_id: str, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
         """A page of a run's scores, best first; the cursor is the last position."""
         run = self.run(run_id)
+        if not self._visibility.sees_everything:
+            return self._visible_scores(run_id, after=after, limit=limit, differing_only=False)
         keys = [_position_key(run_id, position) for position in range(after + 1, min(after + limit, run["scored"]) + 1)]
         items = [_score_public(row) for row in self._repo.influence_scores(keys)]
         last = after + len(items)
         return items, (last if last < run["scored"] else None)
 
     def entity_scores(self, entity_id: str) -> list[dict[str, Any]]:
+        if not self._visibility.visible_ids([entity_id]):
+            return []  # as for an id naming no entity
         return [_score_public(row) for row in self._repo.entity_influence_scores(entity_id)]
 
     def differences(self, run_id: str, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
         """Where a run's suggestion differs from the segment assigned when it ran."""
         self.run(run_id)
+        if not self._visibility.sees_everything:
+            return self._visible_scores(run_id, after=after, limit=limit, differing_only=True)
         rows = self._repo.influence_segment_differences(run_id, after=after, limit=limit + 1)
         items = [_score_public(row) for row in rows[:limit]]
         return items, (items[-1]["position"] if len(rows) > limit else None)
 
     def apply(self, run_id: str, entity_ids: Sequence[str] | None) -> dict[str, Any]:
-        """Give entities the segments a run suggested: an explicit, recorded action."""
+        """Give entities the segments a run suggested: an explicit, recorded action, with an
+        audit record per entity changed."""
+        self._caller.require(Permission.apply_suggestions, "apply suggested influencer segments")
         self.run(run_id)
         wanted = set(entity_ids) if entity_ids is not None else None
         changes, after = [], 0
@@ -188,7 +212,12 @@ class AnalyticsService:
                 f"suggested segments {', '.join(missing)} are not in the influencer-segments list; add them first",
                 segments=missing,
             )
-        application = self._repo.apply_influencer_segments(run_id, new_entity_id(), changes, now=now_iso())
+        now = now_iso()
+        changes = application_records(
+            self._caller, changes, self._repo.get_entities(change["entity_id"] for change in changes),
+            id_field="entity_id", field="influencer_segment", note=f"applied from scoring run {run_id}", now=now,
+        )
+        application = self._repo.apply_influencer_segments(run_id, new_entity_id(), changes, now=now)
         self._snapshots.invalidate()
         if application is None:
             raise Conflict(
@@ -198,61 +227,129 @@ class AnalyticsService:
         return _application_public(application)
 
     def applications(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        return [_application_public(row) for row in self._repo.segment_applications(limit=limit)]
+        """Applications of suggested segments, listing only changes to entities the caller sees."""
+        applications = [_application_public(row) for row in self._repo.segment_applications(limit=limit)]
+        if self._visibility.sees_everything:
+            return applications
+        visible = self._visibility.visible_ids(c["entity_id"] for a in applications for c in a["changes"])
+        return [{**a, "changes": [c for c in a["changes"] if c["entity_id"] in visible]} for a in applications]
+
+    def _visible_scores(
+        self, run_id: str, *, after: int, limit: int, differing_only: bool
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A full page of the scores of entities the caller sees, filtered in the query."""
+        rows = self._repo.influence_scores_after(
+            run_id, after=after, limit=limit + 1, differing_only=differing_only, owners=self._visibility.owners
+        )
+        items = [_score_public(row) for row in rows[:limit]]
+        return items, (items[-1]["position"] if len(rows) > limit else None)
 
     # -- referral chains, introductions, risk, communities ------------------------------------
     def referral_lineage(self, entity_id: str) -> dict[str, Any]:
         practice = self.practice_graph()
-        self._position(practice, entity_id)
-        return {**asdict(referral_lineage(practice.graph, entity_id)), "graph_read_at": practice.read_at}
+        self._visible_position(practice, entity_id)
+        lineage = asdict(referral_lineage(practice.graph, entity_id))
+        steps = lineage["chain"] + lineage["referrers"]
+        hidden = self._hidden({i for step in steps for i in (step["referrer_id"], step["referred_id"])})
+        if hidden:
+            lineage["chain"] = [_restricted_step(practice.graph, step, hidden) for step in lineage["chain"]]
+            lineage["referrers"] = [_restricted_step(practice.graph, step, hidden) for step in lineage["referrers"]]
+            lineage["sources"] = [source for source in lineage["sources"] if source not in hidden]
+        return {**lineage, "graph_read_at": practice.read_at}
 
     def referral_tree(self, entity_id: str, *, depth: int) -> dict[str, Any]:
         practice = self.practice_graph()
-        self._position(practice, entity_id)
-        return {**asdict(referral_tree(practice.graph, entity_id, max_depth=depth)), "graph_read_at": practice.read_at}
+        self._visible_position(practice, entity_id)
+        tree = asdict(referral_tree(practice.graph, entity_id, max_depth=depth))
+        hidden = self._hidden(_tree_ids(tree))
+        if hidden:
+            tree = _restricted_tree(tree, hidden, parent_hidden=False)
+        return {**tree, "graph_read_at": practice.read_at}
 
     def top_referral_sources(self, *, n: int) -> dict[str, Any]:
+        """The best ``n`` sources the caller may see, ranked among themselves."""
         practice = self.practice_graph()
-        return {"sources": [asdict(s) for s in top_referral_sources(practice.graph, n=n)], "graph_read_at": practice.read_at}
+        wanted = n
+        while True:
+            sources = [asdict(s) for s in top_referral_sources(practice.graph, n=wanted)]
+            hidden = self._hidden(s["entity_id"] for s in sources)
+            shown = [s for s in sources if s["entity_id"] not in hidden]
+            if len(shown) >= n or len(sources) < wanted:
+                break
+            wanted *= 4  # the caller sees few of the best: look further down the ranking
+        shown = [{**s, "rank": rank} for rank, s in enumerate(shown[:n], start=1)]
+        return {"sources": shown, "graph_read_at": practice.read_at}
 
     def introductions(self, target_id: str, *, from_id: str | None, k: int, max_hops: int) -> dict[str, Any]:
         """The warmest chains to the target from one person or team member, or from every
         team member of the practice."""
         practice = self.practice_graph()
         graph = practice.graph
-        self._position(practice, target_id)
+        self._visible_position(practice, target_id)
         if from_id is not None:
-            self._position(practice, from_id)
+            self._visible_position(practice, from_id)
             sources = [from_id]
         else:
             team = np.flatnonzero(graph.kinds == KINDS.index(EntityKind.team_member.value))
             sources = graph.ids[team].tolist()
         paths = warm_introductions(graph, sources, target_id, k=k, max_hops=max_hops)
+        # A chain through someone the caller may not see keeps its shape, that hop restricted.
+        hidden = self._hidden(i for path in paths for i in path.entity_ids)
         return {
             "target": _ref(graph, graph.index_of(target_id)),
-            "paths": [{**asdict(path), "source": _ref(graph, graph.index_of(path.source_id))} for path in paths],
+            "paths": [
+                {**(_restricted_path(graph, path, hidden) if hidden else asdict(path)),
+                 "source": _ref(graph, graph.index_of(path.source_id))}
+                for path in paths
+            ],
             "graph_read_at": practice.read_at,
         }
 
     def key_person_risk(self) -> dict[str, Any]:
+        """Key people and bridges the caller may see; the clients they cut off, those the caller sees."""
         practice = self.practice_graph()
         risk = key_person_risk(practice.graph)
-        people = sorted(risk.articulation_points.values(), key=lambda a: (-a.clients_cut_off, a.name))
-        return {
-            "key_people": [asdict(a) for a in people],
-            "bridges": [asdict(b) for b in sorted(risk.bridges, key=lambda b: -b.clients_cut_off)],
-            "graph_read_at": practice.read_at,
-        }
+        people = [asdict(a) for a in sorted(risk.articulation_points.values(), key=lambda a: (-a.clients_cut_off, a.name))]
+        bridges = [asdict(b) for b in sorted(risk.bridges, key=lambda b: -b.clients_cut_off)]
+        hidden = self._hidden(
+            [p["entity_id"] for p in people] + [i for b in bridges for i in (b["from_id"], b["to_id"])]
+            + [c for found in people + bridges for c in found["cut_off_client_ids"]]
+        )
+        if hidden:
+            people = [{**p, "cut_off_client_ids": [c for c in p["cut_off_client_ids"] if c not in hidden]}
+                      for p in people if p["entity_id"] not in hidden]
+            bridges = [{**b, "cut_off_client_ids": [c for c in b["cut_off_client_ids"] if c not in hidden]}
+                       for b in bridges if b["from_id"] not in hidden and b["to_id"] not in hidden]
+        return {"key_people": people, "bridges": bridges, "graph_read_at": practice.read_at}
 
     def communities(self, *, resolution: float, seed: int, min_size: int) -> dict[str, Any]:
+        """Communities with their first 200 members the caller may see (those with none are left out)."""
         practice = self.practice_graph()
         graph = practice.graph
         found = communities(graph, seed=seed, resolution=resolution)
-        groups = [
-            {"size": len(members), "members": [_ref(graph, graph.index_of(m)) for m in members[:200]]}
-            for members in found.communities if len(members) >= min_size
-        ]
+        kept = [members for members in found.communities if len(members) >= min_size]
+        hidden = self._hidden(m for members in kept for m in members)
+        groups = []
+        for members in kept:
+            shown = [m for m in members if m not in hidden][:200] if hidden else members[:200]
+            if shown:
+                groups.append({"size": len(members), "members": [_ref(graph, graph.index_of(m)) for m in shown]})
         return {"modularity": found.modularity, "communities": groups, "graph_read_at": practice.read_at}
+
+    # -- what the caller may see ----------------------------------------------------------------
+    def _visible_position(self, practice: PracticeGraph, entity_id: str) -> int:
+        """The entity's position, if the caller may see it; otherwise answered as an unknown id."""
+        position = self._position(practice, entity_id)
+        if not self._visibility.visible_ids([entity_id]):
+            raise NotFound(f"no entity with id '{entity_id}'")
+        return position
+
+    def _hidden(self, ids: Iterable[str]) -> set[str]:
+        """The ids among ``ids`` of entities the caller may not see (none when they see everything)."""
+        if self._visibility.sees_everything:
+            return set()
+        wanted = set(ids)
+        return wanted - self._visibility.visible_ids(wanted)
 
 
 # -- stored forms ---------------------------------------------------------------------------------
@@ -299,6 +396,14 @@ def _score_public(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """What an audit record says of a scoring run."""
+    return {name: run.get(name) for name in (
+        "id", "started_at", "graph_read_at", "parameters", "entities", "relationships", "scored", "segment_counts",
+        "differences",
+    )}
+
+
 def _run_public(run: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": run["id"], "started_at": run["started_at"], "finished_at": run.get("finished_at"),
@@ -321,3 +426,65 @@ def _application_public(row: dict[str, Any]) -> dict[str, Any]:
 
 def _ref(graph, i: int) -> dict[str, Any]:
     return {"id": graph.ids[i], "kind": KINDS[graph.kinds[i]], "name": graph.name_of(i)}
+
+
+# -- answers with entities the caller may not see ---------------------------------------------
+def _restricted_sentence(graph, relationship_id: str, hidden: set[str]) -> str:
+    """``graph.sentence`` of a relationship, an end the caller may not see named "restricted"."""
+    edges = graph.cached("edge_positions", lambda: {rid: e for e, rid in enumerate(graph.edge_ids.tolist())})
+    e = edges[relationship_id]
+
+    def name(i: int) -> str:
+        return RESTRICTED if graph.ids[i] in hidden else graph.name_of(i)
+
+    return f"{name(graph.src[e])} is {graph.phrases[graph.types[e]]} {name(graph.dst[e])}"
+
+
+def _restricted_step(graph, step: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """A referral step with an end the caller may not see shown as restricted (no id, no name)."""
+    if step["referrer_id"] not in hidden and step["referred_id"] not in hidden:
+        return step
+    return {
+        **step, "sentence": _restricted_sentence(graph, step["relationship_id"], hidden), "relationship_id": None,
+        "referrer_id": None if step["referrer_id"] in hidden else step["referrer_id"],
+        "referred_id": None if step["referred_id"] in hidden else step["referred_id"],
+    }
+
+
+def _tree_ids(node: dict[str, Any]) -> Iterator[str]:
+    yield node["entity_id"]
+    for child in node["children"]:
+        yield from _tree_ids(child)
+
+
+def _restricted_tree(node: dict[str, Any], hidden: set[str], *, parent_hidden: bool) -> dict[str, Any]:
+    """The tree with each entity the caller may not see shown as restricted: no id, name,
+    stage or figures of its own, and no id for the referrals into or out of it. The tree
+    keeps its shape and its totals."""
+    is_hidden = node["entity_id"] in hidden
+    children = [_restricted_tree(child, hidden, parent_hidden=is_hidden) for child in node["children"]]
+    if is_hidden:
+        node = {**node, "entity_id": None, "name": RESTRICTED, "stage": None, "annual_revenue": None,
+                "assets_under_management": None, "restricted": True}
+    if is_hidden or parent_hidden:
+        node = {**node, "relationship_id": None}
+    return {**node, "children": children}
+
+
+def _restricted_path(graph, path, hidden: set[str]) -> dict[str, Any]:
+    """An introduction chain with each entity the caller may not see (and the relationships
+    to it) shown as restricted; the chain keeps its hops and cost."""
+    ids = path.entity_ids
+    steps = []
+    relationship_ids: list[str | None] = []
+    for hop, relationship_id in enumerate(path.relationship_ids):
+        if ids[hop] in hidden or ids[hop + 1] in hidden:
+            steps.append(_restricted_sentence(graph, relationship_id, hidden))
+            relationship_ids.append(None)
+        else:
+            steps.append(path.steps[hop])
+            relationship_ids.append(relationship_id)
+    return {
+        **asdict(path), "entity_ids": [None if i in hidden else i for i in ids],
+        "relationship_ids": relationship_ids, "steps": steps, "sentence": "; ".join(steps),
+    }

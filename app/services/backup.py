@@ -20,6 +20,11 @@ Restore checks the whole file first, then, into an empty store (or, forced, afte
 it), writes the catalogue, the categories, the entities and the relationships through the
 bulk path. A restore that fails part way leaves part of the backup in the store; run it
 again with ``force``.
+
+The audit trail is append-only: emptying the store leaves it in place, and restore adds the
+backup's records it does not hold yet. Every write of a restore carries its own audit
+record (target ``practice``, the restore's id). Idempotency keys are not practice records
+and are not backed up.
 """
 
 from __future__ import annotations
@@ -35,13 +40,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.domain.access import Caller, Permission
 from app.domain.errors import Conflict, InvalidInput
-from app.domain.model import PRACTICE_RECORD_LABELS, EntityKind, check_identifier, now_iso
+from app.domain.model import PRACTICE_RECORD_LABELS, EntityKind, check_identifier, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, bulk_record, clear_store, collector_paused
 
 BACKUP_FORMAT = "rapport-backup"
 BACKUP_VERSION = 1
+AUDIT_LABEL = "AuditRecord"
 PAGE_SIZE = 5_000
 _RECORDS = ("relationship_type", "category", "record", "entity", "relationship")
 
@@ -55,6 +62,8 @@ class BackupReport:
     counts: Counter[str] = field(default_factory=Counter)
     point_in_time: bool = True
     seconds: float = 0.0
+    #: A restore's id: the target of its audit records.
+    load_id: str | None = None
 
 
 def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress | None = None) -> BackupReport:
@@ -107,22 +116,38 @@ def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress 
     return report
 
 
-def restore(repository: PracticeRepository, path: Path, *, force: bool = False, batch_size: int = DEFAULT_BATCH_SIZE,
-            on_progress: Progress | None = None) -> BackupReport:
-    """Load a backup into an empty store; with ``force``, empty the store first."""
+def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force: bool = False,
+            batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None) -> BackupReport:
+    """Load a backup into an empty store; with ``force``, empty the store first (for
+    administrators: it replaces everything, keys and team members included)."""
+    caller.require(Permission.administer, "restore a backup")
     progress = on_progress or (lambda phase, done, total: None)
     started = time.perf_counter()
     contents = _check(path, progress)
     if repository.count_entities() and not force:
         raise Conflict("the store is not empty; restore goes into an empty store (force replaces everything in it)")
-    clear_store(repository, batch_size=batch_size, on_progress=progress)
-    repository.seed_relationship_types(contents.relationship_types)
-    repository.seed_categories(contents.categories)
+    load_id = new_entity_id()
+
+    def load_record(what: str) -> dict[str, Any]:
+        return bulk_record(caller, load_id, f"{what} by restore {load_id} of {path.name}")
+
+    clear_store(repository, caller=caller, load="restore", load_id=load_id, batch_size=batch_size, on_progress=progress)
+    repository.seed_relationship_types(contents.relationship_types, load_record("relationship types added"))
+    repository.seed_categories(contents.categories, load_record("categories added"))
     repository.ensure_relationship_indexes(t["code"] for t in contents.relationship_types)
     report = BackupReport(path, point_in_time=contents.header.get("point_in_time", False))
     report.counts.update(relationship_type=len(contents.relationship_types), category=len(contents.categories))
     total = contents.counts["entity"] + contents.counts["relationship"]
-    with collector_paused(), BulkWriter(repository, batch_size=batch_size) as writer:
+    report.load_id = load_id
+
+    def restore_records(label: str, rows: list[dict[str, Any]]) -> None:
+        if label == AUDIT_LABEL:  # the trail may hold some already: it survives emptying the store
+            repository.restore_audit_records(rows, audit=load_record("audit records restored"))
+        else:
+            repository.create_practice_records(label, rows, audit=load_record(f"{label} records restored"))
+
+    with collector_paused(), BulkWriter(repository, caller=caller, load="restore", load_id=load_id,
+                                        batch_size=batch_size) as writer:
         flushed = False
         pending: dict[str, list[dict[str, Any]]] = {}
         for number, record in enumerate(_records(path), start=1):
@@ -131,7 +156,7 @@ def restore(repository: PracticeRepository, path: Path, *, force: bool = False, 
                 batch = pending.setdefault(record["label"], [])
                 batch.append(record["properties"])
                 if len(batch) >= batch_size:
-                    repository.create_practice_records(record["label"], pending.pop(record["label"]))
+                    restore_records(record["label"], pending.pop(record["label"]))
             elif kind == "entity":
                 properties = record["properties"]
                 writer.create_entity(EntityKind(properties["entity_kind"]), properties)
@@ -146,7 +171,7 @@ def restore(repository: PracticeRepository, path: Path, *, force: bool = False, 
             if number % batch_size == 0:
                 progress("restoring", report.counts["entity"] + report.counts["relationship"], total)
         for label, rows in pending.items():
-            repository.create_practice_records(label, rows)
+            restore_records(label, rows)
         writer.flush()
     progress("restoring", total, total)
     report.seconds = time.perf_counter() - started

@@ -4,6 +4,9 @@ Rows are grouped per entity kind and per relationship type (a query names one la
 type) and written in batches, each batch one atomic query. The writes run on a background
 thread, so that the store's work on one batch overlaps the preparation of the next; the
 queue holds two batches, which bounds memory.
+
+Each write query also writes one ``bulk_load`` audit record (who, which load, what and how
+many), not one per row: a record per row would halve the import rate.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from app.domain.access import Caller
+from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import RapportError
-from app.domain.model import EntityKind
+from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -55,12 +60,24 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def clear_store(repository: PracticeRepository, *, batch_size: int = DEFAULT_BATCH_SIZE,
+def bulk_record(caller: Caller, load_id: str, note: str) -> dict[str, Any]:
+    """The audit record of one bulk write query of load ``load_id``; the query puts the number
+    of records it wrote in front of ``note``."""
+    return audit_record(caller, AuditAction.bulk_load, "practice", load_id, before=None, after=None, now=now_iso(), note=note)
+
+
+def clear_store(repository: PracticeRepository, *, caller: Caller, load: str, load_id: str, batch_size: int = DEFAULT_BATCH_SIZE,
                 on_progress: Callable[[str, int, int | None], None] | None = None) -> int:
-    """Delete every node (entities, catalogue, categories) and relationship, a batch at a
-    time; returns how many nodes went."""
+    """Delete every node (entities, catalogue, categories, records) and relationship but the
+    audit trail, a batch at a time, each batch with its own audit record; returns how many
+    nodes went."""
     deleted = 0
-    while removed := repository.delete_everything(limit=batch_size):
+    while removed := repository.delete_everything(
+        limit=batch_size, audit=audit_record(
+            caller, AuditAction.delete, "practice", load_id, before=None, after=None, now=now_iso(),
+            note=f"records deleted to make way for {load} {load_id}",
+        ),
+    ):
         deleted += removed
         if on_progress:
             on_progress("emptying the store", deleted, None)
@@ -80,10 +97,20 @@ class BulkWriter:
     Call ``flush`` after the entities and before the relationships that join them, and at
     the end; it waits for the store and raises the first write error. With ``dry_run``
     nothing is written; the counts are what would have been.
+
+    Every batch's query writes one audit record for ``caller``: target ``practice``/``load_id``
+    (a new id unless given), its note naming what, how many and ``load`` (an "import", a
+    "restore"...).
     """
 
-    def __init__(self, repository: PracticeRepository, *, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> None:
+    def __init__(
+        self, repository: PracticeRepository, *, caller: Caller, load: str, load_id: str | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False,
+    ) -> None:
         self._repo = repository
+        self._caller = caller
+        self.load_id = load_id or new_entity_id()
+        self._load = load
         self.batch_size = batch_size
         self.dry_run = dry_run
         # Rows by (kind or type, id of their shared properties), and those shared properties.
@@ -146,11 +173,12 @@ class BulkWriter:
         for (type_code, shared), rows in self._relationships.items():
             self._send_relationships(type_code, rows, self._shared[shared])
         if self._entity_updates:
-            rows = self._entity_updates
-            self._submit(lambda: self._updated("entities", len(rows), self._repo.update_entities(rows)))
+            rows, audit = self._entity_updates, self._record("entities updated")
+            self._submit(lambda: self._updated("entities", len(rows), self._repo.update_entities(rows, audit=audit)))
         for type_code, rows in self._relationship_updates.items():
-            self._submit(lambda type_code=type_code, rows=rows: self._updated(
-                "relationships", len(rows), self._repo.update_relationships(type_code, rows)))
+            audit = self._record(f"{type_code} relationships updated")
+            self._submit(lambda type_code=type_code, rows=rows, audit=audit: self._updated(
+                "relationships", len(rows), self._repo.update_relationships(type_code, rows, audit=audit)))
         self._entities, self._relationships = defaultdict(list), defaultdict(list)
         self._entity_updates, self._relationship_updates = [], defaultdict(list)
         self._shared = {}
@@ -170,10 +198,17 @@ class BulkWriter:
 
     # -- sending ----------------------------------------------------------------------------
     def _send_entities(self, kind: EntityKind, rows: list[dict[str, Any]], shared: dict[str, Any] | None) -> None:
-        self._submit(lambda: self._created("entities", len(rows), self._repo.create_entities(kind, rows, shared)))
+        audit = self._record(f"{kind.path.replace('-', ' ')} created")
+        self._submit(lambda: self._created("entities", len(rows), self._repo.create_entities(kind, rows, shared, audit=audit)))
 
     def _send_relationships(self, type_code: str, rows: list[dict[str, Any]], shared: dict[str, Any] | None) -> None:
-        self._submit(lambda: self._created("relationships", len(rows), self._repo.create_relationships(type_code, rows, shared)))
+        audit = self._record(f"{type_code} relationships created")
+        self._submit(lambda: self._created(
+            "relationships", len(rows), self._repo.create_relationships(type_code, rows, shared, audit=audit)))
+
+    def _record(self, what: str) -> dict[str, Any]:
+        # One record per write query; a record per row would halve the import rate.
+        return bulk_record(self._caller, self.load_id, f"{what} by {self._load} {self.load_id}")
 
     def _submit(self, job: Callable[[], None]) -> None:
         self._raise_error()

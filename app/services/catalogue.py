@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import (
     DEFAULT_CATEGORIES,
     DEFAULT_RELATIONSHIP_TYPES,
@@ -11,18 +13,26 @@ from app.domain.catalogue import (
     RelationshipTypeSpec,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, RelationshipCategory, check_identifier
+from app.domain.model import EntityKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
+from app.services.optimistic import write_attempts
 
 
 class CatalogueService:
-    def __init__(self, repository: PracticeRepository) -> None:
+    """Reads are open to every caller; writes need ``Permission.administer``."""
+
+    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
         self._repo = repository
+        self._caller = caller
 
     def seed_defaults(self) -> None:
-        """Give a new store the default catalogue; never re-adds what an administrator removed."""
+        """Give a new store the default catalogue; never re-adds what an administrator removed.
+        The practice's own setup, whoever runs it: each seeding write carries one bulk record."""
         if not self._repo.relationship_types():
-            self._repo.seed_relationship_types([spec.to_properties() for spec in DEFAULT_RELATIONSHIP_TYPES])
+            self._repo.seed_relationship_types(
+                [spec.to_properties() for spec in DEFAULT_RELATIONSHIP_TYPES],
+                self._seed_record("relationship types of the default catalogue added"),
+            )
         self._repo.ensure_relationship_indexes(t.code for t in self.relationship_types())
         present = {row["list"] for row in self._repo.categories()}
         missing = [
@@ -32,7 +42,14 @@ class CatalogueService:
             for position, spec in enumerate(specs)
         ]
         if missing:
-            self._repo.seed_categories(missing)
+            self._repo.seed_categories(missing, self._seed_record("default categories added"))
+
+    def _seed_record(self, note: str) -> dict[str, Any]:
+        # The query puts the number added in front of the note.
+        return audit_record(
+            self._caller, AuditAction.bulk_load, "practice", new_entity_id(), before=None, after=None,
+            now=now_iso(), note=note,
+        )
 
     # -- relationship types -------------------------------------------------------------
     def relationship_types(self) -> list[RelationshipTypeSpec]:
@@ -52,43 +69,67 @@ class CatalogueService:
             raise InvalidInput(f"unknown relationship type '{code}'; allowed types: {', '.join(allowed)}", allowed=allowed)
         return catalogue[code]
 
+    def _stored_type(self, code: str) -> dict[str, Any]:
+        rows = self._repo.relationship_types(code)
+        if not rows:
+            raise NotFound(f"no relationship type '{code}'")
+        return rows[0]
+
     def create_relationship_type(self, data: dict[str, Any]) -> RelationshipTypeSpec:
+        self._caller.require(Permission.administer, "change the relationship-type catalogue")
         check_identifier(data["code"])
         spec = RelationshipTypeSpec.from_properties(data)
         check_membership_kinds(spec)
-        if not self._repo.create_relationship_type(spec.to_properties()):
+        properties = spec.to_properties()
+        audit = self._record(AuditAction.create, "relationship_type", spec.code, None, properties)
+        if not self._repo.create_relationship_type(properties, audit):
             raise Conflict(f"relationship type '{spec.code}' already exists")
         return spec
 
     def update_relationship_type(self, code: str, changes: dict[str, Any]) -> RelationshipTypeSpec:
-        current = self.relationship_type(code)
+        """Change some fields; written only if the entry is still as just read (so the audit
+        record's "before" is exact), read again otherwise."""
+        self._caller.require(Permission.administer, "change the relationship-type catalogue")
         for required in changes.keys() & {"phrase", "reverse_phrase", "from_kinds", "to_kinds", "weight"}:
             if changes[required] is None:
                 raise InvalidInput(f"{required} cannot be cleared")
         if "description" in changes and changes["description"] is None:
             changes = {**changes, "description": ""}
-        merged = RelationshipTypeSpec.from_properties({**current.to_properties(), **changes})
-        check_membership_kinds(merged)
-        properties = merged.to_properties()
-        row = self._repo.update_relationship_type(
-            code, {k: properties[k] for k in changes}, from_kinds=properties["from_kinds"],
-            to_kinds=properties["to_kinds"], symmetric=merged.symmetric,
-        )
-        if row is None:
-            raise NotFound(f"no relationship type '{code}'")
-        if row["misfits"]:
-            raise Conflict(
-                f"{row['misfits']} existing '{code}' relationships join kinds the new from_kinds/to_kinds would not allow"
+        for _ in write_attempts():
+            stored = self._stored_type(code)
+            current = RelationshipTypeSpec.from_properties(stored)
+            merged = RelationshipTypeSpec.from_properties({**current.to_properties(), **changes})
+            check_membership_kinds(merged)
+            properties = merged.to_properties()
+            altered = {k: properties[k] for k in changes}
+            audit = self._record(AuditAction.update, "relationship_type", code, stored, {**stored, **altered})
+            row = self._repo.update_relationship_type(
+                code, altered, from_kinds=properties["from_kinds"], to_kinds=properties["to_kinds"],
+                symmetric=merged.symmetric, before=stored, audit=audit,
             )
-        return RelationshipTypeSpec.from_properties(row["relationship_type"])
+            if row is None:
+                raise NotFound(f"no relationship type '{code}'")
+            if row["misfits"]:
+                raise Conflict(
+                    f"{row['misfits']} existing '{code}' relationships join kinds the new from_kinds/to_kinds would not allow"
+                )
+            if row["unchanged"]:
+                return RelationshipTypeSpec.from_properties(row["relationship_type"])
+        raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was changed")
 
     def delete_relationship_type(self, code: str) -> None:
-        self.relationship_type(code)
-        uses = self._repo.delete_relationship_type(code)
-        if uses is None:
-            raise NotFound(f"no relationship type '{code}'")
-        if uses:
-            raise Conflict(f"relationship type '{code}' is used by {uses} relationships; end or delete them first")
+        self._caller.require(Permission.administer, "change the relationship-type catalogue")
+        for _ in write_attempts():
+            stored = self._stored_type(code)
+            audit = self._record(AuditAction.delete, "relationship_type", code, stored, None)
+            row = self._repo.delete_relationship_type(code, before=stored, audit=audit)
+            if row is None:
+                raise NotFound(f"no relationship type '{code}'")
+            if row["uses"]:
+                raise Conflict(f"relationship type '{code}' is used by {row['uses']} relationships; end or delete them first")
+            if row["unchanged"]:
+                return
+        raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was deleted")
 
     # -- categories ---------------------------------------------------------------------
     def categories(self, name: CategoryList) -> list[dict[str, Any]]:
@@ -101,27 +142,64 @@ class CatalogueService:
         return codes
 
     def create_category(self, name: CategoryList, data: dict[str, Any]) -> dict[str, Any]:
+        """Add a category, at the end of its list unless a position is given."""
+        self._caller.require(Permission.administer, "change the category lists")
+        data = dict(data)
         position = data.pop("position", None)
-        properties = {**data, "list": name.value, "key": _key(name, data["code"])}
-        if not self._repo.create_category(properties, position):
-            raise Conflict(f"{name.value} already has '{data['code']}'")
-        return self._category(name, data["code"])
+        key = _key(name, data["code"])
+        for _ in write_attempts():
+            # The audit record holds the position stored, so the end of the list is found here
+            # and the write checks it still is.
+            next_position = None if position is not None else max(
+                (row["position"] for row in self._repo.categories(name.value)), default=-1) + 1
+            properties = {k: v for k, v in {**data, "list": name.value, "key": key,
+                                             "position": position if position is not None else next_position}.items()
+                          if v is not None}
+            audit = self._record(AuditAction.create, "category", key, None, properties)
+            row = self._repo.create_category(properties, next_position=next_position, audit=audit)
+            if not row["fresh"]:
+                raise Conflict(f"{name.value} already has '{data['code']}'")
+            if row["unchanged"]:
+                return self._category(name, data["code"])
+        raise Conflict(f"{name.value} was changed by someone else meanwhile; nothing was added")
 
     def update_category(self, name: CategoryList, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+        self._caller.require(Permission.administer, "change the category lists")
         for required in changes.keys() & {"label", "position"}:
             if changes[required] is None:
                 raise InvalidInput(f"{required} cannot be cleared")
-        row = self._repo.update_category(_key(name, code), changes)
-        if row is None:
-            raise NotFound(f"{name.value} has no '{code}'")
-        return row
+        key = _key(name, code)
+        for _ in write_attempts():
+            stored = self._category(name, code)
+            after = {k: v for k, v in {**stored, **changes}.items() if v is not None}
+            audit = self._record(AuditAction.update, "category", key, stored, after)
+            row = self._repo.update_category(key, changes, before=stored, audit=audit)
+            if row is None:
+                raise NotFound(f"{name.value} has no '{code}'")
+            if row["unchanged"]:
+                return row["category"]
+        raise Conflict(f"{name.value} '{code}' was changed by someone else meanwhile; nothing was changed")
 
     def delete_category(self, name: CategoryList, code: str) -> None:
-        uses = self._repo.delete_category(_key(name, code), name.client_field)
-        if uses is None:
-            raise NotFound(f"{name.value} has no '{code}'")
-        if uses:
-            raise Conflict(f"{uses} entities still have {name.client_field} '{code}'; reclassify them first")
+        self._caller.require(Permission.administer, "change the category lists")
+        key = _key(name, code)
+        for _ in write_attempts():
+            stored = self._category(name, code)
+            audit = self._record(AuditAction.delete, "category", key, stored, None)
+            row = self._repo.delete_category(key, name.client_field, before=stored, audit=audit)
+            if row is None:
+                raise NotFound(f"{name.value} has no '{code}'")
+            if row["uses"]:
+                raise Conflict(f"{row['uses']} entities still have {name.client_field} '{code}'; reclassify them first")
+            if row["unchanged"]:
+                return
+        raise Conflict(f"{name.value} '{code}' was changed by someone else meanwhile; nothing was deleted")
+
+    def _record(
+        self, action: AuditAction, target_kind: str, target_id: str, before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        return audit_record(self._caller, action, target_kind, target_id, before=before, after=after, now=now_iso())
 
     def _category(self, name: CategoryList, code: str) -> dict[str, Any]:
         for row in self._repo.categories(name.value):

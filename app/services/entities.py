@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import CategoryList
-from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.domain.model import (
     EntityKind,
     new_entity_id,
@@ -16,6 +18,9 @@ from app.domain.model import (
 )
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
+from app.services.optimistic import write_attempts
+from app.services.relationship_rules import audited
+from app.services.visibility import Visibility
 
 # Fields that may not be cleared with an explicit null in a PATCH.
 _REQUIRED = {
@@ -30,30 +35,47 @@ _REFERENCES = {"owner_id": EntityKind.team_member, "reports_to_id": EntityKind.t
 _CATEGORY_FIELDS = {name.client_field: name for name in CategoryList}
 
 MAX_HIERARCHY_DEPTH = 200
-#: How often a PATCH re-reads and re-merges when a concurrent write got in first.
-WRITE_ATTEMPTS = 5
+_PAGE = 5_000
 
 
 def _describe(kind: EntityKind) -> str:
     return kind.value.replace("_", " ")
 
 
+def _write_permission(kind: EntityKind) -> Permission:
+    # Team members carry roles and so decide who may do what: only admins change them.
+    return Permission.administer if kind is EntityKind.team_member else Permission.write
+
+
 class EntityService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService) -> None:
+    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
+        self._caller = caller
+        self._visibility = Visibility(repository, caller)
 
     def create(self, kind: EntityKind, data: dict[str, Any]) -> dict[str, Any]:
+        self._caller.require(_write_permission(kind), f"create {kind.path}")
         references = self._check(kind, data)
-        properties = new_entity_properties(kind, data, entity_id=new_entity_id(), now=now_iso())
-        if not self._repo.create_entity(kind, properties, references):
+        now = now_iso()
+        properties = new_entity_properties(kind, data, entity_id=new_entity_id(), now=now)
+        audit = audit_record(self._caller, AuditAction.create, kind.value, properties["id"], before=None, after=properties, now=now)
+        if not self._repo.create_entity(kind, properties, references, audit):
             raise InvalidInput("an entity this one refers to was deleted meanwhile; nothing was created")
-        return self.get(kind, properties["id"])
+        # Read back unchecked: a client may be created for an owner the caller does not see.
+        return self._read(kind, properties["id"])
 
     def get(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
+        """The entity, if the caller may see it (one they may not see is answered as missing)."""
+        entity = self._read(kind, entity_id)
+        if not self._visibility.may_see(entity):
+            raise _missing(kind, entity_id)
+        return entity
+
+    def _read(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         entity = self._repo.get_entity(kind, entity_id)
         if entity is None:
-            raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")
+            raise _missing(kind, entity_id)
         return entity
 
     def update(self, kind: EntityKind, entity_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
@@ -63,14 +85,15 @@ class EntityService:
         another writer got in between, the change is merged again onto the newer state,
         unless the caller named the version it expects.
         """
+        self._caller.require(_write_permission(kind), f"change {kind.path}")
         cleared = sorted(name for name in changes.keys() & _REQUIRED[kind] if changes[name] is None)
         if cleared:
             raise InvalidInput(f"{', '.join(cleared)} cannot be cleared")
         references: list[str] | None = None
-        for _ in range(WRITE_ATTEMPTS):
+        for _ in write_attempts():
             current = self.get(kind, entity_id)
             if expected_version is not None and current["version"] != expected_version:
-                raise Conflict(f"{_describe(kind)} '{entity_id}' is at version {current['version']}, not {expected_version}")
+                raise stale_version(kind.value, entity_id, current["version"], expected_version)
             if not changes:
                 return current
             if references is None:
@@ -78,9 +101,14 @@ class EntityService:
             merged = {**current, **changes}
             if kind is EntityKind.person:
                 merged["name"] = person_display_name(merged["first_name"], merged["last_name"], merged.get("preferred_name"))
+            now = now_iso()
+            stored = {k: v for k, v in merged.items() if v is not None}
+            audit = audit_record(
+                self._caller, AuditAction.update, kind.value, entity_id, before=current,
+                after={**stored, "version": current["version"] + 1, "updated_at": now}, now=now,
+            )
             row = self._repo.update_entity(
-                kind, entity_id, {k: v for k, v in merged.items() if v is not None}, references,
-                now=now_iso(), expected_version=current["version"],
+                kind, entity_id, stored, references, now=now, expected_version=current["version"], audit=audit,
             )
             if row is None:
                 raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")
@@ -89,35 +117,99 @@ class EntityService:
             if row["version_ok"]:
                 return row["entity"]
             if expected_version is not None:
-                break
+                raise stale_version(kind.value, entity_id, None, expected_version)
         raise Conflict(f"{_describe(kind)} '{entity_id}' was changed by someone else meanwhile; nothing was changed")
 
-    def delete(self, kind: EntityKind, entity_id: str, *, cascade: bool = False) -> None:
-        row = self._repo.delete_entity(kind, entity_id, cascade=cascade, now=now_iso())
-        if row is None:
-            raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")
-        if not row["deleted"]:
-            holds = [
-                f"{count} {what}" for count, what in (
-                    (row["relationships"], "relationships"), (row["owned_clients"], "owned clients"),
-                    (row["reports"], "team members reporting to them"),
-                ) if count
-            ]
-            raise Conflict(
-                f"{_describe(kind)} '{entity_id}' still has {', '.join(holds)}; delete with cascade=true to remove "
-                "its relationships and clear those references",
-                relationships=row["relationships"], owned_clients=row["owned_clients"], reports=row["reports"],
+    def delete(self, kind: EntityKind, entity_id: str, *, cascade: bool = False, expected_version: int | None = None) -> None:
+        """Delete it, guarded by the version just read; with ``cascade`` its relationships go
+        too and references to it are cleared, each with its own audit record, guarded by the
+        set read for those records. If another writer got in between, read again, unless the
+        caller named the version it expects."""
+        self._caller.require(_write_permission(kind), f"delete {kind.path}")
+        for _ in write_attempts():
+            # What the caller may not see, they may not delete: it reads as missing.
+            current = self.get(kind, entity_id)
+            if expected_version is not None and current["version"] != expected_version:
+                raise stale_version(kind.value, entity_id, current["version"], expected_version)
+            now = now_iso()
+            audits = [audit_record(self._caller, AuditAction.delete, kind.value, entity_id, before=current, after=None, now=now)]
+            holds = self._cascade(entity_id, now, audits) if cascade else None
+            row = self._repo.delete_entity(
+                kind, entity_id, cascade=cascade, now=now, expected_version=current["version"], holds=holds, audits=audits,
             )
+            if row is None:
+                raise _missing(kind, entity_id)
+            if row["deleted"]:
+                return
+            if row["unchanged"]:
+                raise self._still_held(kind, entity_id, row)
+            if expected_version is not None:
+                raise stale_version(kind.value, entity_id, None, expected_version)
+        raise Conflict(f"{_describe(kind)} '{entity_id}' was changed by someone else meanwhile; nothing was deleted")
+
+    def _cascade(self, entity_id: str, now: str, audits: list[dict[str, Any]]) -> dict[str, list[str]]:
+        """What a cascade deletes or clears, as ``"id:version"`` for the query's guard; adds a
+        record of each to ``audits``."""
+        holds: dict[str, list[str]] = {"relationships": [], "owned": [], "reports": []}
+        seen: set[str] = set()
+        for row in self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True):
+            relationship, other = row["relationship"], row["other"]["id"]
+            if relationship["id"] in seen:  # a relationship with itself shows from both ends
+                continue
+            seen.add(relationship["id"])
+            ends = (entity_id, other) if row["outgoing"] else (other, entity_id)
+            holds["relationships"].append(f"{relationship['id']}:{relationship.get('version', 0)}")
+            audits.append(audit_record(
+                self._caller, AuditAction.delete, "relationship", relationship["id"],
+                before=audited(relationship, row["type"], *ends), after=None, now=now,
+            ))
+        for held, kind, field in (("owned", EntityKind.client, "owner_id"), ("reports", EntityKind.team_member, "reports_to_id")):
+            for entity in self._all(kind, {field: entity_id}):
+                holds[held].append(f"{entity['id']}:{entity['version']}")
+                audits.append(audit_record(
+                    self._caller, AuditAction.update, kind.value, entity["id"],
+                    before={field: entity_id, "version": entity["version"], "updated_at": entity.get("updated_at")},
+                    after={"version": entity["version"] + 1, "updated_at": now}, now=now,
+                    note=f"{field} cleared: {entity_id} was deleted",
+                ))
+        return holds
+
+    def _all(self, kind: EntityKind, filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every entity of a kind matching ``filters``, whoever the caller (for a cascade)."""
+        found: list[dict[str, Any]] = []
+        after = None
+        while page := self._repo.list_entities(kind, filters, after=after, limit=_PAGE):
+            found += page
+            after = page[-1]["id"]
+        return found
+
+    @staticmethod
+    def _still_held(kind: EntityKind, entity_id: str, row: Mapping[str, Any]) -> Conflict:
+        holds = [
+            f"{count} {what}" for count, what in (
+                (row["relationships"], "relationships"), (row["owned_clients"], "owned clients"),
+                (row["reports"], "team members reporting to them"),
+            ) if count
+        ]
+        return Conflict(
+            f"{_describe(kind)} '{entity_id}' still has {', '.join(holds)}; delete with cascade=true to remove "
+            "its relationships and clear those references",
+            relationships=row["relationships"], owned_clients=row["owned_clients"], reports=row["reports"],
+        )
 
     def list(self, kind: EntityKind, filters: dict[str, Any], *, after: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
         """One page, plus the cursor of the next one (None on the last page)."""
-        rows = self._repo.list_entities(kind, {k: v for k, v in filters.items() if v is not None}, after=after, limit=limit + 1)
+        rows = self._repo.list_entities(
+            kind, {k: v for k, v in filters.items() if v is not None}, after=after, limit=limit + 1,
+            owners=self._visibility.owners,
+        )
         return rows[:limit], (rows[limit - 1]["id"] if len(rows) > limit else None)
 
     def client_detail(self, client_id: str) -> dict[str, Any]:
         row = self._repo.client_detail(client_id, today=today_iso())
-        if row is None:
-            raise NotFound(f"no client with id '{client_id}'")
+        # Its members are attached to it and its owner is a team member: all visible with it.
+        if row is None or not self._visibility.may_see_client(row["client"]):
+            raise _missing(EntityKind.client, client_id)
         members = [
             {"person": m["person"], "role": m["relationship"].get("role"), "relationship_id": m["relationship"]["id"],
              "relationship_type": m["type"], "since": m["relationship"].get("since")}
@@ -149,6 +241,19 @@ class EntityService:
     def _manager_of(self, member_id: str) -> str | None:
         manager = self._repo.get_entity(EntityKind.team_member, member_id)
         return manager.get("reports_to_id") if manager else None
+
+
+def _missing(kind: EntityKind, entity_id: str) -> NotFound:
+    return NotFound(f"no {_describe(kind)} with id '{entity_id}'")
+
+
+def stale_version(what: str, target_id: str, current: int | None, expected: int) -> PreconditionFailed:
+    """The refusal of a write that named (with If-Match) a version that is no longer current."""
+    now = f"is at version {current}" if current is not None else "was changed meanwhile"
+    return PreconditionFailed(
+        f"{what.replace('_', ' ')} '{target_id}' {now}, not {expected}; read it again and retry",
+        current_version=current,
+    )
 
 
 def new_entity_properties(kind: EntityKind, data: Mapping[str, Any], *, entity_id: str, now: str) -> dict[str, Any]:

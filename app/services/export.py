@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
+from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import EntityKind, today_iso
 from app.repositories.practice import PracticeRepository
@@ -199,7 +200,7 @@ def export_practice(
         pages = _everything(source, progress) if client is None else _network(source, client, depth, progress)
         report = ExportReport(target, file_format, point_in_time=client is None and repository.snapshots_are_point_in_time)
         if file_format == "graphml":
-            weights = {t.code: t.weight for t in CatalogueService(source).relationship_types()}
+            weights = {t.code: t.weight for t in CatalogueService(source, LOCAL_OPERATOR).relationship_types()}
             report.counts = _write_graphml(pages, target, team, weights)
             return report
         with ImportFiles(target, file_format) as files:

@@ -160,3 +160,8 @@ class ActiveRelationships:
 
 
 _STORE_CHECK_CHUNK = 10_000
+
+
+def audited(properties: Mapping[str, Any], type_code: str, from_id: str, to_id: str) -> dict[str, Any]:
+    """A relationship as its audit records show it: its stored properties, type and ends."""
+    return {**properties, "type": type_code, "from_id": from_id, "to_id": to_id}

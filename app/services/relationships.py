@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, audit_record, creation_records
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, now_iso, relationship_type_of, today_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
-from app.services.entities import WRITE_ATTEMPTS
+from app.services.bulk import new_ulids
+from app.services.entities import stale_version
+from app.services.optimistic import write_attempts
+from app.services.visibility import Visibility
 from app.services.relationship_rules import (
     ActiveRelationships,
     Clash,
+    audited,
     check_kinds,
     check_share,
     is_active,
@@ -32,24 +38,39 @@ def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": entity["id"], "kind": entity["entity_kind"], "name": entity["name"]}
 
 
+def _audited_public(relationship: Mapping[str, Any]) -> dict[str, Any]:
+    """``audited`` from a relationship's public form."""
+    return audited(
+        {k: v for k, v in relationship.items() if k not in _DERIVED_FIELDS}, relationship["type"],
+        relationship["from_entity"]["id"], relationship["to_entity"]["id"],
+    )
+
+
 class RelationshipService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService) -> None:
+    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
+        self._caller = caller
+        self._visibility = Visibility(repository, caller)
 
     # -- writes -----------------------------------------------------------------------------
     def create(self, data: dict[str, Any]) -> dict[str, Any]:
+        self._caller.require(Permission.write, "create relationships")
         spec = self._catalogue.known_relationship_type(data["type"])
-        endpoints = self._repo.get_entities([data["from_id"], data["to_id"]])
+        endpoints = self._visible_endpoints(self._repo.get_entities([data["from_id"], data["to_id"]]))
         source, target = (self._endpoint(endpoints, data, end) for end in ("from_id", "to_id"))
         check_kinds(spec, source["entity_kind"], target["entity_kind"])
         check_share(spec, data.get("share"))
-        today = today_iso()
-        properties = new_relationship_properties(spec, data, now_iso())
+        today, now = today_iso(), now_iso()
+        properties = new_relationship_properties(spec, data, now)
         active = is_active(properties, today)
+        audit = audit_record(
+            self._caller, AuditAction.create, "relationship", properties["id"], before=None,
+            after=audited(properties, spec.code, source["id"], target["id"]), now=now,
+        )
         outcome = self._repo.create_relationship(
             spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
-            singular_role=singular_role(spec), active=active, today=today,
+            singular_role=singular_role(spec), active=active, today=today, audit=audit,
         )
         if outcome is None:
             raise InvalidInput("an entity of this relationship was deleted meanwhile; nothing was created")
@@ -59,8 +80,11 @@ class RelationshipService:
 
     def create_batch(self, items: list[dict[str, Any]]) -> list[str]:
         """Create many relationships at once, all or none, after checking every one."""
+        self._caller.require(Permission.write, "create relationships")
         catalogue = {t.code: t for t in self._catalogue.relationship_types()}
-        endpoints = self._repo.get_entities(i for item in items for i in (item["from_id"], item["to_id"]))
+        endpoints = self._visible_endpoints(
+            self._repo.get_entities(i for item in items for i in (item["from_id"], item["to_id"]))
+        )
         today, now = today_iso(), now_iso()
         errors: list[dict[str, Any]] = []
         rows: list[dict[str, Any]] = []
@@ -96,17 +120,24 @@ class RelationshipService:
         if clashes:
             conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(clashes, key=lambda c: c.item)]
             raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
-        created = self._repo.create_relationships_batch(rows)
+        # One record per relationship, written by the same query as the batch.
+        audits = creation_records(
+            self._caller, "relationship",
+            [audited(row["properties"], row["type"], row["from_id"], row["to_id"]) for row in rows],
+            ids=new_ulids(len(rows)), now=now,
+        )
+        created = self._repo.create_relationships_batch(rows, audits)
         if created != len(rows):
             raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
         return [row["properties"]["id"] for row in rows]
 
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
         """Change dates, strength or notes (None clears one), merged as entities are."""
-        for _ in range(WRITE_ATTEMPTS):
+        self._caller.require(Permission.write, "change relationships")
+        for _ in write_attempts():
             current = self.get(relationship_id)
             if expected_version is not None and current["version"] != expected_version:
-                raise Conflict(f"relationship '{relationship_id}' is at version {current['version']}, not {expected_version}")
+                raise stale_version("relationship", relationship_id, current["version"], expected_version)
             if not changes:
                 return current
             spec = self._catalogue.relationship_type(current["type"])
@@ -114,11 +145,17 @@ class RelationshipService:
             merged = {**{k: v for k, v in current.items() if k not in _DERIVED_FIELDS}, **stored(changes)}
             if merged.get("since") and merged.get("until") and str(merged["until"]) < str(merged["since"]):
                 raise InvalidInput("until must not be before since")
-            today = today_iso()
+            today, now = today_iso(), now_iso()
+            properties = {k: v for k, v in merged.items() if v is not None}
+            before = _audited_public(current)
+            audit = audit_record(
+                self._caller, AuditAction.update, "relationship", relationship_id, before=before,
+                after={**before, **properties, "version": current["version"] + 1, "updated_at": now}, now=now,
+            )
             outcome = self._repo.update_relationship(
-                spec.code, relationship_id, {k: v for k, v in merged.items() if v is not None},
+                spec.code, relationship_id, properties,
                 symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
-                today=today, now=now_iso(), expected_version=current["version"],
+                today=today, now=now, expected_version=current["version"], audit=audit,
             )
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")
@@ -127,22 +164,41 @@ class RelationshipService:
             if outcome.row["version_ok"]:
                 raise self._conflict(spec, outcome.row["from_entity"], outcome.row["to_entity"], outcome.row)
             if expected_version is not None:
-                break
+                raise stale_version("relationship", relationship_id, None, expected_version)
         raise Conflict(f"relationship '{relationship_id}' was changed by someone else meanwhile; nothing was changed")
 
     def delete(self, relationship_id: str, *, expected_version: int | None = None) -> None:
-        type_code = self._type_code(relationship_id)
-        deleted = self._repo.delete_relationship(type_code, relationship_id, expected_version=expected_version)
-        if deleted is None:
-            raise NotFound(f"no relationship with id '{relationship_id}'")
-        if not deleted:
-            raise Conflict(f"relationship '{relationship_id}' was changed by someone else")
+        """Delete it, guarded by the version just read (so the audit record's "before" is
+        exact); if another writer got in between, read again, unless the caller named the
+        version it expects."""
+        self._caller.require(Permission.write, "delete relationships")
+        for _ in write_attempts():
+            # What the caller may not see, they may not delete: it reads as missing.
+            current = self.get(relationship_id)
+            if expected_version is not None and current["version"] != expected_version:
+                raise stale_version("relationship", relationship_id, current["version"], expected_version)
+            audit = audit_record(
+                self._caller, AuditAction.delete, "relationship", relationship_id,
+                before=_audited_public(current), after=None, now=now_iso(),
+            )
+            deleted = self._repo.delete_relationship(
+                current["type"], relationship_id, expected_version=current["version"], audit=audit
+            )
+            if deleted is None:
+                raise NotFound(f"no relationship with id '{relationship_id}'")
+            if deleted:
+                return
+            if expected_version is not None:
+                raise stale_version("relationship", relationship_id, None, expected_version)
+        raise Conflict(f"relationship '{relationship_id}' was changed by someone else meanwhile; nothing was deleted")
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, relationship_id: str) -> dict[str, Any]:
         type_code = self._type_code(relationship_id)
         row = self._repo.get_relationship(type_code, relationship_id)
-        if row is None:
+        ends = () if row is None else (row["from_entity"]["id"], row["to_entity"]["id"])
+        # Visible when both ends are; otherwise answered as missing.
+        if row is None or len(self._visibility.visible_ids(ends)) < len(set(ends)):
             raise NotFound(f"no relationship with id '{relationship_id}'")
         return self._public(row, self._catalogue_map(), today_iso())
 
@@ -156,20 +212,21 @@ class RelationshipService:
         today = today_iso()
         rows = self._repo.list_relationships(
             after=after, limit=limit + 1, today=today, type_code=type_code, category=category,
-            include_ended=include_ended,
+            include_ended=include_ended, owners=self._visibility.owners,
         )
         items = [self._public(row, catalogue, today) for row in rows[:limit]]
         return items, (items[-1]["id"] if len(rows) > limit else None)
 
     def of_entity(self, kind: EntityKind, entity_id: str, *, category: str | None = None, include_ended: bool = False) -> list[dict[str, Any]]:
         """The entity's relationships, each phrased with the entity first."""
-        entity = self._repo.get_entity(kind, entity_id)
-        if entity is None:
-            raise NotFound(f"no {kind.value.replace('_', ' ')} with id '{entity_id}'")
+        entity = self._visible_entity(kind, entity_id)
         catalogue = self._catalogue_map()
         today = today_iso()
         result = []
-        for row in self._repo.entity_relationships(entity_id, today=today, category=category, include_ended=include_ended):
+        rows = self._repo.entity_relationships(
+            entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners
+        )
+        for row in rows:
             ends = (entity, row["other"]) if row["outgoing"] else (row["other"], entity)
             public = self._public({"relationship": row["relationship"], "type": row["type"],
                                    "from_entity": ends[0], "to_entity": ends[1]}, catalogue, today)
@@ -185,9 +242,7 @@ class RelationshipService:
         """The ego network: entities within ``depth`` active relationships, breadth first."""
         if not 1 <= depth <= MAX_NETWORK_DEPTH:
             raise InvalidInput(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-        center = self._repo.get_entity(kind, entity_id)
-        if center is None:
-            raise NotFound(f"no {kind.value.replace('_', ' ')} with id '{entity_id}'")
+        center = self._visible_entity(kind, entity_id)
         catalogue = self._catalogue_map()
         today = today_iso()
         nodes = {entity_id: {**entity_ref(center), "depth": 0}}
@@ -198,7 +253,9 @@ class RelationshipService:
             if not frontier:
                 break
             next_frontier = []
-            for row in self._repo.neighbourhood(frontier, today=today, limit=max_nodes * 20):
+            # Entities the caller may not see are left out, and the walk does not pass through them.
+            rows = self._repo.neighbourhood(frontier, today=today, limit=max_nodes * 20, owners=self._visibility.owners)
+            for row in rows:
                 neighbour = row["neighbour"]
                 if neighbour["id"] not in nodes:
                     if len(nodes) >= max_nodes:
@@ -220,6 +277,21 @@ class RelationshipService:
                 "edges": list(edges.values()), "truncated": truncated}
 
     # -- helpers ----------------------------------------------------------------------------
+    def _visible_entity(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
+        """The entity, if the caller may see it; one they may not see is answered as missing."""
+        entity = self._repo.get_entity(kind, entity_id)
+        if entity is None or not self._visibility.may_see(entity):
+            raise NotFound(f"no {kind.value.replace('_', ' ')} with id '{entity_id}'")
+        return entity
+
+    def _visible_endpoints(self, endpoints: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The named entities the caller may see: one they may not see is refused exactly as
+        an id naming no entity (a caller cannot link to or from what they cannot see)."""
+        if self._visibility.sees_everything:
+            return endpoints
+        visible = self._visibility.visible_ids(endpoints)
+        return {entity_id: entity for entity_id, entity in endpoints.items() if entity_id in visible}
+
     def _catalogue_map(self) -> dict[str, RelationshipTypeSpec]:
         return {t.code: t for t in self._catalogue.relationship_types()}
 

@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from app.domain.errors import InvalidInput, NotFound
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, audit_record
+from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.domain.service_cycle import (
     DEFAULT_TEMPLATES,
@@ -21,14 +23,20 @@ from app.domain.service_cycle import (
 )
 from app.domain.tiers import Tier
 from app.repositories.practice import PracticeRepository
+from app.services.optimistic import write_attempts
 from app.services.tiers import SERVICE_REQUEST, TOUCH
+from app.services.visibility import Visibility
 
 _RECORD_NOUN = {TOUCH: "touch", SERVICE_REQUEST: "service request"}
+#: How an audit record names each kind of record.
+_AUDIT_KIND = {TOUCH: "touch", SERVICE_REQUEST: "service_request"}
 
 
 class ServiceCycleService:
-    def __init__(self, repository: PracticeRepository) -> None:
+    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
         self._repo = repository
+        self._caller = caller
+        self._visibility = Visibility(repository, caller)
 
     # -- templates ------------------------------------------------------------------------------
     def templates(self) -> list[dict[str, Any]]:
@@ -40,16 +48,33 @@ class ServiceCycleService:
         return next(t for t in self.templates() if t["tier"] == tier.value)
 
     def set_template(self, tier: Tier, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change some fields of a tier's template (the others keep their current values)."""
-        merged = {**self.template(tier), **changes, "tier": tier.value, "updated_at": now_iso()}
-        merged.pop("edited", None)
-        return _template_public(tier, self._repo.save_service_template(tier.value, merged))
+        """Change some fields of a tier's template (the others keep their current values).
+        Written only if the stored template is still the one just read, so the audit
+        record's "before" is exact."""
+        self._caller.require(Permission.administer, "change service templates")
+        for _ in write_attempts():
+            stored = next((row for row in self._repo.service_templates() if row["tier"] == tier.value), None)
+            before = _template_public(tier, stored)
+            now = now_iso()
+            merged = {**before, **changes, "tier": tier.value, "updated_at": now}
+            before.pop("edited")
+            merged.pop("edited")
+            audit = audit_record(self._caller, AuditAction.update, "service_template", tier.value,
+                                 before=before, after=merged, now=now)
+            if self._repo.save_service_template(tier.value, merged, before=stored, audit=audit):
+                return _template_public(tier, merged)
+        raise Conflict(f"the {tier.value} service template was changed by someone else meanwhile; nothing was changed")
 
     # -- touches and service requests -------------------------------------------------------
     def record(self, label: str, client_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        self._caller.require(Permission.write, f"record {_RECORD_NOUN[label]}s")
+        self._require_visible(client_id, "client")
+        now = now_iso()
         properties = {k: v for k, v in {**data, "id": new_entity_id(), "client_id": client_id,
-                                        "created_at": now_iso()}.items() if v is not None}
-        stored = self._repo.create_client_record(label, properties)
+                                        "created_at": now}.items() if v is not None}
+        audit = audit_record(self._caller, AuditAction.create, _AUDIT_KIND[label], properties["id"],
+                             before=None, after=properties, now=now)
+        stored = self._repo.create_client_record(label, properties, audit)
         if stored is None:
             if self._repo.get_entity(EntityKind.client, client_id) is None:
                 raise NotFound(f"no client with id '{client_id}'")
@@ -59,13 +84,22 @@ class ServiceCycleService:
     def records(self, label: str, client_id: str, *, year: int | None = None) -> list[dict[str, Any]]:
         if self._repo.get_entity(EntityKind.client, client_id) is None:
             raise NotFound(f"no client with id '{client_id}'")
+        self._require_visible(client_id, "client")
         start, end = (f"{year:04d}-01-01", f"{year:04d}-12-31") if year else ("0000-01-01", "9999-12-31")
         return self._repo.client_records(label, client_id=client_id, date_from=start, date_to=end)
 
     # -- important dates ---------------------------------------------------------------------
     def add_important_date(self, entity_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        properties = {k: v for k, v in {**data, "id": new_entity_id(), "entity_id": entity_id}.items() if v is not None}
-        row = self._repo.create_important_date(entity_id, properties)
+        self._caller.require(Permission.write, "keep important dates")
+        self._require_visible(entity_id, "client or person")
+        entity = self._repo.get_entities([entity_id]).get(entity_id)
+        if entity is None or entity["entity_kind"] not in (EntityKind.client.value, EntityKind.person.value):
+            raise NotFound(f"no client or person with id '{entity_id}'")
+        properties = {k: v for k, v in {**data, "id": new_entity_id(), "entity_id": entity_id,
+                                        "entity_kind": entity["entity_kind"]}.items() if v is not None}
+        audit = audit_record(self._caller, AuditAction.create, "important_date", properties["id"],
+                             before=None, after=properties, now=now_iso())
+        row = self._repo.create_important_date(entity_id, properties, audit)
         if row is None:
             raise NotFound(f"no client or person with id '{entity_id}'")
         return {**row["important_date"], "name": row["name"]}
@@ -73,20 +107,33 @@ class ServiceCycleService:
     def important_dates(self, entity_id: str) -> list[dict[str, Any]]:
         if not self._repo.get_entities([entity_id]):
             raise NotFound(f"no client or person with id '{entity_id}'")
+        self._require_visible(entity_id, "client or person")
         rows = self._repo.important_dates(entity_id)
         return sorted(({**r["important_date"], "name": r["name"]} for r in rows), key=lambda d: (d["date"], d["id"]))
 
     def delete_important_date(self, important_date_id: str) -> None:
-        if not self._repo.delete_important_date(important_date_id):
-            raise NotFound(f"no important date with id '{important_date_id}' (birthdays from birth dates change on the person)")
+        self._caller.require(Permission.write, "delete important dates")
+        missing = NotFound(f"no important date with id '{important_date_id}' (birthdays from birth dates change on the person)")
+        important = self._repo.important_date(important_date_id)
+        if important is None or not self._visibility.visible_ids([important["entity_id"]]):
+            raise missing
+        # Important dates are never changed, only added and deleted: "before" is what was read.
+        audit = audit_record(self._caller, AuditAction.delete, "important_date", important_date_id,
+                             before=important, after=None, now=now_iso())
+        if not self._repo.delete_important_date(important_date_id, audit):
+            raise missing
 
     def upcoming_dates(self, *, days: int, today: date | None = None) -> list[dict[str, Any]]:
         """Important dates falling in the next ``days`` days (today included), soonest first;
         yearly ones (birthdays, anniversaries) on their next occurrence."""
         today = today or date.today()
         found = []
-        for row in self._repo.important_dates():
+        rows = self._repo.important_dates()
+        visible = self._visibility.visible_ids(row["important_date"]["entity_id"] for row in rows)
+        for row in rows:
             important = row["important_date"]
+            if important["entity_id"] not in visible:
+                continue
             recurring = important.get("recurring", important["kind"] != ImportantDateKind.review)
             when = next_occurrence(date.fromisoformat(important["date"]), today, recurring=recurring)
             if when is not None and within(when, today, days):
@@ -116,6 +163,8 @@ class ServiceCycleService:
         year_start = date(today.year, 1, 1).isoformat()
         for client in clients:
             if client.get("tier") is None and client.get("stage") != "client":
+                continue
+            if not self._visibility.may_see_client(client):
                 continue
             if owner_id is not None and client.get("owner_id") != owner_id:
                 continue
@@ -173,6 +222,7 @@ class ServiceCycleService:
         for row in rows:
             for member in row["members"]:
                 clients_of[member["id"]].add(row["client"]["id"])
+        rows = [row for row in rows if self._visibility.may_see_client(row["client"])]
         if client_id is not None and not any(row["client"]["id"] == client_id for row in rows):
             raise NotFound(f"no client with id '{client_id}'")
         rollups = []
@@ -201,6 +251,12 @@ class ServiceCycleService:
                 "members": sorted(members.values(), key=lambda m: (m["name"], m["person_id"])),
             })
         return rollups
+
+
+    def _require_visible(self, entity_id: str, what: str) -> None:
+        """Refuse an entity the caller may not see exactly as one that does not exist."""
+        if not self._visibility.visible_ids([entity_id]):
+            raise NotFound(f"no {what} with id '{entity_id}'")
 
 
 def _part(share: float | None, amount: float | None) -> float | None:

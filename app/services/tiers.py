@@ -10,10 +10,13 @@ from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
+from app.domain.access import Caller, Permission
+from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, classify, revenue_cut
 from app.repositories.practice import PracticeRepository
+from app.services.visibility import Visibility
 
 TOUCH, SERVICE_REQUEST = "Touch", "ServiceRequest"
 
@@ -28,8 +31,10 @@ def settings_from(values: dict[str, Any]) -> TierSettings:
 
 
 class TierService:
-    def __init__(self, repository: PracticeRepository) -> None:
+    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
         self._repo = repository
+        self._caller = caller
+        self._visibility = Visibility(repository, caller)
 
     # -- measuring --------------------------------------------------------------------------
     def measure(self, settings: TierSettings, as_of: date) -> tuple[list[dict[str, Any]], dict[str, ClientTraits]]:
@@ -85,6 +90,7 @@ class TierService:
     # -- runs ---------------------------------------------------------------------------------
     def run(self, settings: TierSettings, *, as_of: date | None = None) -> dict[str, Any]:
         """Suggest a tier for every client and store the run with its suggestions (one write)."""
+        self._caller.require(Permission.write, "start tier runs")
         as_of = as_of or date.today()
         started_at = now_iso()
         clients, traits = self.measure(settings, as_of)
@@ -113,7 +119,10 @@ class TierService:
             "settings": json.dumps(asdict(settings)), "revenue_percentile_cut": cut, "clients": len(rows),
             "tier_counts": json.dumps(dict(counts)), "differences": sum(1 for r in rows if r["differs"]),
         }.items() if v is not None}
-        self._repo.create_tier_run(properties, rows)
+        # The run's summary fields, not every suggestion.
+        audit = audit_record(self._caller, AuditAction.create, "tier_run", run_id, before=None, after=properties,
+                             now=properties["finished_at"])
+        self._repo.create_tier_run(properties, rows, audit)
         return self.get_run(run_id)
 
     def runs(self, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -126,20 +135,29 @@ class TierService:
         return _run_public(runs[0])
 
     def delete_run(self, run_id: str) -> None:
-        if self._repo.delete_tier_run(run_id) is None:
+        self._caller.require(Permission.write, "delete tier runs")
+        runs = self._repo.tier_runs(run_id, limit=1)
+        audit = audit_record(self._caller, AuditAction.delete, "tier_run", run_id, before=runs[0] if runs else None,
+                             after=None, now=now_iso())
+        if self._repo.delete_tier_run(run_id, audit) is None:
             raise NotFound(f"no tier run with id '{run_id}'")
 
     def suggestions(
         self, run_id: str, *, after: int, limit: int, differing_only: bool = False
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """A page of a run's suggestions (or only those differing from the assigned tier)."""
+        """A page of a run's suggestions (or only those differing from the assigned tier), of the
+        clients the caller sees."""
         self.get_run(run_id)
-        rows = self._repo.tier_suggestions(run_id, after=after, limit=limit + 1, differing_only=differing_only)
+        rows = self._repo.tier_suggestions(
+            run_id, after=after, limit=limit + 1, differing_only=differing_only, owners=self._visibility.owners
+        )
         items = [_suggestion_public(row) for row in rows[:limit]]
         return items, (items[-1]["position"] if len(rows) > limit else None)
 
     def apply(self, run_id: str, client_ids: Sequence[str] | None, *, applied_by: str | None = None) -> dict[str, Any]:
-        """Give clients the tiers a run suggested: an explicit action, recorded with who did it."""
+        """Give clients the tiers a run suggested: an explicit action, recorded with who did it
+        and with an audit record per client changed."""
+        self._caller.require(Permission.apply_suggestions, "apply suggested tiers")
         self.get_run(run_id)
         if applied_by is not None and self._repo.get_entity(EntityKind.team_member, applied_by) is None:
             raise InvalidInput(f"applied_by: no team member with id '{applied_by}'")
@@ -163,7 +181,12 @@ class TierService:
                 )
         if not changes:
             raise Conflict("this run suggests no change to any assigned tier")
-        application = self._repo.apply_tiers(run_id, new_entity_id(), changes, applied_by=applied_by, now=now_iso())
+        now = now_iso()
+        changes = application_records(
+            self._caller, changes, self._repo.get_entities(change["client_id"] for change in changes),
+            id_field="client_id", field="tier", note=f"applied from tier run {run_id}", now=now,
+        )
+        application = self._repo.apply_tiers(run_id, new_entity_id(), changes, applied_by=applied_by, now=now)
         if application is None:
             raise Conflict(
                 "no client still has the tier it had when the run was made (already applied, or changed by hand "
@@ -172,7 +195,12 @@ class TierService:
         return _application_public(application)
 
     def applications(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        return [_application_public(row) for row in self._repo.tier_applications(limit=limit)]
+        """Applications of suggested tiers, listing only changes to clients the caller sees."""
+        applications = [_application_public(row) for row in self._repo.tier_applications(limit=limit)]
+        if self._visibility.sees_everything:
+            return applications
+        visible = self._visibility.visible_ids(c["client_id"] for a in applications for c in a["changes"])
+        return [{**a, "changes": [c for c in a["changes"] if c["client_id"] in visible]} for a in applications]
 
 
 def _count_by_client(records: list[dict[str, Any]]) -> dict[str, int]:

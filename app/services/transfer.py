@@ -33,11 +33,13 @@ from typing import Any, NamedTuple, TextIO
 
 from pydantic import ValidationError
 
+from app.domain.access import Caller, Permission
 from app.domain.catalogue import CategoryList, RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, RapportError
 from app.domain.model import (
     EntityKind,
     RelationshipCategory,
+    new_entity_id,
     now_iso,
     relationship_type_of,
     today_iso,
@@ -105,6 +107,8 @@ class ImportReport:
     dry_run: bool = False
     written: bool = False
     seconds: float = 0.0
+    #: The target id of the load's audit records (None when nothing was to be written).
+    load_id: str | None = None
 
     @property
     def relationships(self) -> int:
@@ -299,25 +303,31 @@ class _Known:
 
 
 def import_practice(
-    repository: PracticeRepository, source: ImportSource, *, dry_run: bool = False, skip_bad_rows: bool = False,
-    reject_file: Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None,
+    repository: PracticeRepository, source: ImportSource, *, caller: Caller, dry_run: bool = False,
+    skip_bad_rows: bool = False, reject_file: Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: Progress | None = None,
 ) -> ImportReport:
     """Check every row, then (unless a row is wrong) write them all.
 
     With ``skip_bad_rows`` the wrong rows (and rows that name them) are left out and, when
     ``reject_file`` is given, written to it as JSON Lines with their problems. With
     ``dry_run`` nothing is written to the store; the report says what would have been.
+    An import writes team members too, so it is for administrators; each batch's write
+    carries one audit record naming the import (``ImportReport.load_id``).
     """
+    if not dry_run:
+        caller.require(Permission.administer, "import a practice")
     started = time.perf_counter()
     with collector_paused():
-        importer = _Importer(repository, batch_size=batch_size, on_progress=on_progress)
+        importer = _Importer(repository, caller, batch_size=batch_size, on_progress=on_progress)
         report = importer.check(source)
         report.dry_run = dry_run
         if report.problems and not skip_bad_rows:
             report.seconds = time.perf_counter() - started
             return report
         with _RejectFile(reject_file if skip_bad_rows else None) as rejects, \
-                BulkWriter(repository, batch_size=batch_size, dry_run=dry_run) as writer:
+                BulkWriter(repository, caller=caller, load="import", batch_size=batch_size, dry_run=dry_run) as writer:
+            report.load_id = None if dry_run else writer.load_id
             importer.write(source, writer, rejects, report)
     report.written = not dry_run
     report.seconds = time.perf_counter() - started
@@ -325,27 +335,31 @@ def import_practice(
 
 
 def load_generated_practice(
-    repository: PracticeRepository, entities: int, relationships: int, *, seed: int, replace: bool = False,
-    batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None,
+    repository: PracticeRepository, entities: int, relationships: int, *, caller: Caller, seed: int,
+    replace: bool = False, batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None,
 ) -> ImportReport:
     """Generate a practice (``generate_practice``) and write it through the import's bulk
     path, into a store that holds no entities yet or, with ``replace``, after emptying it
     (sizes the generator refuses are refused before anything is deleted).
 
     The rows are valid by construction (the tests check generated practices with the full
-    import check), so this makes one pass: convert, write.
+    import check), so this makes one pass: convert, write. For administrators, audited as an
+    import is.
     """
+    caller.require(Permission.administer, "load a generated practice")
     started = time.perf_counter()
     try:
         batches = generate_practice(entities, relationships, seed=seed, batch_size=batch_size)
         first = next(batches)  # draws the practice's shape, refusing impossible sizes
     except ValueError as error:
         raise InvalidInput(str(error)) from error
+    load_id = new_entity_id()
     if repository.count_entities():
         if not replace:
             raise Conflict("the store already holds entities; a generated practice goes into an empty one")
-        clear_store(repository, batch_size=batch_size, on_progress=on_progress)
-    catalogue = CatalogueService(repository)
+        clear_store(repository, caller=caller, load="generated practice", load_id=load_id, batch_size=batch_size,
+                    on_progress=on_progress)
+    catalogue = CatalogueService(repository, caller)
     catalogue.seed_defaults()
     missing = sorted(set(GENERATED_TYPES) - {t.code for t in catalogue.relationship_types()})
     codes = catalogue.category_codes()
@@ -354,9 +368,10 @@ def load_generated_practice(
     if missing:
         raise InvalidInput(f"the generator uses the default catalogue; this store lacks {', '.join(missing)}")
     source = RecordsSource(lambda: chain([first], batches), total=entities + relationships)
-    importer = _Importer(repository, batch_size=batch_size, on_progress=on_progress, trusted=True)
-    report = ImportReport()
-    with collector_paused(), BulkWriter(repository, batch_size=batch_size) as writer:
+    importer = _Importer(repository, caller, batch_size=batch_size, on_progress=on_progress, trusted=True)
+    report = ImportReport(load_id=load_id)
+    with collector_paused(), BulkWriter(repository, caller=caller, load="generated practice", load_id=load_id,
+                                        batch_size=batch_size) as writer:
         importer.write(source, writer, _RejectFile(None), report)
     report.written = True
     report.seconds = time.perf_counter() - started
@@ -366,10 +381,10 @@ def load_generated_practice(
 class _Importer:
     """One import: what it learnt while checking, used again while writing."""
 
-    def __init__(self, repository: PracticeRepository, *, batch_size: int, on_progress: Progress | None,
+    def __init__(self, repository: PracticeRepository, caller: Caller, *, batch_size: int, on_progress: Progress | None,
                  trusted: bool = False) -> None:
         self.repo = repository
-        self.catalogue = CatalogueService(repository)
+        self.catalogue = CatalogueService(repository, caller)
         self.types = {t.code: t for t in self.catalogue.relationship_types()}
         self.membership_types: dict[str, list[RelationshipTypeSpec]] = defaultdict(list)
         for spec in self.types.values():

@@ -165,3 +165,36 @@ def category_codes(client: TestClient, list_name: str) -> list[str]:
 
 def relationship_type_codes(client: TestClient) -> list[str]:
     return sorted(item["code"] for item in get(client, "/relationship-types"))
+
+
+# -- callers ---------------------------------------------------------------------------------------
+def issue_key(admin: TestClient, team_member_id: str, name: str = "test key") -> str:
+    """A new API key for a team member, issued by ``admin``'s client."""
+    return ok(admin.post("/api-keys", json={"team_member_id": team_member_id, "name": name}), 201)["key"]
+
+
+def as_caller(admin: TestClient, key: str) -> TestClient:
+    """A client on the same app that sends ``key`` instead of the admin's."""
+    return TestClient(admin.app, headers={"Authorization": f"Bearer {key}"})
+
+
+def client_for_role(admin: TestClient, role: str, name: str | None = None, **fields: Any) -> tuple[TestClient, dict[str, Any]]:
+    """A new team member with ``role`` and a client calling as them; returns (client, team member)."""
+    member = create_team_member(admin, name=name or f"Test {role.replace('_', ' ').title()}", role=role, **fields)
+    return as_caller(admin, issue_key(admin, member["id"])), member
+
+
+# -- the audit trail ---------------------------------------------------------------------------------
+def audit_trail(client: TestClient, **filters: Any) -> list[dict[str, Any]]:
+    """Every audit record matching ``filters``, oldest first, read page by page by ``client``
+    (an admin or practice manager)."""
+    return walk(client, "/audit-records", 500, **filters)
+
+
+def audit_ids(client: TestClient) -> set[str]:
+    return {record["id"] for record in audit_trail(client)}
+
+
+def added_records(client: TestClient, before: set[str]) -> list[dict[str, Any]]:
+    """The audit records written since ``before`` (the ids ``audit_ids`` gave), oldest first."""
+    return [record for record in audit_trail(client) if record["id"] not in before]

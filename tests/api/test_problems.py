@@ -77,7 +77,7 @@ def test_unexpected_error_is_still_a_problem(client, monkeypatch):
         raise RuntimeError("store exploded")
 
     monkeypatch.setattr(EntityService, "list", boom)
-    raw = TestClient(client.app, raise_server_exceptions=False)
+    raw = TestClient(client.app, raise_server_exceptions=False, headers={"Authorization": client.headers["Authorization"]})
     response = raw.get("/people")
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_JSON

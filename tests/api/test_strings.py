@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api.helpers import (
+    MINIMAL,
     create_client,
     create_minimal,
     create_person,
@@ -36,6 +37,12 @@ TRICKY = [
     "`{{label}}` $name {param} %s {0}",
     "  spaced out  ",
     "\u200b zero width \u2028 separators \ufeff\U0010ffff",
+    "' OR 1=1 //",
+    '" OR 1=1 RETURN n //',
+    "$param ${param} $0 $$ \\$id",
+    "``backticks`` `Client`) DETACH DELETE (n",
+    "\u202eevird\u202c \u200fRTL mark مرحبا بالعالم שלום עולם",
+    "👩\u200d👩\u200d👧\u200d👦 family, 🏳️\u200d🌈 flag, e\u0301 combining",
 ]
 
 
@@ -70,6 +77,27 @@ def _category(field: str):
     return make
 
 
+def _neighbour(client) -> dict:
+    """The client the test below creates before its snapshot (records on it are not in the snapshot)."""
+    return everything(client, "/clients", name="Neighbour Ltd")[0]
+
+
+def _client_record(path: str, kind: str):
+    def make(client, index, value):
+        neighbour = _neighbour(client)
+        created = ok(client.post(f"/clients/{neighbour['id']}/{path}", json={"date": "2026-01-02", "kind": kind, "notes": value}), 201)
+        [read] = [r for r in get(client, f"/clients/{neighbour['id']}/{path}") if r["id"] == created["id"]]
+        return created, read
+    return make
+
+
+def _api_key_name(client, index, value):
+    me = get(client, "/me")
+    created = ok(client.post("/api-keys", json={"team_member_id": me["team_member_id"], "name": value}), 201)
+    [read] = [k for k in everything(client, "/api-keys") if k["id"] == created["id"]]
+    return created, read
+
+
 FIELDS = {
     "clients.name": _entity("clients", "name"),
     "clients.notes": _entity("clients", "notes"),
@@ -89,6 +117,10 @@ FIELDS = {
     "relationship-types.description": _relationship_type("description"),
     "categories.label": _category("label"),
     "categories.description": _category("description"),
+    "touches.notes": _client_record("touches", "call"),
+    "service-requests.notes": _client_record("service-requests", "question"),
+    "important-dates.notes": _client_record("important-dates", "other"),
+    "api-keys.name": _api_key_name,
 }
 
 
@@ -135,6 +167,88 @@ def test_tricky_text_in_a_patch(client):
     for value in TRICKY:
         assert ok(client.patch(f"/clients/{household['id']}", json={"notes": value, "name": value.strip() or "x"}))["notes"] == value
         assert get(client, f"/clients/{household['id']}")["notes"] == value
+
+
+#: The free-text fields a PATCH can change, per entity kind.
+PATCHABLE = {
+    "clients": ("name", "notes"),
+    "people": ("first_name", "last_name", "preferred_name", "notes"),
+    "team-members": ("name",),
+    "providers": ("name", "website", "notes"),
+    "divisions": ("name", "description"),
+}
+
+
+def _patch_each(client, url: str, fields: tuple[str, ...]) -> None:
+    """PATCH every tricky value into every field; each is read back exactly."""
+    for value in TRICKY:
+        for field in fields:
+            assert ok(client.patch(url, json={field: value}))[field] == value, (field, repr(value))
+            assert get(client, url)[field] == value, (field, repr(value))
+
+
+@pytest.mark.parametrize("path", PATCHABLE)
+def test_tricky_text_in_every_patch_touches_nothing_else(client, path):
+    create_client(client, "Neighbour Ltd", "business", notes="Neighbour's notes")
+    create_person(client, "Nora", "Neighbour")
+    record = create_minimal(client, path)
+    before = _without(snapshot(client), [record])
+    _patch_each(client, f"/{path}/{record['id']}", PATCHABLE[path])
+    assert _without(snapshot(client), [record]) == before
+
+
+def test_tricky_text_in_relationship_catalogue_and_category_patches_touches_nothing_else(client):
+    a, b = create_person(client, "Ann", "Lee"), create_person(client, "Bo", "Lee")
+    relationship = relate(client, "SIBLING_OF", a["id"], b["id"], notes="plain")
+    kind = _relationship_type("description")(client, 0, "plain")[0]
+    category = _category("description")(client, 0, "plain")[0]
+    create_client(client, "Neighbour Ltd", "business", notes="Neighbour's notes")
+    before = _without(snapshot(client), [relationship, kind, category])
+    _patch_each(client, f"/relationships/{relationship['id']}", ("notes",))
+    for value in TRICKY:
+        for field in ("phrase", "reverse_phrase", "description"):
+            assert ok(client.patch(f"/relationship-types/{kind['code']}", json={field: value}))[field] == value
+        for field in ("label", "description"):
+            assert ok(client.patch(f"/categories/sources/{category['code']}", json={field: value}))[field] == value
+    assert get(client, f"/relationship-types/{kind['code']}")["description"] == TRICKY[-1]
+    assert _without(snapshot(client), [relationship, kind, category]) == before
+
+
+def _long(length: int) -> str:
+    """Tricky text, repeated to exactly ``length`` characters."""
+    text = "".join(TRICKY)
+    return (text * (length // len(text) + 1))[:length]
+
+
+#: (collection, field, its maximum length) for each kind of free-text limit.
+LIMITS = [
+    ("clients", "name", 300), ("clients", "notes", 20_000), ("people", "first_name", 300), ("people", "notes", 20_000),
+    ("providers", "website", 300), ("divisions", "description", 20_000),
+]
+
+
+@pytest.mark.parametrize(("path", "field", "limit"), LIMITS)
+def test_long_tricky_text_up_to_the_limit_round_trips_and_beyond_it_is_refused(client, path, field, limit):
+    neighbour = create_client(client, "Neighbour Ltd", "business", notes="Neighbour's notes")
+    created = []
+    for length in sorted({min(10_000, limit), limit}):
+        value = _long(length)
+        record = create_minimal(client, path, **{field: value})
+        assert get(client, f"/{path}/{record['id']}")[field] == value
+        created.append(record)
+    before = snapshot(client)
+    problem(client.post(f"/{path}", json={**MINIMAL[path], field: _long(limit + 1)}), 422)
+    problem(client.patch(f"/{path}/{created[0]['id']}", json={field: _long(limit + 1)}), 422)
+    assert snapshot(client) == before
+    assert get(client, f"/clients/{neighbour['id']}") == {**neighbour, "owner": None, "members": []}
+
+
+def test_long_tricky_relationship_notes_round_trip(client):
+    a, b = create_person(client, "Ann", "Lee"), create_person(client, "Bo", "Lee")
+    relationship = relate(client, "SIBLING_OF", a["id"], b["id"], notes=_long(20_000))
+    assert get(client, f"/relationships/{relationship['id']}")["notes"] == _long(20_000)
+    problem(client.patch(f"/relationships/{relationship['id']}", json={"notes": _long(20_001)}), 422)
+    assert get(client, f"/relationships/{relationship['id']}")["notes"] == _long(20_000)
 
 
 # FalkorDB cannot take a NUL (it is refused with a 422, tested below), so the generated text

@@ -182,3 +182,25 @@ def test_params_and_placeholders_are_clean():
     result, rc = _lint_stdin(query)
     assert result == {"errors": [], "warnings": []}
     assert rc == 0
+
+
+def test_restricted_queries_pass_neo4j_frontend(tmp_path: Path):
+    """Queries with a ``// visible:`` line, as a caller who sees only some clients gets them
+    (the line turned into the visibility filter), pass the front end too."""
+    from app.repositories.cypher import QueryLibrary
+
+    library = QueryLibrary("neo4j")
+    names = library.restrictable()
+    assert names, "no query has a '// visible:' line"
+    paths = []
+    for name in names:
+        # A placeholder is filled with a sample identifier, as lint.js does for the files.
+        path = tmp_path / f"{name}.cypher"
+        path.write_text(library(name, restricted=True, label="Client", rel_type="SPOUSE_OF"), encoding="utf-8")
+        paths.append(path)
+    report = _run_lint([str(p) for p in paths]).require()
+    problems = {
+        name: _describe(report["files"][str(path)]["errors"])
+        for name, path in zip(names, paths) if report["files"][str(path)]["errors"]
+    }
+    assert not problems, f"Neo4j's Cypher front end rejects restricted queries: {problems}"

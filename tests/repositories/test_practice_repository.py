@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.domain.audit import CreationRecords
 from app.domain.model import EntityKind as K
 from app.repositories.cypher import QueryLibrary
 from app.repositories.practice import PracticeRepository
@@ -67,47 +69,90 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         {"code": "SPOUSE_OF", "phrase": "the Spouse of", "reverse_phrase": "is the Spouse of",
          "category": "family", "from_kinds": ["person"], "to_kinds": ["person"]},
     ]
-    repo.seed_relationship_types(types)
+    assert repo.seed_relationship_types(types, _audit("seed", "bulk_load", note="types added")) == 2
+    assert repo.seed_relationship_types(types, _audit("seed", "bulk_load", note="types added")) == 0  # no record
+    [seeded] = repo.audit_records({"target_id": "seed"}, after=None, limit=10)
+    assert seeded["note"] == "2 types added"  # the query puts the count in front
     repo.ensure_relationship_indexes(t["code"] for t in types)
     assert [t["code"] for t in repo.relationship_types("SPOUSE_OF")] == ["SPOUSE_OF"]
-    assert repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
-    assert not repo.create_relationship_type({**types[1], "code": "SIBLING_OF"})
-    assert repo.update_relationship_type(
-        "SIBLING_OF", {"from_kinds": ["person"]}, from_kinds=["person"], to_kinds=["person"], symmetric=True
-    )["misfits"] == 0
-    assert repo.delete_relationship_type("SIBLING_OF") == 0
+    assert repo.create_relationship_type({**types[1], "code": "SIBLING_OF"}, _audit("SIBLING_OF", kind="relationship_type"))
+    assert not repo.create_relationship_type({**types[1], "code": "SIBLING_OF"}, _audit("SIBLING_OF", kind="relationship_type"))
+    sibling = repo.relationship_types("SIBLING_OF")[0]
+    kinds = {"from_kinds": ["person"], "to_kinds": ["person"], "symmetric": True}
+    stale = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before={**sibling, "weight": 2.0},
+                                          audit=_audit("SIBLING_OF", "update"))
+    assert (stale["misfits"], stale["unchanged"], stale["relationship_type"]) == (0, False, sibling)
+    changed = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before=sibling,
+                                            audit=_audit("SIBLING_OF", "update"))
+    assert changed["unchanged"] and changed["relationship_type"]["weight"] == 0.5
+    assert not repo.delete_relationship_type("SIBLING_OF", before=sibling, audit=_audit("SIBLING_OF", "delete"))["unchanged"]
+    assert repo.delete_relationship_type(
+        "SIBLING_OF", before=changed["relationship_type"], audit=_audit("SIBLING_OF", "delete")) == {"uses": 0, "unchanged": True}
+    assert [r["action"] for r in repo.audit_records({"target_id": "SIBLING_OF"}, after=None, limit=10)] == [
+        "create", "update", "delete"]  # refused writes left none
 
-    repo.seed_categories([{"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}])
-    assert repo.create_category({"key": "stages:gone", "list": "stages", "code": "gone", "label": "Gone"}, None)
+    client_stage = {"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}
+    assert repo.seed_categories([client_stage], _audit("seed", "bulk_load", note="categories added")) == 1
+    gone = {"key": "stages:gone", "list": "stages", "code": "gone", "label": "Gone", "position": 1}
+    assert repo.create_category(gone, next_position=0, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": False}
+    assert repo.create_category(gone, next_position=1, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": True}
+    assert not repo.create_category(gone, next_position=None, audit=_audit("stages:gone", kind="category"))["fresh"]
     assert [c["code"] for c in repo.categories("stages")] == ["client", "gone"]
-    assert repo.update_category("stages:gone", {"label": "Gone away"})["label"] == "Gone away"
-    assert repo.delete_category("stages:gone", "stage") == 0
+    assert not repo.update_category("stages:gone", {"label": "Gone away"}, before=client_stage,
+                                    audit=_audit("stages:gone", "update"))["unchanged"]
+    moved = repo.update_category("stages:gone", {"label": "Gone away"}, before=gone, audit=_audit("stages:gone", "update"))
+    assert moved["unchanged"] and moved["category"]["label"] == "Gone away"
+    assert repo.delete_category("stages:gone", "stage", before=moved["category"],
+                                audit=_audit("stages:gone", "delete")) == {"uses": 0, "unchanged": True}
+    assert len(repo.audit_records({"target_id": "stages:gone"}, after=None, limit=10)) == 3
 
     assert repo.count_entities() == 0
-    assert repo.create_entity(K.team_member, _entity(K.team_member, "t1", "Anna Shaw"), [])
-    assert repo.create_entity(K.client, _entity(K.client, "c1", "Elliott Household", owner_id="t1", stage="client"), ["t1"])
-    assert not repo.create_entity(K.client, _entity(K.client, "c2", "Orphan", owner_id="missing"), ["missing"])
+    assert repo.create_entity(K.team_member, _entity(K.team_member, "t1", "Anna Shaw", role="adviser"), [], _audit("t1"))
+    assert repo.create_entity(
+        K.client, _entity(K.client, "c1", "Elliott Household", owner_id="t1", stage="client"), ["t1"], _audit("c1")
+    )
+    assert not repo.create_entity(K.client, _entity(K.client, "c2", "Orphan", owner_id="missing"), ["missing"], _audit("c2"))
     for pid, name in (("p1", "John Elliott"), ("p2", "Jean Elliott")):
-        assert repo.create_entity(K.person, _entity(K.person, pid, name), [])
+        assert repo.create_entity(K.person, _entity(K.person, pid, name), [], _audit(pid))
     assert repo.get_entity(K.client, "c1")["owner_id"] == "t1"
     assert set(repo.get_entities(["p1", "p2", "nope"])) == {"p1", "p2"}
+    assert repo.visible_entities(["p1", "c1", "nope"], {"t2"}) == {"p1"}  # p1 related to no client yet: seen by all
     assert [e["id"] for e in repo.list_entities(K.person, {"name": "JEAN"}, after=None, limit=10)] == ["p2"]
     client = repo.get_entity(K.client, "c1")
-    updated = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1)
+    updated = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1,
+                                 audit=_audit("c1", "update"))
     assert updated["version_ok"] and updated["entity"]["version"] == 2 and updated["entity"]["segment"] == "A"
-    stale = repo.update_entity(K.client, "c1", {**client, "segment": "B"}, [], now="n", expected_version=1)
+    stale = repo.update_entity(K.client, "c1", {**client, "segment": "B"}, [], now="n", expected_version=1,
+                               audit=_audit("c1", "update"))
     assert not stale["version_ok"] and repo.get_entity(K.client, "c1")["segment"] == "A"
+    # Guarded writes leave a record only when they write: two creates (of four) refused.
+    assert [r["target_id"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)] == ["t1", "c1", "p1", "p2"]
+    assert len(repo.audit_records({"target_id": "c1"}, after=None, limit=10)) == 2
+    _run_access_queries(repo)
 
     pc = _relationship("PRIMARY_CONTACT_AT", 1, "membership", role="primary_contact")
     first = repo.create_relationship("PRIMARY_CONTACT_AT", "p1", "c1", pc, symmetric=False,
-                                     singular_role="primary_contact", active=True, today=TODAY)
+                                     singular_role="primary_contact", active=True, today=TODAY, audit=_audit(pc["id"]))
     assert first.done
     second = repo.create_relationship("PRIMARY_CONTACT_AT", "p2", "c1", {**pc, "id": "PRIMARY_CONTACT_AT-2"},
-                                      symmetric=False, singular_role="primary_contact", active=True, today=TODAY)
+                                      symmetric=False, singular_role="primary_contact", active=True, today=TODAY,
+                                      audit=_audit("PRIMARY_CONTACT_AT-2"))
     assert not second.done and second.row["role_holders"] == 1
+    assert repo.audit_records({"target_id": "PRIMARY_CONTACT_AT-2"}, after=None, limit=10) == []
     assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY) == {"c1"}
     spouse = _relationship("SPOUSE_OF", 1, "family")
-    assert repo.create_relationships_batch([{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}]) == 1
+    orphan = {"type": "SPOUSE_OF", "from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}}
+    def batch_records(*targets: str) -> CreationRecords:
+        own = [{"id": _audit(target)["id"], "target_id": target, "after": "{}", "changed": 0} for target in targets]
+        return CreationRecords({"actor_id": "t1", "action": "create", "target_kind": "relationship"}, own, [["id"]])
+
+    assert repo.create_relationships_batch(
+        [{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}, orphan],
+        batch_records(spouse["id"], "SPOUSE_OF-0")) == 0  # all or none, records included
+    assert repo.create_relationships_batch([{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}],
+                                           batch_records(spouse["id"])) == 1
+    [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
+    assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
     assert repo.active_relationship_pairs(
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
@@ -118,26 +163,90 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert packed == [(nodes["p1"] * span + nodes["p2"]) * 101 + 100]  # no strength given: 1.00
     assert ids == [spouse["id"]]
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
-                                       singular_role=None, active=True, today=TODAY, now="n", expected_version=1)
+                                       singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
+                                       audit=_audit(spouse["id"], "update"))
     assert changed.done and changed.row["relationship"]["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
     assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
     assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
     detail = repo.client_detail("c1", today=TODAY)
     assert detail["owner"]["id"] == "t1" and [m["person"]["id"] for m in detail["members"]] == ["p1"]
-    assert repo.delete_relationship("SPOUSE_OF", spouse["id"]) is True
-    refused = repo.delete_entity(K.team_member, "t1", cascade=False, now="n")
-    assert not refused["deleted"] and refused["owned_clients"] == 1
-    assert repo.delete_entity(K.team_member, "t1", cascade=True, now="n")["deleted"]
+    assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=1, audit=_audit(spouse["id"], "delete")) is False
+    assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is True
+    assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is None
+    assert [r["action"] for r in repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)] == [
+        "create", "update", "delete"]
+    refused = repo.delete_entity(K.team_member, "t1", cascade=False, now="n", expected_version=1, audits=[_audit("t1", "delete")])
+    assert (refused["deleted"], refused["unchanged"], refused["owned_clients"]) == (False, True, 1)
+    stale = repo.delete_entity(K.team_member, "t1", cascade=False, now="n", expected_version=2, audits=[_audit("t1", "delete")])
+    assert not stale["deleted"] and not stale["unchanged"]
+    c1 = repo.get_entity(K.client, "c1")
+    cascade = {"cascade": True, "now": "n", "expected_version": 1, "audits": [_audit("t1", "delete"), _audit("c1", "update")]}
+    moved = repo.delete_entity(K.team_member, "t1", holds={"owned": [f"c1:{c1['version'] - 1}"]}, **cascade)
+    assert not moved["deleted"] and not moved["unchanged"]  # the owned client changed since it was read
+    assert repo.delete_entity(K.team_member, "t1", holds={"owned": [f"c1:{c1['version']}"]}, **cascade)["deleted"]
     assert "owner_id" not in repo.get_entity(K.client, "c1")
+    assert [r["action"] for r in repo.audit_records({"target_id": "t1"}, after=None, limit=10)] == ["create", "delete"]
+    assert repo.delete_entity(K.team_member, "t1", now="n", expected_version=1, audits=[], cascade=False) is None
     assert repo.health()
     _run_tier_queries(repo)
     _run_scoring_run_queries(repo)
     _run_bulk_transfer_queries(repo)
+    _run_idempotency_queries(repo)
 
     executed = _query_names(recording.ran, store.queries)
     missing = sorted(set(store.queries.names()) - executed)
     assert not missing, f"query files never executed: {missing}"
+
+
+_audit_count = itertools.count(1)
+
+
+def _audit(target_id: str, action: str = "create", *, note: str | None = None, kind: str = "entity") -> dict[str, Any]:
+    """An audit record's properties; ids and instants increase with each call."""
+    n = next(_audit_count)
+    record = {"id": f"A{n:06d}", "at": f"2026-11-23T10:{n // 60 % 60:02d}:{n % 60:02d}.000Z", "actor_id": "t1",
+              "actor_name": "Anna Shaw", "action": action, "target_kind": kind, "target_id": target_id, "changed": []}
+    return record if note is None else {**record, "note": note}
+
+
+def _run_access_queries(repo: PracticeRepository) -> None:
+    """API keys, practice settings and the audit trail, with team member t1 (an adviser)."""
+    key = {"id": "K1", "name": "laptop", "team_member_id": "t1", "hash": "h", "created_at": "n", "created_by": "t1"}
+    assert repo.create_api_key("nobody", {**key, "id": "K0"}, _audit("K0", "issue_key")) is None
+    assert repo.create_api_key("t1", key, _audit("K1", "issue_key"))["team_member_name"] == "Anna Shaw"
+    assert repo.active_admin_keys() == 0  # t1 is an adviser
+    found = repo.api_key_caller("K1")
+    assert found["api_key"]["hash"] == "h" and found["team_member"]["id"] == "t1" and found["visibility"] is None
+    assert [member for member, _ in found["hierarchy"]] == ["t1"]
+    assert repo.practice_settings() == {}
+    assert repo.update_practice_settings({"visibility": "owner_hierarchy"}, _audit("practice", "update"))["visibility"] == "owner_hierarchy"
+    assert repo.api_key_caller("K1")["visibility"] == "owner_hierarchy"
+    assert [row["api_key"]["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
+    assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0]["api_key"]
+    assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
+    assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
+    assert repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5) == []
+    assert [r["action"] for r in repo.audit_records({"target_id": "K1"}, after=None, limit=10)] == ["issue_key", "revoke_key"]
+    at = {r["target_id"]: r["at"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)}
+    window = repo.audit_records({"from": at["t1"], "to": at["p1"]}, after=None, limit=10)
+    assert [r["target_id"] for r in window] == ["t1", "c1"]
+
+
+def _run_idempotency_queries(repo: PracticeRepository) -> None:
+    """Claim, complete, release and take over an expired idempotency key record."""
+    record = {"id": "K1:retry-1", "fingerprint": "f", "state": "in_progress", "claim": "c1", "created_at": "2026-11-23T10:00:00.000Z"}
+    assert repo.claim_idempotency_key(record, expired_before="2026-11-22T10:00:00.000Z") is None
+    held = repo.claim_idempotency_key({**record, "claim": "c2"}, expired_before="2026-11-22T10:00:00.000Z")
+    assert (held["claim"], held["state"]) == ("c1", "in_progress")
+    assert not repo.complete_idempotency_key("K1:retry-1", "c2", state="done", status=201, body="{}", headers="[]", now="n")
+    assert repo.complete_idempotency_key("K1:retry-1", "c1", state="done", status=201, body='{"id": 1}', headers="[]", now="n")
+    assert repo.claim_idempotency_key({**record, "claim": "c2"}, expired_before="2026-11-22T10:00:00.000Z")["body"] == '{"id": 1}'
+    # Expired: taken over by the new claim, whose token alone may now release it.
+    assert repo.claim_idempotency_key({**record, "claim": "c3"}, expired_before="2026-11-24T10:00:00.000Z") is None
+    assert not repo.release_idempotency_key("K1:retry-1", "c1")
+    assert repo.release_idempotency_key("K1:retry-1", "c3")
+    assert repo.claim_idempotency_key({**record, "claim": "c4"}, expired_before="2026-11-22T10:00:00.000Z") is None
 
 
 def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
@@ -148,20 +257,31 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
     assert repo.active_relationship_pairs(
         [{"from_id": "p1", "to_id": "c1", "type": "PRIMARY_CONTACT_AT", "symmetric": False}], today=TODAY, ignoring={pc_id}
     ) == set()
-    assert repo.create_entities(K.person, [_entity(K.person, "p3", "Rose Elliott", external_id="X-3")]) == 1
+    def load(note: str) -> dict[str, Any]:
+        return _audit("load-1", "bulk_load", note=note)
+
+    assert repo.create_entities(K.person, [_entity(K.person, "p3", "Rose Elliott", external_id="X-3")],
+                                audit=load("people created")) == 1
     assert [e["id"] for e in repo.entities_by_external_id(["X-3", "nope"])] == ["p3"]
     rose = repo.get_entity(K.person, "p3")
-    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "name": "Rosie Elliott", "version": 2}}]) == 1
-    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "version": 2}}]) == 0  # stale
+    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "name": "Rosie Elliott", "version": 2}}],
+                                audit=load("entities updated")) == 1
+    assert repo.update_entities([{"id": "p3", "version": 1, "properties": {**rose, "version": 2}}],
+                                audit=load("entities updated")) == 0  # stale
     assert repo.get_entity(K.person, "p3")["name"] == "Rosie Elliott"
     spouse = _relationship("SPOUSE_OF", 2, "family", external_id="R-1")
     assert repo.create_relationships("SPOUSE_OF", [{"from_id": "p2", "to_id": "p3", "properties": spouse},
-                                                   {"from_id": "p2", "to_id": "missing", "properties": spouse}]) == 1
+                                                   {"from_id": "p2", "to_id": "missing", "properties": spouse}],
+                                     audit=load("SPOUSE_OF relationships created")) == 1
     found = repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])
     assert [(r["from_id"], r["to_id"]) for r in found] == [("p2", "p3")]
     assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["external_id"] == "R-1"
     assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1,
-                                                    "properties": {**spouse, "until": "2020-01-01", "version": 2}}]) == 1
+                                                    "properties": {**spouse, "until": "2020-01-01", "version": 2}}],
+                                     audit=load("SPOUSE_OF relationships updated")) == 1
+    # One record per write that wrote something, saying how many (the stale update wrote none).
+    assert [r["note"] for r in repo.audit_records({"target_id": "load-1"}, after=None, limit=10)] == [
+        "1 people created", "1 entities updated", "1 SPOUSE_OF relationships created", "1 SPOUSE_OF relationships updated"]
     assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["until"] == "2020-01-01"
     assert repo.count_relationships_of_type("SPOUSE_OF") == 1
     assert repo.practice_size() == (4, 2)
@@ -173,10 +293,19 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
         ("PRIMARY_CONTACT_AT", "p1", "c1"), ("SPOUSE_OF", "p2", "X-3")]
     with repo.snapshot() as frozen:
         assert frozen.practice_size() == (4, 2)
-    assert repo.delete_everything(limit=3) == 3
-    assert repo.delete_everything(limit=100) > 0
-    assert repo.delete_everything(limit=100) == 0
+    trail = len(repo.audit_records({}, after=None, limit=500))
+    assert repo.delete_everything(limit=3, audit=load("records deleted")) == 3
+    assert repo.delete_everything(limit=10_000, audit=load("records deleted")) > 0
+    assert repo.delete_everything(limit=100, audit=load("records deleted")) == 0
     assert repo.practice_size() == (0, 0)
+    # The audit trail stays, with a record of each deleting query; a restore adds back only
+    # the records it lacks.
+    kept = repo.audit_records({}, after=None, limit=500)
+    assert len(kept) == trail + 2
+    assert repo.restore_audit_records([kept[0], {**kept[0], "id": "A-restored"}], audit=load("audit records restored")) == 1
+    assert len(repo.audit_records({}, after=None, limit=500)) == trail + 4
+    assert repo.audit_records({"target_id": "load-1", "action": "bulk_load"}, after=None, limit=10)[-1]["note"] == (
+        "1 audit records restored")
 
 
 def test_first_lines_identify_query_files() -> None:
@@ -209,58 +338,75 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     are not entities."""
     referral = _relationship("REFERRER_OF", 1, "referral", since="2026-01-01")
     assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
-                                    active=True, today=TODAY).done
+                                    active=True, today=TODAY, audit=_audit(referral["id"])).done
     [row] = repo.tier_clients(today=TODAY)
     assert row["client"]["id"] == "c1" and row["members"] == [
         {"id": "p1", "name": "John Elliott", "role": "primary_contact", "share": None}
     ]
     assert [(r["referrer_id"], r["referred_id"], r["since"], r["stage"]) for r in repo.tier_referrals(today=TODAY)] == [
         ("p2", "c1", "2026-01-01", "client")]
-    assert repo.delete_relationship("REFERRER_OF", referral["id"]) is True
+    assert repo.delete_relationship("REFERRER_OF", referral["id"], expected_version=1, audit=_audit(referral["id"], "delete"))
     assert repo.tier_referrals(today=TODAY) == []
 
     suggestion = {"run_id": "tr1", "position": 1, "client_id": "c1", "suggested": "A", "differs": True, "details": "{}"}
-    assert repo.create_tier_run({"id": "tr1", "started_at": "2026-11-23T10:00:00Z"}, [suggestion]) == 1
+    assert repo.create_tier_run({"id": "tr1", "started_at": "2026-11-23T10:00:00Z"}, [suggestion], _audit("tr1")) == 1
     assert [run["id"] for run in repo.tier_runs()] == ["tr1"] and repo.tier_runs("nope") == []
     assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, differing_only=True)] == ["c1"]
     assert repo.tier_suggestions("tr1", after=1, limit=10) == []
-    change = {"client_id": "c1", "from": None, "to": "A"}
+    version = repo.get_entity(K.client, "c1")["version"]
+    change = {"client_id": "c1", "from": None, "to": "A", "version": version, "audit": _audit("c1", "apply")}
+    stale = {**change, "version": version - 1, "audit": _audit("c1", "apply")}
+    assert repo.apply_tiers("tr1", "ta0", [stale], applied_by="t9", now="n") is None  # changed since it was read
     application = repo.apply_tiers("tr1", "ta1", [change], applied_by="t9", now="2026-11-23T10:00:01Z")
     assert (application["applied"], application["client_ids"], application["to_tiers"]) == (1, ["c1"], ["A"])
     assert repo.get_entity(K.client, "c1")["tier"] == "A"
-    assert repo.apply_tiers("tr1", "ta2", [change], applied_by=None, now="n") is None  # no longer untiered
+    again = {**change, "version": version + 1, "audit": _audit("c1", "apply")}
+    assert repo.apply_tiers("tr1", "ta2", [again], applied_by=None, now="n") is None  # no longer untiered
     assert [a["id"] for a in repo.tier_applications()] == ["ta1"]
-    assert repo.delete_tier_run("tr1") == 1 and repo.tier_runs() == [] and repo.delete_tier_run("tr1") is None
+    assert len(repo.audit_records({"target_id": "c1", "action": "apply"}, after=None, limit=10)) == 1
+    assert repo.delete_tier_run("tr1", _audit("tr1", "delete")) == 1 and repo.tier_runs() == []
+    assert repo.delete_tier_run("tr1", _audit("tr1", "delete")) is None
+    assert [r["action"] for r in repo.audit_records({"target_id": "tr1"}, after=None, limit=10)] == ["create", "delete"]
 
     assert repo.service_templates() == []
-    saved = repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 30})
-    assert saved == {"tier": "AAA", "touches_per_year": 30}
-    assert repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 20})["touches_per_year"] == 20
+    assert repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 30}, before=None, audit=_audit("AAA"))
+    assert repo.service_templates() == [{"tier": "AAA", "touches_per_year": 30}]
+    assert not repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 20}, before=None,
+                                          audit=_audit("AAA", "update"))  # there is one now
+    assert repo.save_service_template("AAA", {"tier": "AAA", "touches_per_year": 20},
+                                      before={"tier": "AAA", "touches_per_year": 30}, audit=_audit("AAA", "update"))
     assert repo.service_templates() == [{"tier": "AAA", "touches_per_year": 20}]
+    assert len(repo.audit_records({"target_id": "AAA"}, after=None, limit=10)) == 2
 
     touch = {"id": "tc1", "client_id": "c1", "date": "2026-03-01", "kind": "call"}
-    assert repo.create_client_record("Touch", touch)["id"] == "tc1"
-    assert repo.create_client_record("Touch", {**touch, "id": "tc2", "team_member_id": "missing"}) is None
-    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "client_id": "missing"}) is None
-    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "kind": "question"})["kind"] == "question"
+    assert repo.create_client_record("Touch", touch, _audit("tc1"))["id"] == "tc1"
+    assert repo.create_client_record("Touch", {**touch, "id": "tc2", "team_member_id": "missing"}, _audit("tc2")) is None
+    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "client_id": "missing"}, _audit("sr1")) is None
+    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "kind": "question"}, _audit("sr1"))["kind"] == "question"
+    assert [len(repo.audit_records({"target_id": i}, after=None, limit=10)) for i in ("tc1", "tc2", "sr1")] == [1, 0, 1]
     assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2026-01-01", date_to=TODAY)] == ["tc1"]
     assert repo.client_records("Touch", client_id=None, date_from="2026-04-01", date_to=TODAY) == []
     assert len(repo.client_records("ServiceRequest", client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
 
-    anniversary = {"id": "d1", "entity_id": "c1", "kind": "anniversary", "date": "2015-06-01"}
-    assert repo.create_important_date("c1", anniversary)["important_date"]["entity_kind"] == "client"
-    assert repo.create_important_date("missing", {**anniversary, "id": "d2"}) is None
+    anniversary = {"id": "d1", "entity_id": "c1", "entity_kind": "client", "kind": "anniversary", "date": "2015-06-01"}
+    assert repo.create_important_date("c1", anniversary, _audit("d1"))["important_date"]["entity_kind"] == "client"
+    assert repo.create_important_date("missing", {**anniversary, "id": "d2"}, _audit("d2")) is None
+    assert repo.create_important_date("c1", {**anniversary, "id": "d2", "entity_kind": "person"}, _audit("d2")) is None
+    assert repo.important_date("d1") == anniversary and repo.important_date("d2") is None
     repo.update_entity(K.person, "p2", {**repo.get_entity(K.person, "p2"), "birth_date": "1970-09-30"}, [],
-                       now="n", expected_version=1)
+                       now="n", expected_version=1, audit=_audit("p2", "update"))
     found = {(r["important_date"]["entity_id"], r["important_date"]["kind"], r["name"]) for r in repo.important_dates()}
     assert found == {("c1", "anniversary", "Elliott Household"), ("p2", "birthday", "Jean Elliott")}
     assert [r["important_date"]["id"] for r in repo.important_dates("c1")] == ["d1"]
-    assert repo.delete_important_date("d1") and not repo.delete_important_date("d1")
+    assert repo.delete_important_date("d1", _audit("d1", "delete"))
+    assert not repo.delete_important_date("d1", _audit("d1", "delete"))
+    assert [r["action"] for r in repo.audit_records({"target_id": "d1"}, after=None, limit=10)] == ["create", "delete"]
+    assert repo.audit_records({"target_id": "d2"}, after=None, limit=10) == []
 
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     """The queries that store, read and apply influence scoring runs."""
-    repo.create_scoring_run({"id": "run1", "status": "storing", "started_at": "2026-11-23T10:00:00Z"})
+    repo.create_scoring_run({"id": "run1", "status": "storing", "started_at": "2026-11-23T10:00:00Z"}, _audit("run1"))
     assert repo.scoring_runs() == []  # not listed until complete
     rows = [
         {"run_id": "run1", "position": 1, "position_key": "run1:000000001", "entity_id": "p1",
@@ -274,16 +420,25 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     assert [s["entity_id"] for s in repo.influence_scores(["run1:000000002", "run1:000000001"])] == ["p1", "p2"]
     assert [s["run_id"] for s in repo.entity_influence_scores("p1")] == ["run1"]
     assert [s["entity_id"] for s in repo.influence_segment_differences("run1", after=0, limit=10)] == ["p1"]
-    change = {"entity_id": "p1", "from": None, "to": "critical"}
+    assert [s["entity_id"] for s in repo.influence_scores_after(
+        "run1", after=0, limit=10, differing_only=False, owners=None)] == ["p1", "p2"]
+    version = repo.get_entity(K.person, "p1")["version"]
+    change = {"entity_id": "p1", "from": None, "to": "critical", "version": version, "audit": _audit("p1", "apply")}
     application = repo.apply_influencer_segments("run1", "app1", [change], now="2026-11-23T10:00:02Z")
     assert (application["applied"], application["entity_ids"]) == (1, ["p1"])
     assert repo.get_entity(K.person, "p1")["influencer_segment"] == "critical"
-    assert repo.apply_influencer_segments("run1", "app2", [change], now="n") is None  # no longer at its old segment
+    again = {**change, "version": version + 1, "audit": _audit("p1", "apply")}
+    assert repo.apply_influencer_segments("run1", "app2", [again], now="n") is None  # no longer at its old segment
+    assert len(repo.audit_records({"target_id": "p1", "action": "apply"}, after=None, limit=10)) == 1
     assert [a["id"] for a in repo.segment_applications()] == ["app1"]
     records = repo.practice_records_page("ScoringRun", after=-1, limit=10)
     assert [r["properties"]["id"] for r in records] == ["run1"]
     assert repo.practice_records_page("ScoringRun", after=records[0]["node"], limit=10) == []
-    assert repo.create_practice_records("Touch", [{"id": "t-1", "client_id": "c1", "date": "2026-11-01"}]) == 1
+    assert repo.create_practice_records("Touch", [{"id": "t-1", "client_id": "c1", "date": "2026-11-01"}],
+                                        audit=_audit("restore-1", "bulk_load", note="Touch records restored")) == 1
     assert "t-1" in [r["properties"]["id"] for r in repo.practice_records_page("Touch", after=-1, limit=10)]
-    assert repo.delete_scoring_run("run1") == 2
+    assert repo.audit_records({"target_id": "restore-1"}, after=None, limit=10)[0]["note"] == "1 Touch records restored"
+    assert repo.delete_scoring_run("run1", _audit("run1", "delete")) == 2
+    assert repo.delete_scoring_run("run1", _audit("run1", "delete")) is None
+    assert [r["action"] for r in repo.audit_records({"target_id": "run1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.scoring_runs() == []

@@ -10,6 +10,7 @@ from itertools import chain
 import numpy as np
 import pytest
 
+from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import DEFAULT_CATEGORIES, DEFAULT_RELATIONSHIP_TYPES, CategoryList
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
@@ -180,9 +181,9 @@ def _chains(parent):
 
 def test_a_generated_practice_passes_the_import_check(store: GraphStore):
     repository = PracticeRepository(store)
-    CatalogueService(repository).seed_defaults()
+    CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
     source = RecordsSource(lambda: generate_practice(3_000, 15_000, seed=11))
-    report = import_practice(repository, source, dry_run=True)
+    report = import_practice(repository, source, caller=LOCAL_OPERATOR, dry_run=True)
     assert report.problems == []
     assert report.rows == 18_000 and sum(report.created.values()) == 18_000
     assert repository.practice_size() == (0, 0)

@@ -13,6 +13,7 @@ import networkx as nx
 import pytest
 from falkordb import FalkorDB
 
+from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind as K
@@ -20,7 +21,7 @@ from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
 from app.schemas.transfer import RecordKind
 from app.services.backup import backup, restore
-from app.services.bulk import BulkWriteError, BulkWriter, new_ulids
+from app.services.bulk import BulkWriteError, BulkWriter, clear_store, new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.export import export_practice
@@ -36,7 +37,7 @@ EXAMPLE_COUNTS = {RecordKind.team_members: 5, RecordKind.divisions: 2, RecordKin
 @pytest.fixture
 def repository(store: GraphStore) -> PracticeRepository:
     repository = PracticeRepository(store)
-    CatalogueService(repository).seed_defaults()
+    CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
     return repository
 
 
@@ -56,13 +57,12 @@ def replace(path: Path, old: str, new: str) -> None:
 
 
 def import_dir(repository: PracticeRepository, directory: Path, **options):
-    return import_practice(repository, FileSource([directory]), **options)
+    return import_practice(repository, FileSource([directory]), **{"caller": LOCAL_OPERATOR, **options})
 
 
 def empty(repository: PracticeRepository) -> None:
-    while repository.delete_everything(limit=10_000):
-        pass
-    CatalogueService(repository).seed_defaults()
+    clear_store(repository, caller=LOCAL_OPERATOR, load="test", load_id="emptied-by-the-test")
+    CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
 
 
 def exported(repository: PracticeRepository, directory: Path, file_format: str = "csv", **options) -> dict[str, list]:
@@ -95,7 +95,7 @@ def test_the_example_set_imports(repository):
     assert report.problems == [] and report.written
     assert dict(report.created) == EXAMPLE_COUNTS
     assert repository.practice_size() == (27, 32)
-    entities = EntityService(repository, CatalogueService(repository))
+    entities = EntityService(repository, CatalogueService(repository, LOCAL_OPERATOR), LOCAL_OPERATOR)
     elliott = entities.client_detail(by_external_id(repository, "C-1001")["id"])
     assert elliott["owner"]["name"] == "Anna Shaw"
     assert [(m["person"]["name"], m["role"]) for m in elliott["members"]] == [
@@ -107,6 +107,35 @@ def test_the_example_set_imports(repository):
     assert priya["reports_to_id"] == by_external_id(repository, "T-101")["id"]
     history = repository.relationships_by_external_id("ACCOUNTANT_FOR", ["R-7014"])[0]["relationship"]
     assert (history["until"], history["category"], history["id"].startswith("ACCOUNTANT_FOR-")) == ("2023-03-31", "professional", True)
+
+
+def test_an_import_leaves_one_audit_record_per_write_saying_how_many(repository):
+    report = import_dir(repository, EXAMPLES / "csv")
+    records = [r for r in _trail(repository) if r["target_id"] == report.load_id]
+    assert {(r["action"], r["target_kind"], r["actor_id"]) for r in records} == {("bulk_load", "practice", "local-operator")}
+    # One per batch query (a record per row would halve the import rate), e.g. "5 clients created by import <id>".
+    counts = [int(r["note"].split(" ", 1)[0]) for r in records]
+    assert all(r["note"].endswith(f"by import {report.load_id}") for r in records)
+    assert sum(counts) == sum(EXAMPLE_COUNTS.values()) and len(records) < sum(counts)
+    again = import_dir(repository, EXAMPLES / "csv")  # nothing to write: no record
+    assert not [r for r in _trail(repository) if r["target_id"] == again.load_id]
+    assert import_dir(repository, EXAMPLES / "csv", dry_run=True).load_id is None
+
+
+def test_bulk_loads_are_for_administrators(repository, tmp_path):
+    from app.domain.access import Caller
+    from app.domain.errors import Forbidden
+    from app.domain.model import TeamRole
+
+    manager = Caller(team_member_id="m", name="Mark Davies", role=TeamRole.practice_manager)
+    assert import_dir(repository, EXAMPLES / "csv", caller=manager, dry_run=True).problems == []  # checking writes nothing
+    with pytest.raises(Forbidden):
+        import_dir(repository, EXAMPLES / "csv", caller=manager)
+    with pytest.raises(Forbidden):
+        load_generated_practice(repository, 600, 3_000, caller=manager, seed=5)
+    with pytest.raises(Forbidden):
+        restore(repository, caller=manager, path=tmp_path / "none.gz")
+    assert repository.count_entities() == 0
 
 
 def test_csv_and_json_lines_give_the_same_practice(repository, tmp_path):
@@ -288,8 +317,8 @@ def test_round_trip_gives_the_same_graph(repository, tmp_path, file_format):
 
 
 def test_an_export_of_api_made_records_imports_back_without_copies(repository, tmp_path):
-    catalogue = CatalogueService(repository)
-    load_sample_practice(EntityService(repository, catalogue), RelationshipService(repository, catalogue))
+    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+    load_sample_practice(EntityService(repository, catalogue, LOCAL_OPERATOR), RelationshipService(repository, catalogue, LOCAL_OPERATOR))
     size = repository.practice_size()
     export_practice(repository, tmp_path / "out")
     report = import_dir(repository, tmp_path / "out")
@@ -329,21 +358,30 @@ def test_graphml_for_analysts(repository, tmp_path):
 # -- backup and restore -------------------------------------------------------------------------
 def test_backup_then_restore_then_export_equals_the_original_export(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository)
-    EntityService(repository, catalogue).update(K.client, by_external_id(repository, "C-1002")["id"], {"segment": "A"})
+    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+    EntityService(repository, catalogue, LOCAL_OPERATOR).update(K.client, by_external_id(repository, "C-1002")["id"], {"segment": "A"})
     catalogue.create_category(CategoryList.stages, {"code": "dormant", "label": "Dormant"})
     original = exported(repository, tmp_path / "before")
     everything = _everything(repository)
+    trail = _trail(repository)  # the import's batches, the update, the new category
     report = backup(repository, tmp_path / "practice.rapport.gz")
-    assert report.counts == {"relationship_type": 19, "category": 16, "entity": 27, "relationship": 32}
+    assert report.counts == {"relationship_type": 19, "category": 16, "entity": 27, "relationship": 32, "record": len(trail)}
     with pytest.raises(Conflict, match="not empty"):
-        restore(repository, tmp_path / "practice.rapport.gz")
+        restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "practice.rapport.gz")
     empty(repository)
     catalogue.update_category(CategoryList.stages, "prospect", {"label": "Changed after the backup"})
-    restored = restore(repository, tmp_path / "practice.rapport.gz")
+    restored = restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "practice.rapport.gz")
     assert restored.counts == report.counts
     assert exported(repository, tmp_path / "after") == original
     assert _everything(repository) == everything  # ids, versions and timestamps too
+    # The trail only grew: emptying the store and restoring kept it, and recorded themselves.
+    after = {record["id"]: record for record in _trail(repository)}
+    assert all(after[record["id"]] == record for record in trail)
+    assert {r["action"] for r in after.values() if r["target_id"] == restored.load_id} == {"delete", "bulk_load"}
+
+
+def _trail(repository: PracticeRepository) -> list[dict]:
+    return [row["properties"] for row in repository.practice_records_page("AuditRecord", after=-1, limit=100_000)]
 
 
 def _everything(repository: PracticeRepository) -> tuple:
@@ -356,9 +394,9 @@ def _everything(repository: PracticeRepository) -> tuple:
 def test_restore_with_force_replaces_what_is_there(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
     backup(repository, tmp_path / "b.gz")
-    catalogue = CatalogueService(repository)
-    EntityService(repository, catalogue).create(K.person, {"first_name": "After", "last_name": "Backup"})
-    restored = restore(repository, tmp_path / "b.gz", force=True)
+    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+    EntityService(repository, catalogue, LOCAL_OPERATOR).create(K.person, {"first_name": "After", "last_name": "Backup"})
+    restored = restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "b.gz", force=True)
     assert repository.practice_size() == (27, 32) and restored.counts["entity"] == 27
 
 
@@ -380,15 +418,15 @@ def test_a_damaged_backup_is_refused_and_nothing_restored(repository, tmp_path):
     for name, message in (("cut.gz", "incomplete"), ("lost.gz", "incomplete"), ("alien.gz", "not a Rapport backup"),
                           ("orphan.gz", "joins an entity the backup does not hold"), ("plain.gz", "cannot be read")):
         with pytest.raises(InvalidInput, match=message):
-            restore(repository, tmp_path / name)
+            restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / name)
     assert repository.practice_size() == (0, 0)
 
 
 def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
     import_dir(repository, EXAMPLES / "csv")
     with repository.snapshot() as frozen:
-        catalogue = CatalogueService(repository)
-        EntityService(repository, catalogue).create(K.person, {"first_name": "Late", "last_name": "Arrival"})
+        catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+        EntityService(repository, catalogue, LOCAL_OPERATOR).create(K.person, {"first_name": "Late", "last_name": "Arrival"})
         if repository.snapshots_are_point_in_time:
             assert frozen.practice_size() == (27, 32)
     assert repository.practice_size() == (28, 32)
@@ -399,17 +437,19 @@ def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
 
 # -- generated practices and the bulk path ---------------------------------------------------------
 def test_a_generated_practice_loads_through_the_bulk_path(repository, tmp_path):
-    report = load_generated_practice(repository, 600, 3_000, seed=5, batch_size=700)
+    report = load_generated_practice(repository, 600, 3_000, caller=LOCAL_OPERATOR, seed=5, batch_size=700)
     assert repository.practice_size() == (600, 3_000) and report.relationships == 3_000
+    loaded = [r for r in _trail(repository) if r["target_id"] == report.load_id]
+    assert sum(int(r["note"].split(" ", 1)[0]) for r in loaded) == 3_600 and {r["action"] for r in loaded} == {"bulk_load"}
     with pytest.raises(Conflict, match="empty one"):
-        load_generated_practice(repository, 600, 3_000, seed=5)
+        load_generated_practice(repository, 600, 3_000, caller=LOCAL_OPERATOR, seed=5)
     export_practice(repository, tmp_path / "generated")
     again = import_dir(repository, tmp_path / "generated")
     assert again.problems == [] and not again.created and sum(again.unchanged.values()) == 3_600
 
 
 def test_the_bulk_writer_reports_a_batch_that_did_not_go_in(repository):
-    with BulkWriter(repository, batch_size=2) as writer:
+    with BulkWriter(repository, caller=LOCAL_OPERATOR, load="test", batch_size=2) as writer:
         writer.create_relationship("SPOUSE_OF", "nobody", "no one", {"id": f"SPOUSE_OF-{new_ulids(1)[0]}"})
         with pytest.raises(BulkWriteError, match="1 of 1 relationships"):
             writer.flush()
@@ -433,24 +473,55 @@ def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
     from app.services.service_cycle import ServiceCycleService
 
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository)
-    analytics = AnalyticsService(repository, catalogue, GraphSnapshots(0))
+    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+    analytics = AnalyticsService(repository, catalogue, GraphSnapshots(0), LOCAL_OPERATOR)
     run = analytics.run_scoring(ScoringParameters.build(betweenness_k=8))
     client_id = by_external_id(repository, "C-1002")["id"]
-    cycle = ServiceCycleService(repository)
+    cycle = ServiceCycleService(repository, LOCAL_OPERATOR)
     touch = cycle.record("Touch", client_id, {"date": "2026-11-02", "kind": "call", "notes": "Annual check-in"})
     cycle.add_important_date(client_id, {"kind": "review", "date": "2027-01-15"})
     scores_before = analytics.scores(run["id"], after=0, limit=500)
 
+    trail = _trail(repository)
     report = backup(repository, tmp_path / "all.gz")
-    assert report.counts["record"] == 1 + run["scored"] + 1 + 1  # run, its scores, the touch, the date
+    # The run, its scores, the touch, the date, and the audit trail.
+    assert report.counts["record"] == 1 + run["scored"] + 1 + 1 + len(trail)
     empty(repository)
     assert analytics.runs() == []
-    restore(repository, tmp_path / "all.gz")
+    restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "all.gz")
     assert [r["id"] for r in analytics.runs()] == [run["id"]]
     assert analytics.scores(run["id"], after=0, limit=500) == scores_before
     assert [t["id"] for t in cycle.records("Touch", client_id)] == [touch["id"]]
     assert [d["date"] for d in cycle.important_dates(client_id)] == ["2027-01-15"]
+
+
+def test_backup_carries_keys_settings_and_the_audit_trail(repository, tmp_path):
+    """A restored practice keeps its API keys (hashes only; the keys still work), its
+    visibility mode and its whole audit trail; idempotency keys are not practice records."""
+    from app.domain.access import VisibilityMode
+    from app.domain.model import PRACTICE_RECORD_LABELS
+    from app.services.access import AccessService
+
+    import_dir(repository, EXAMPLES / "csv")
+    access = AccessService(repository)
+    issued = access.issue_key(by_external_id(repository, "T-101")["id"], name="Anna's laptop")
+    access.set_visibility(VisibilityMode.owner_hierarchy)
+    trail = _trail(repository)
+    assert {"issue_key", "update", "bulk_load"} <= {record["action"] for record in trail}
+    backup(repository, tmp_path / "b.gz")
+    empty(repository)
+    assert access.keys()[0] == [] and access.practice_settings()["visibility"] == "open"
+    report = restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "b.gz")
+    assert [key["id"] for key in access.keys()[0]] == [issued.api_key["id"]]
+    assert access.authenticate(issued.key).team_member_id == issued.api_key["team_member_id"]
+    assert access.practice_settings()["visibility"] == "owner_hierarchy"
+    restored = {record["id"]: record for record in _trail(repository)}
+    assert all(restored[record["id"]] == record for record in trail)  # each once, as it was
+    # The others record emptying the store, seeding it again, and the restore itself.
+    added = [r for r in restored.values() if r["id"] not in {t["id"] for t in trail}]
+    assert {r["action"] for r in added} == {"delete", "bulk_load"}
+    assert {"emptied-by-the-test", report.load_id} <= {r["target_id"] for r in added}
+    assert "IdempotencyKey" not in PRACTICE_RECORD_LABELS
 
 
 def test_a_backup_record_of_an_unknown_label_is_refused(repository, tmp_path):
@@ -461,13 +532,13 @@ def test_a_backup_record_of_an_unknown_label_is_refused(repository, tmp_path):
     with gzip.open(tmp_path / "bad.gz", "wt", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
     with pytest.raises(InvalidInput, match="line 2: unknown record label"):
-        restore(repository, tmp_path / "bad.gz", force=True)
+        restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "bad.gz", force=True)
 
 
 def test_a_membership_share_survives_export_and_import(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository)
-    relationships = RelationshipService(repository, catalogue)
+    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+    relationships = RelationshipService(repository, catalogue, LOCAL_OPERATOR)
     household = by_external_id(repository, "C-1001")["id"]
     membership = next(r for r in relationships.of_entity(K.client, household, category="membership")
                       if r["relationship"]["role"] == "primary_contact")

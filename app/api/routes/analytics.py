@@ -120,7 +120,7 @@ def key_person_risk(service: AnalyticsDep) -> Any:
 def list_communities(
     service: AnalyticsDep,
     resolution: Annotated[float, Query(gt=0, le=10)] = 1.0,
-    seed: int = 42,
+    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="the same seed gives the same communities")] = 42,
     min_size: Annotated[int, Query(ge=1)] = 2,
 ) -> Any:
     return service.communities(resolution=resolution, seed=seed, min_size=min_size)

@@ -5,9 +5,10 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.api.deps import EntitiesDep, RelationshipsDep
+from app.api.deps import ETAG_HEADER, EntitiesDep, IfMatchDep, RelationshipsDep, etag
 from app.domain.model import EntityKind, RelationshipCategory
 from app.schemas import entities as s
 from app.schemas.common import Page
@@ -23,10 +24,14 @@ def entity_router(
     router = APIRouter(prefix=f"/{kind.path}", tags=[kind.path])
     detail = detail or public
 
-    @router.post("", status_code=status.HTTP_201_CREATED, response_model=public, summary=f"Create a {noun}")
+    @router.post(
+        "", status_code=status.HTTP_201_CREATED, response_model=public, summary=f"Create a {noun}",
+        responses={201: {"headers": ETAG_HEADER}},
+    )
     def create_entity(body: create, service: EntitiesDep, response: Response) -> Any:  # type: ignore[valid-type]
         entity = service.create(kind, body.model_dump(mode="json", exclude_unset=True))
         response.headers["Location"] = f"/{kind.path}/{entity['id']}"
+        response.headers["ETag"] = etag(entity["version"])
         return entity
 
     @router.get("", response_model=Page[public], summary=f"List {kind.path}")
@@ -36,22 +41,36 @@ def entity_router(
         items, next_cursor = service.list(kind, values, after=after, limit=limit)
         return {"items": items, "next_cursor": next_cursor}
 
-    @router.get("/{entity_id}", response_model=detail, summary=f"Read a {noun}")
-    def read_entity(entity_id: str, service: EntitiesDep) -> Any:
+    @router.get("/{entity_id}", response_model=detail, summary=f"Read a {noun}", responses={200: {"headers": ETAG_HEADER}})
+    async def read_entity(entity_id: str, service: EntitiesDep, response: Response) -> Any:
+        # The store read goes to the thread pool; the answer is checked and written on the
+        # event loop (a plain ``def`` route would send that through the pool a second time).
         if kind is EntityKind.client:
-            return service.client_detail(entity_id)
-        return service.get(kind, entity_id)
+            entity = await run_in_threadpool(service.client_detail, entity_id)
+        else:
+            entity = await run_in_threadpool(service.get, kind, entity_id)
+        response.headers["ETag"] = etag(entity["version"])
+        return entity
 
-    @router.patch("/{entity_id}", response_model=public, summary=f"Change some fields of a {noun}")
-    def update_entity(entity_id: str, body: update, service: EntitiesDep) -> Any:  # type: ignore[valid-type]
-        return service.update(kind, entity_id, body.model_dump(mode="json", exclude_unset=True))
+    @router.patch(
+        "/{entity_id}", response_model=public, summary=f"Change some fields of a {noun}",
+        responses={200: {"headers": ETAG_HEADER}},
+    )
+    def update_entity(
+        entity_id: str, body: update, service: EntitiesDep, if_match: IfMatchDep, response: Response,  # type: ignore[valid-type]
+    ) -> Any:
+        expected = if_match.expected_version(lambda: service.get(kind, entity_id)["version"])
+        entity = service.update(kind, entity_id, body.model_dump(mode="json", exclude_unset=True), expected_version=expected)
+        response.headers["ETag"] = etag(entity["version"])
+        return entity
 
     @router.delete("/{entity_id}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {noun}")
     def delete_entity(
-        entity_id: str, service: EntitiesDep,
+        entity_id: str, service: EntitiesDep, if_match: IfMatchDep,
         cascade: Annotated[bool, Query(description="also delete its relationships and clear references to it")] = False,
     ) -> Response:
-        service.delete(kind, entity_id, cascade=cascade)
+        expected = if_match.expected_version(lambda: service.get(kind, entity_id)["version"])
+        service.delete(kind, entity_id, cascade=cascade, expected_version=expected)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.get(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import AfterQuery, LimitQuery, RelationshipsDep
+from app.api.deps import ETAG_HEADER, AfterQuery, IfMatchDep, LimitQuery, RelationshipsDep, etag
 from app.domain.model import RelationshipCategory
 from app.schemas.common import Page
 from app.schemas.relationships import (
@@ -20,10 +20,11 @@ from app.schemas.relationships import (
 router = APIRouter(prefix="/relationships", tags=["relationships"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RelationshipPublic)
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=RelationshipPublic, responses={201: {"headers": ETAG_HEADER}})
 def create_relationship(body: RelationshipCreate, service: RelationshipsDep, response: Response) -> Any:
     relationship = service.create(body.model_dump(mode="json"))
     response.headers["Location"] = f"/relationships/{relationship['id']}"
+    response.headers["ETag"] = etag(relationship["version"])
     return relationship
 
 
@@ -49,17 +50,28 @@ def list_relationships(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/{relationship_id}", response_model=RelationshipPublic)
-def read_relationship(relationship_id: str, service: RelationshipsDep) -> Any:
-    return service.get(relationship_id)
+@router.get("/{relationship_id}", response_model=RelationshipPublic, responses={200: {"headers": ETAG_HEADER}})
+def read_relationship(relationship_id: str, service: RelationshipsDep, response: Response) -> Any:
+    relationship = service.get(relationship_id)
+    response.headers["ETag"] = etag(relationship["version"])
+    return relationship
 
 
-@router.patch("/{relationship_id}", response_model=RelationshipPublic, summary="Change dates, strength or notes; set until to end it")
-def update_relationship(relationship_id: str, body: RelationshipUpdate, service: RelationshipsDep) -> Any:
-    return service.update(relationship_id, body.model_dump(mode="json", exclude_unset=True))
+@router.patch(
+    "/{relationship_id}", response_model=RelationshipPublic, summary="Change dates, strength or notes; set until to end it",
+    responses={200: {"headers": ETAG_HEADER}},
+)
+def update_relationship(
+    relationship_id: str, body: RelationshipUpdate, service: RelationshipsDep, if_match: IfMatchDep, response: Response,
+) -> Any:
+    expected = if_match.expected_version(lambda: service.get(relationship_id)["version"])
+    relationship = service.update(relationship_id, body.model_dump(mode="json", exclude_unset=True), expected_version=expected)
+    response.headers["ETag"] = etag(relationship["version"])
+    return relationship
 
 
 @router.delete("/{relationship_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_relationship(relationship_id: str, service: RelationshipsDep) -> Response:
-    service.delete(relationship_id)
+def delete_relationship(relationship_id: str, service: RelationshipsDep, if_match: IfMatchDep) -> Response:
+    expected = if_match.expected_version(lambda: service.get(relationship_id)["version"])
+    service.delete(relationship_id, expected_version=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

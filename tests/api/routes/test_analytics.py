@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from api.helpers import ok, problem
+from app.services.sample import SAMPLE_ENTITY_COUNT
 
 
 def _id(client, path: str, name: str) -> str:
@@ -178,8 +179,15 @@ def test_communities_partition_the_practice(sample_client):
     found = ok(sample_client.get("/analytics/communities", params={"min_size": 1}))
     assert 0 < found["modularity"] <= 1
     members = [m["id"] for c in found["communities"] for m in c["members"]]
-    assert len(members) == len(set(members)) == 27  # every entity in exactly one community
+    # Every entity in exactly one community: the sample practice and the admin calling.
+    assert len(members) == len(set(members)) == SAMPLE_ENTITY_COUNT + 1
     problem(sample_client.get("/analytics/communities", params={"resolution": 0}), 422)
+    # A seed the random generator cannot take is refused, not a 500 (found by schemathesis).
+    for seed in (-1, 2**32):
+        problem(sample_client.get("/analytics/communities", params={"seed": seed}), 422)
+        problem(sample_client.post("/analytics/runs", json={"seed": seed}), 422)
+    problem(sample_client.post("/analytics/runs", json={"weights": {"pagerank": 1e308, "reach": 1e308}}), 422)
+    problem(sample_client.post("/analytics/runs", json={"betweenness_k": 1}), 422)
 
 
 def test_a_write_shows_in_the_next_answer(sample_client):
