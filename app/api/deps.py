@@ -40,8 +40,12 @@ async def get_store(request: Request) -> GraphStore:
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 
 
-async def get_repository(store: StoreDep) -> PracticeRepository:
-    return PracticeRepository(store)
+def _repository(request: Request) -> PracticeRepository:
+    return PracticeRepository(request.app.state.opened.store)
+
+
+async def get_repository(request: Request) -> PracticeRepository:
+    return _repository(request)
 
 
 RepositoryDep = Annotated[PracticeRepository, Depends(get_repository)]
@@ -50,20 +54,20 @@ RepositoryDep = Annotated[PracticeRepository, Depends(get_repository)]
 _bearer = HTTPBearer(auto_error=False, description="An API key, shown once when issued: `Authorization: Bearer rpk_...`")
 
 
-def _repository(request: Request) -> PracticeRepository:
-    return PracticeRepository(request.app.state.opened.store)
+async def authenticate(request: Request, token: str | None) -> Caller:
+    """The team member behind a bearer key (Unauthenticated without a valid one): from the
+    cache on the event loop, or, on a miss, from the store off it."""
+    cache: CallerCache = request.app.state.callers
+    if token and (cached := cache.get(hash_key(token))) is not None:
+        return cached
+    return await run_in_threadpool(AccessService(_repository(request), cache=cache).authenticate, token)
 
 
 async def get_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The team member behind the request's API key (401 without a valid one)."""
-    cache: CallerCache = request.app.state.callers
-    token = credentials.credentials if credentials else None
-    if token and (cached := cache.get(hash_key(token))) is not None:
-        return cached
-    # A cache miss reads the store: off the event loop.
-    return await run_in_threadpool(AccessService(_repository(request), cache=cache).authenticate, token)
+    return await authenticate(request, credentials.credentials if credentials else None)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -19,11 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.deps import authenticate
 from app.api.problems import error_problem
 from app.domain.access import Caller
 from app.domain.errors import InvalidInput, RapportError, Unauthenticated
 from app.repositories.practice import PracticeRepository
-from app.services.access import AccessService, CallerCache, hash_key
 from app.services.idempotency import Claim, IdempotencyService, KeptResponse, RequestInProgress, request_fingerprint
 
 log = logging.getLogger("rapport.idempotency")
@@ -49,7 +49,7 @@ class IdempotentPosts:
         application: FastAPI = scope["app"]
         repository = PracticeRepository(application.state.opened.store)
         try:
-            caller = await _caller(request, repository, application.state.callers)
+            caller = await _caller(request)
         except Unauthenticated:
             await self.app(scope, receive, send)  # the route answers 401, as without the header
             return
@@ -116,13 +116,11 @@ async def _finish(service: IdempotencyService, claim: Claim, response: KeptRespo
         log.exception("could not keep the response for an idempotency key")
 
 
-async def _caller(request: Request, repository: PracticeRepository, cache: CallerCache) -> Caller:
+async def _caller(request: Request) -> Caller:
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("no bearer key")
-    if (cached := cache.get(hash_key(token))) is not None:
-        return cached
-    return await run_in_threadpool(AccessService(repository, cache=cache).authenticate, token)
+    return await authenticate(request, token)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
