@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -44,6 +45,8 @@ _NODE_INDEXES = (
     ("AuditRecord", "actor_id"),
     ("IdempotencyKey", "id"),
 )
+#: Held while this process changes the schema or copies a graph (see ``snapshot``).
+_SCHEMA_CHANGES = threading.RLock()
 _UNIQUE = (("Entity", "id"), ("RelationshipType", "code"), ("Category", "key"), ("ApiKey", "id"), ("IdempotencyKey", "id"))
 # Relationship properties indexed on every relationship type.
 _RELATIONSHIP_INDEXES = ("id", "external_id")
@@ -93,24 +96,31 @@ class FalkorGraphStore(GraphStore):
         return [dict(zip(names, [_value(cell, graph) for cell in row], strict=True)) for row in response[1]]
 
     def ensure_schema(self) -> None:
-        existing = self._existing_indexes()
-        for label, prop in _NODE_INDEXES:
-            if (label, prop) not in existing:
-                self._graph.query(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{prop}`)")
-        constraints = {(row[0], row[1]) for row in self._constraints()}
-        for label, prop in _UNIQUE:
-            if (label, prop) not in constraints:
-                self._client.connection.execute_command(
-                    "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop
-                )
-        self._await_constraints()
+        with _SCHEMA_CHANGES:
+            existing = self._existing_indexes()
+            for label, prop in _NODE_INDEXES:
+                if (label, prop) not in existing:
+                    self._graph.query(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{prop}`)")
+            constraints = {(row[0], row[1]) for row in self._constraints()}
+            for label, prop in _UNIQUE:
+                if (label, prop) not in constraints:
+                    self._client.connection.execute_command(
+                        "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop
+                    )
+            self._await_constraints()
+            self._await_indexes()
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
-        existing = self._existing_indexes(relationships=True)
-        for code in type_codes:
-            for prop in _RELATIONSHIP_INDEXES:
-                if (code, prop) not in existing:
-                    self._graph.query(f"CREATE INDEX FOR ()-[r:`{code}`]-() ON (r.`{prop}`)")
+        with _SCHEMA_CHANGES:
+            existing = self._existing_indexes(relationships=True)
+            created = False
+            for code in type_codes:
+                for prop in _RELATIONSHIP_INDEXES:
+                    if (code, prop) not in existing:
+                        self._graph.query(f"CREATE INDEX FOR ()-[r:`{code}`]-() ON (r.`{prop}`)")
+                        created = True
+            if created:
+                self._await_indexes()
 
     def _existing_indexes(self, *, relationships: bool = False) -> set[tuple[str, str]]:
         wanted = "RELATIONSHIP" if relationships else "NODE"
@@ -145,6 +155,14 @@ class FalkorGraphStore(GraphStore):
                 raise StoreUnavailable("uniqueness constraints did not become operational in time")
             time.sleep(0.02)
 
+    def _await_indexes(self, timeout_s: float = 60.0) -> None:
+        # A new index is filled in the background ("UNDER CONSTRUCTION" until then).
+        deadline = time.monotonic() + timeout_s
+        while any(status != "OPERATIONAL" for [status] in self._procedure("CALL db.indexes() YIELD status RETURN status")):
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("indexes did not finish building in time")
+            time.sleep(0.01)
+
     snapshots_are_point_in_time = True
 
     @contextmanager
@@ -155,7 +173,14 @@ class FalkorGraphStore(GraphStore):
         next rewrites it."""
         name = f"{self.graph_name}.snapshot.{uuid.uuid4().hex[:12]}"
         try:
-            self._graph.copy(name)
+            # FalkorDB 4.16 deadlocks, the whole server and not just the copy, when GRAPH.COPY
+            # runs while an index or constraint is still being built (reproduced: a copy right
+            # after CREATE INDEX on 20,000 relationships hangs every time). So copy only once
+            # every index is built, and build none meanwhile from this process.
+            with _SCHEMA_CHANGES:
+                self._await_constraints()
+                self._await_indexes()
+                self._graph.copy(name)
         except redis.exceptions.ResponseError as error:
             if "empty key" in str(error):  # nothing written yet: nothing to copy
                 yield self

@@ -130,3 +130,33 @@ def test_a_server_that_cannot_start_is_reported_clearly(data_dir):
 def test_appendfsync_is_checked():
     with pytest.raises(ValueError, match="appendfsync"):
         EmbeddedFalkorDB(Path("/tmp/unused"), appendfsync="sometimes")
+
+
+def test_a_snapshot_waits_for_indexes_being_built(data_dir):
+    """FalkorDB 4.16 deadlocks the whole server when GRAPH.COPY runs while an index is still
+    being filled; without the wait this hung on the first try. A watchdog kills the server
+    if it hangs, so the test fails instead of hanging."""
+    import threading
+
+    from app.repositories.falkordb_store import FalkorGraphStore
+
+    server = EmbeddedFalkorDB(data_dir).start()
+    store = FalkorGraphStore(FalkorDB(unix_socket_path=str(server.socket_path)), "practice")
+    store.write("UNWIND range(1, 20000) AS i CREATE (:Entity {id: toString(i)})-[:KNOWS {id: toString(i)}]->(:Entity)")
+    copied = threading.Event()
+
+    def watchdog() -> None:
+        if not copied.wait(30):
+            os.kill(server.pid, signal.SIGKILL)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    try:
+        for round_ in range(3):
+            # Straight from creating an index (filled in the background) to a snapshot.
+            store.write(f"CREATE INDEX FOR ()-[r:KNOWS]-() ON (r.extra{round_})")
+            with store.snapshot() as frozen:
+                assert frozen.read("MATCH ()-[r:KNOWS]->() RETURN count(r) AS n") == [{"n": 20000}]
+        copied.set()
+    finally:
+        copied.set()
+        server.stop()
