@@ -96,25 +96,45 @@ class CreationRecords:
 
 
 def creation_records(
-    caller: Caller, target_kind: str, created: Sequence[Mapping[str, Any]], *, ids: Sequence[str], now: str,
+    caller: Caller, target_kind: str, created: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], *,
+    ids: Sequence[str], now: str,
 ) -> CreationRecords:
-    """One ``create`` record per new item (each with an ``id``), as ``audit_record`` would
-    make it, built in one pass for batches of thousands, with a record id from ``ids`` for
-    each (a ULID each, as ``audit_record`` draws)."""
+    """One ``create`` record per new item, as ``audit_record`` would make it, built in one
+    pass for batches of thousands, with a record id from ``ids`` for each (a ULID each, as
+    ``audit_record`` draws). Each item comes as two parts: its own fields (``id`` among them)
+    and the fields it shares with the other items of its group, one mapping object per group
+    (a relationship type's category, timestamps and version, say): a group's part is turned
+    into text once, not once per item. The two parts must not name the same field."""
     shared = {
         name: value for name, value in {
             "at": now, "actor_id": caller.team_member_id, "actor_name": caller.name, "actor_key_id": caller.key_id,
             "action": AuditAction.create.value, "target_kind": target_kind,
         }.items() if value is not None
     }
-    encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode  # one encoder, not one per record
-    changed_sets: dict[tuple[str, ...], int] = {}
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one encoder, not one per record
+    groups: dict[int, tuple[str, dict[str, Any]]] = {}  # by id() of a group's mapping, which `created` keeps alive
+    changed_sets: dict[tuple[tuple[str, ...], int], int] = {}
+    changed_names: list[list[str]] = []
     own = []
-    for record_id, after in zip(ids, created, strict=True):
-        fields = _public(after) or {}
-        changed = changed_sets.setdefault(tuple(sorted(fields)), len(changed_sets))
-        own.append({"id": record_id, "target_id": after["id"], "after": encode(fields), "changed": changed})
-    return CreationRecords(shared, own, [list(names) for names in changed_sets])
+    for record_id, (fields, group_fields) in zip(ids, created, strict=True):
+        group = groups.get(id(group_fields))
+        if group is None:
+            public = _public(group_fields) or {}
+            group = groups[id(group_fields)] = (encode(public)[1:-1], public)
+        group_text, group_public = group
+        item = _public(fields) or {}
+        shape = (tuple(item), id(group_fields))
+        changed = changed_sets.get(shape)
+        if changed is None:
+            if repeated := group_public.keys() & item.keys():
+                raise ValueError(f"fields both an item's own and its group's: {sorted(repeated)}")
+            changed = changed_sets[shape] = len(changed_names)
+            changed_names.append(sorted([*item, *group_public]))
+        # The item's JSON object with the group's members added before its closing brace.
+        text = encode(item)
+        after = text[:-1] + ("," if item and group_text else "") + group_text + "}"
+        own.append({"id": record_id, "target_id": item["id"], "after": after, "changed": changed})
+    return CreationRecords(shared, own, changed_names)
 
 
 def application_records(

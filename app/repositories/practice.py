@@ -185,14 +185,19 @@ class PracticeRepository:
              "include_ended": include_ended, "owners": _owners(owners)},
         )
 
-    def create_relationships_batch(self, rows: Sequence[Mapping[str, Any]], audits: CreationRecords) -> int:
-        """Create validated rows ``{type, from_id, to_id, properties}``, with their audit records; all or none."""
-        types = sorted({row["type"] for row in rows})
+    def create_relationships_batch(
+        self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],
+        audits: CreationRecords,
+    ) -> int:
+        """Create validated rows ``{from_id, to_id, properties}`` of each type, each with the
+        properties its type shares, and their audit records; all or none (0 if an end is missing)."""
+        endpoint_ids = sorted({end for rows in rows_by_type.values() for row in rows for end in (row["from_id"], row["to_id"])})
         result = self._store.write(
-            self._q("create_relationships_batch", rel_type=types),
-            {"rows": list(rows), "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
+            self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
+            {"endpoint_ids": endpoint_ids, "rows_by_type": rows_by_type, "shared_by_type": shared_by_type,
+             "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
         )
-        return result[0]["created"]
+        return result[0]["created"] if result else 0
 
     def active_relationship_pairs(
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()

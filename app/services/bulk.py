@@ -31,19 +31,20 @@ from app.repositories.practice import PracticeRepository
 DEFAULT_BATCH_SIZE = 10_000
 
 _CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+#: Byte b -> the Crockford character for its low 5 bits.
+_RANDOM_CHARACTERS = bytes(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32] for b in range(256))
 
 
 def new_ulids(count: int) -> list[str]:
     """``count`` new ULIDs, the ids ``app.domain.model.new_entity_id`` makes one at a time
-    (about 8 microseconds each, a fifth of a bulk write's budget per relationship); here one
-    clock reading, one call for randomness and one base32 encoding serve them all."""
-    timestamp = (time.time_ns() // 1_000_000).to_bytes(6, "big")
-    randomness = os.urandom(10 * count)
-    # 4 zero bytes + 16 ULID bytes = 20 bytes = 32 base32 characters, the last 26 of which
-    # are the ULID in Crockford's alphabet.
-    blob = b"".join(b"\0\0\0\0" + timestamp + randomness[i:i + 10] for i in range(0, 10 * count, 10))
-    text = base64.b32encode(blob).decode("ascii").translate(_CROCKFORD)
-    return [text[i + 6:i + 32] for i in range(0, 32 * count, 32)]
+    (about 8 microseconds each, a fifth of a bulk write's budget per relationship): one clock
+    reading for the 10-character time part, and the 16 random characters of each straight from
+    random bytes, each byte keeping 5 of its bits (256 is a multiple of 32, so every character
+    of the alphabet is as likely), about 0.3 microseconds each."""
+    timestamp = base64.b32encode(b"\0\0\0\0" + (time.time_ns() // 1_000_000).to_bytes(6, "big")).decode("ascii")
+    prefix = timestamp.translate(_CROCKFORD)[6:]
+    randomness = os.urandom(16 * count).translate(_RANDOM_CHARACTERS).decode("ascii")
+    return [prefix + randomness[i:i + 16] for i in range(0, 16 * count, 16)]
 
 
 @contextmanager

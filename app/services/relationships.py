@@ -24,8 +24,10 @@ from app.services.relationship_rules import (
     check_share,
     is_active,
     new_relationship_properties,
+    own_properties,
     singular_role,
     stored,
+    type_properties,
 )
 
 MAX_NETWORK_DEPTH = 3
@@ -87,7 +89,14 @@ class RelationshipService:
         )
         today, now = today_iso(), now_iso()
         errors: list[dict[str, Any]] = []
-        rows: list[dict[str, Any]] = []
+        # Each row holds its own properties; those a type's relationships share go once per type.
+        rows_by_type: dict[str, list[dict[str, Any]]] = {}
+        shared_by_type: dict[str, dict[str, Any]] = {}
+        # Each new relationship as its audit record shows it (see ``audited``): its own fields
+        # and ends, and the fields it shares with the others of its type, with the type.
+        created: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        audited_by_type: dict[str, dict[str, Any]] = {}
+        ulids = iter(new_ulids(len(items)))
         active = ActiveRelationships()
         role_repeats: list[Clash] = []
         checked: set[tuple[str, str, str]] = set()  # (type, from kind, to kind) already allowed
@@ -103,8 +112,13 @@ class RelationshipService:
             except (InvalidInput, NotFound) as error:
                 errors.append({"index": index, "message": error.detail})
                 continue
-            properties = new_relationship_properties(spec, item, now)
-            rows.append({"type": spec.code, "from_id": source["id"], "to_id": target["id"], "properties": properties})
+            if spec.code not in shared_by_type:
+                shared_by_type[spec.code] = type_properties(spec, now)
+                rows_by_type[spec.code] = []
+                audited_by_type[spec.code] = {**shared_by_type[spec.code], "type": spec.code}
+            properties = own_properties(item, f"{spec.code}-{next(ulids)}")
+            rows_by_type[spec.code].append({"from_id": source["id"], "to_id": target["id"], "properties": properties})
+            created.append(({**properties, "from_id": source["id"], "to_id": target["id"]}, audited_by_type[spec.code]))
             if not is_active(properties, today):
                 continue
             earlier = active.add(index, spec, source["id"], target["id"])
@@ -121,15 +135,10 @@ class RelationshipService:
             conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(clashes, key=lambda c: c.item)]
             raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
         # One record per relationship, written by the same query as the batch.
-        audits = creation_records(
-            self._caller, "relationship",
-            [audited(row["properties"], row["type"], row["from_id"], row["to_id"]) for row in rows],
-            ids=new_ulids(len(rows)), now=now,
-        )
-        created = self._repo.create_relationships_batch(rows, audits)
-        if created != len(rows):
+        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
+        if self._repo.create_relationships_batch(rows_by_type, shared_by_type, audits) != len(created):
             raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
-        return [row["properties"]["id"] for row in rows]
+        return [fields["id"] for fields, _ in created]
 
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
         """Change dates, strength or notes (None clears one), merged as entities are."""

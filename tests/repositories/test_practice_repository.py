@@ -141,16 +141,18 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.audit_records({"target_id": "PRIMARY_CONTACT_AT-2"}, after=None, limit=10) == []
     assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY) == {"c1"}
     spouse = _relationship("SPOUSE_OF", 1, "family")
-    orphan = {"type": "SPOUSE_OF", "from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}}
+    orphan = {"from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}}
     def batch_records(*targets: str) -> CreationRecords:
         own = [{"id": _audit(target)["id"], "target_id": target, "after": "{}", "changed": 0} for target in targets]
         return CreationRecords({"actor_id": "t1", "action": "create", "target_kind": "relationship"}, own, [["id"]])
 
+    shared = {"category": spouse.pop("category"), "version": spouse.pop("version")}
     assert repo.create_relationships_batch(
-        [{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}, orphan],
+        {"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse}, orphan]}, {"SPOUSE_OF": shared},
         batch_records(spouse["id"], "SPOUSE_OF-0")) == 0  # all or none, records included
-    assert repo.create_relationships_batch([{"type": "SPOUSE_OF", "from_id": "p1", "to_id": "p2", "properties": spouse}],
-                                           batch_records(spouse["id"])) == 1
+    assert repo.create_relationships_batch({"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse}]},
+                                           {"SPOUSE_OF": shared}, batch_records(spouse["id"])) == 1
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"].items() >= {**spouse, **shared}.items()
     [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
     assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
     assert repo.active_relationship_pairs(

@@ -7,6 +7,7 @@ import csv
 import gzip
 import json
 import shutil
+import time
 from pathlib import Path
 
 import networkx as nx
@@ -462,6 +463,9 @@ def test_bulk_ids_are_ulids():
 
     ids = new_ulids(1_000)
     assert len(set(ids)) == 1_000 and all(str(ULID.from_str(i)) == i for i in ids)
+    assert abs(ULID.from_str(ids[0]).timestamp - time.time()) < 60  # the time part is now
+    # Every character of the random part is drawn from the whole alphabet.
+    assert set("".join(i[10:] for i in ids)) == set("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
     assert relationship_type_of(f"SPOUSE_OF-{ids[0]}") == "SPOUSE_OF"
 
 
