@@ -164,7 +164,7 @@ cli.add_typer(analytics_cli, name="analytics")
 
 @analytics_cli.command("score")
 def analytics_score(
-    betweenness_k: int = typer.Option(256, min=1, help="Sampled sources for betweenness (more: slower, closer to exact)."),
+    betweenness_k: int = typer.Option(256, min=2, max=100_000, help="Sampled sources for betweenness (more: slower, closer to exact)."),
     seed: int = typer.Option(42, help="Seed of the betweenness sample."),
     top: int = typer.Option(20, min=1, max=500, help="How many of the most influential to print."),
 ) -> None:

@@ -2,7 +2,9 @@
 // service read, unless it still has relationships, owned clients or reports; with $cascade
 // its relationships go too and the references to it are cleared. A cascade's records
 // describe what the service read ($relationships, $owned, $reports: "id:version" each), so
-// nothing is written if that set changed meanwhile (the service reads it again).
+// nothing is written if that set changed meanwhile (the service reads it again). The records
+// the entity owns (touches, service requests, important dates) always go with it, guarded
+// the same way by their ids ($own_records).
 MATCH (n:Entity:`{{label}}` {id: $id})
 OPTIONAL MATCH (n)-[r]-()
 WITH n, collect(DISTINCT r) AS rels
@@ -10,8 +12,18 @@ OPTIONAL MATCH (owned:Client {owner_id: n.id})
 WITH n, rels, collect(owned) AS owned_clients
 OPTIONAL MATCH (report:TeamMember {reports_to_id: n.id})
 WITH n, rels, owned_clients, collect(report) AS reports
-WITH n, rels, owned_clients, reports,
-     n.version = $expected_version AND (NOT $cascade OR (
+OPTIONAL MATCH (touch:Touch {client_id: n.id})
+WITH n, rels, owned_clients, reports, collect(touch) AS touches
+OPTIONAL MATCH (request:ServiceRequest {client_id: n.id})
+WITH n, rels, owned_clients, reports, touches, collect(request) AS requests
+OPTIONAL MATCH (important:ImportantDate {entity_id: n.id})
+// Collected apart, then joined: FalkorDB cannot add a grouping key to an aggregate in one step.
+WITH n, rels, owned_clients, reports, touches, requests, collect(important) AS dates
+WITH n, rels, owned_clients, reports, touches + requests + dates AS records
+WITH n, rels, owned_clients, reports, records,
+     n.version = $expected_version
+     AND size(records) = size($own_records) AND all(x IN records WHERE x.id IN $own_records)
+     AND (NOT $cascade OR (
        size(rels) = size($relationships)
        AND all(x IN rels WHERE (x.id + ':' + toString(coalesce(x.version, 0))) IN $relationships)
        AND size(owned_clients) = size($owned)
@@ -19,7 +31,7 @@ WITH n, rels, owned_clients, reports,
        AND size(reports) = size($reports)
        AND all(t IN reports WHERE (t.id + ':' + toString(t.version)) IN $reports)
      )) AS unchanged
-WITH n, rels, owned_clients, reports, unchanged,
+WITH n, rels, owned_clients, reports, records, unchanged,
      unchanged AND ($cascade OR (size(rels) = 0 AND size(owned_clients) = 0 AND size(reports) = 0)) AS allowed
 FOREACH (c IN CASE WHEN allowed THEN owned_clients ELSE [] END |
   SET c.owner_id = null, c.version = c.version + 1, c.updated_at = $now
@@ -27,10 +39,11 @@ FOREACH (c IN CASE WHEN allowed THEN owned_clients ELSE [] END |
 FOREACH (t IN CASE WHEN allowed THEN reports ELSE [] END |
   SET t.reports_to_id = null, t.version = t.version + 1, t.updated_at = $now
 )
+FOREACH (x IN CASE WHEN allowed THEN records ELSE [] END | DELETE x)
 FOREACH (x IN CASE WHEN allowed THEN [n] ELSE [] END | DETACH DELETE x)
 FOREACH (record IN CASE WHEN allowed THEN $audits ELSE [] END |
   CREATE (log:AuditRecord)
   SET log = record
 )
 RETURN allowed AS deleted, unchanged, size(rels) AS relationships, size(owned_clients) AS owned_clients,
-       size(reports) AS reports
+       size(reports) AS reports, size(records) AS own_records

@@ -94,3 +94,10 @@ def test_refusals_are_one_line(data_dir, tmp_path):
     assert "no such file" in refusal(rapport("restore", tmp_path / "missing.gz"))
     (tmp_path / "clients.csv").write_bytes(b"external_id,name,kind\nC-1,Caf\xe9,household\n")
     assert "not UTF-8 text" in refusal(rapport("import", tmp_path / "clients.csv"))
+
+
+@pytest.mark.parametrize("k", ["1", "100001", "many"])
+def test_a_betweenness_sample_outside_the_apis_bounds_is_refused(k):
+    """The CLI takes the sample sizes the API takes (2 to 100,000), refused before any work."""
+    result = rapport("analytics", "score", "--betweenness-k", k)
+    assert result.exit_code == 2 and "--betweenness-k" in result.stderr

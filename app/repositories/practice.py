@@ -74,21 +74,30 @@ class PracticeRepository:
 
     def delete_entity(
         self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str, expected_version: int,
-        holds: Mapping[str, Sequence[str]] | None = None, audits: Sequence[Mapping[str, Any]],
+        holds: Mapping[str, Sequence[str]] | None = None, own_records: Sequence[str] = (),
+        audits: Sequence[Mapping[str, Any]],
     ) -> Row | None:
-        """Row ``{deleted, unchanged, relationships, owned_clients, reports}``; None if no such entity.
+        """Row ``{deleted, unchanged, relationships, owned_clients, reports, own_records}``; None
+        if no such entity.
 
         ``holds`` (for a cascade): the ``"id:version"`` of each relationship, owned client and
         report (``relationships``, ``owned``, ``reports``) the service read and ``audits`` describe.
+        ``own_records``: the ids of the records it owns (``entity_own_records``), deleted with it.
         """
         holds = holds or {}
         rows = self._store.write(
             self._q("delete_entity", label=kind.label),
             {"id": entity_id, "cascade": cascade, "now": now, "expected_version": expected_version,
              "relationships": list(holds.get("relationships", ())), "owned": list(holds.get("owned", ())),
-             "reports": list(holds.get("reports", ())), "audits": [dict(audit) for audit in audits]},
+             "reports": list(holds.get("reports", ())), "own_records": list(own_records),
+             "audits": [dict(audit) for audit in audits]},
         )
         return rows[0] if rows else None
+
+    def entity_own_records(self, entity_id: str) -> list[Row]:
+        """Rows ``{kind, record}``: the touches, service requests and important dates an entity
+        owns, which go when it goes."""
+        return self._store.read(self._q("entity_own_records"), {"id": entity_id})
 
     def list_entities(
         self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,

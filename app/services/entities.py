@@ -123,7 +123,8 @@ class EntityService:
     def delete(self, kind: EntityKind, entity_id: str, *, cascade: bool = False, expected_version: int | None = None) -> None:
         """Delete it, guarded by the version just read; with ``cascade`` its relationships go
         too and references to it are cleared, each with its own audit record, guarded by the
-        set read for those records. If another writer got in between, read again, unless the
+        set read for those records. The records it owns (touches, service requests, important
+        dates) always go with it, each with its audit record, guarded the same way. If another writer got in between, read again, unless the
         caller named the version it expects."""
         self._caller.require(_write_permission(kind), f"delete {kind.path}")
         for _ in write_attempts():
@@ -134,8 +135,16 @@ class EntityService:
             now = now_iso()
             audits = [audit_record(self._caller, AuditAction.delete, kind.value, entity_id, before=current, after=None, now=now)]
             holds = self._cascade(entity_id, now, audits) if cascade else None
+            # Its touches, service requests and important dates are its own: they go with it.
+            own_records = self._repo.entity_own_records(entity_id)
+            audits += [
+                audit_record(self._caller, AuditAction.delete, row["kind"], row["record"]["id"], before=row["record"],
+                             after=None, now=now, note=f"deleted with {kind.value} {entity_id}")
+                for row in own_records
+            ]
             row = self._repo.delete_entity(
-                kind, entity_id, cascade=cascade, now=now, expected_version=current["version"], holds=holds, audits=audits,
+                kind, entity_id, cascade=cascade, now=now, expected_version=current["version"], holds=holds,
+                own_records=[row["record"]["id"] for row in own_records], audits=audits,
             )
             if row is None:
                 raise _missing(kind, entity_id)

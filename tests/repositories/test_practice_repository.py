@@ -404,6 +404,9 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert not repo.delete_important_date("d1", _audit("d1", "delete"))
     assert [r["action"] for r in repo.audit_records({"target_id": "d1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.audit_records({"target_id": "d2"}, after=None, limit=10) == []
+    repo.create_important_date("c1", {**anniversary, "id": "d3"}, _audit("d3"))
+    owned = {(row["kind"], row["record"]["id"]) for row in repo.entity_own_records("c1")}
+    assert owned == {("touch", "tc1"), ("service_request", "sr1"), ("important_date", "d3")}
 
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:

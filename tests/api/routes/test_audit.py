@@ -138,13 +138,13 @@ def test_every_write_leaves_its_audit_records(client):
     write("DELETE", "/categories/{list_name}/{code}", 204, one("delete", "category", "stages:dormant"), list_name="stages", code="dormant")
 
     # -- the cycle of service -------------------------------------------------------------------------
-    _, [record] = write("POST", "/clients/{client_id}/touches", 201, one("create", "touch"),
-                        json={"date": "2026-03-02", "kind": "call"}, client_id=household["id"])
+    touch, [record] = write("POST", "/clients/{client_id}/touches", 201, one("create", "touch"),
+                            json={"date": "2026-03-02", "kind": "call"}, client_id=household["id"])
     assert record["after"]["client_id"] == household["id"]
-    write("POST", "/clients/{client_id}/service-requests", 201, one("create", "service_request"),
-          json={"date": "2026-03-03", "kind": "question"}, client_id=household["id"])
-    write("POST", "/clients/{entity_id}/important-dates", 201, one("create", "important_date"),
-          json={"kind": "review", "date": "2027-01-15"}, entity_id=household["id"])
+    request, _ = write("POST", "/clients/{client_id}/service-requests", 201, one("create", "service_request"),
+                       json={"date": "2026-03-03", "kind": "question"}, client_id=household["id"])
+    review, _ = write("POST", "/clients/{entity_id}/important-dates", 201, one("create", "important_date"),
+                      json={"kind": "review", "date": "2027-01-15"}, entity_id=household["id"])
     anniversary, _ = write("POST", "/people/{entity_id}/important-dates", 201, one("create", "important_date"),
                            json={"kind": "anniversary", "date": "1996-08-24"}, entity_id=john["id"])
     _, [record] = write("DELETE", "/service/important-dates/{important_date_id}", 204,
@@ -196,9 +196,12 @@ def test_every_write_leaves_its_audit_records(client):
         params={"cascade": "true"}, entity_id=anna["id"])
     assert next(r for r in records if r["target_id"] == adviser)["before"]["type"] == "ADVISER_OF"
     assert get(client, f"/clients/{household['id']}")["owner_id"] is None
+    # The client's touches, service requests and important dates go with it, each recorded.
     write("DELETE", "/clients/{entity_id}", 204, lambda _: [
         ("delete", "client", household["id"]), ("delete", "relationship", contact["id"]),
-        ("delete", "relationship", batch["ids"][1])], params={"cascade": "true"}, entity_id=household["id"])
+        ("delete", "relationship", batch["ids"][1]), ("delete", "touch", touch["id"]),
+        ("delete", "service_request", request["id"]), ("delete", "important_date", review["id"])],
+        params={"cascade": "true"}, entity_id=household["id"])
     _, [record] = write("DELETE", "/people/{entity_id}", 204, one("delete", "person", john["id"]), entity_id=john["id"])
     assert record["before"]["email"] == "john@example.com" and record["after"] is None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.helpers import ok, problem
+from api.helpers import added_records, audit_ids, ok, problem
 
 TODAY = "2026-11-23"
 
@@ -177,3 +177,28 @@ def test_a_share_belongs_to_memberships_only(sample_client):
                                                          "to_id": jean["id"], "share": 0.5})
     assert created.status_code == 422
     assert sample_client.patch(f"/relationships/{spouse['relationship']['id']}", json={"share": 1.5}).status_code == 422
+
+
+def test_a_deleted_client_or_person_takes_its_touches_requests_and_dates_with_it(sample_client, ids):
+    """A client's history is its own: deleting it leaves nothing behind in practice-wide
+    reports or the store, and each removed record has its audit record."""
+    c = sample_client
+    touch = ok(c.post(f"/clients/{ids['reid']}/touches", json={"date": "2026-03-02", "kind": "call"}), 201)
+    request = ok(c.post(f"/clients/{ids['reid']}/service-requests", json={"date": "2026-10-01", "kind": "question"}), 201)
+    review = ok(c.post(f"/clients/{ids['reid']}/important-dates", json={"kind": "review", "date": "2026-12-10"}), 201)
+    kept = ok(c.post(f"/clients/{ids['elliott']}/touches", json={"date": "2026-03-03", "kind": "call"}), 201)
+    before = audit_ids(c)
+    assert c.delete(f"/clients/{ids['reid']}", params={"cascade": "true"}).status_code == 204
+
+    removed = {(r["target_kind"], r["target_id"]): r for r in added_records(c, before) if r["action"] == "delete"}
+    for kind, record in (("touch", touch), ("service_request", request), ("important_date", review)):
+        assert removed[(kind, record["id"])]["before"]["id"] == record["id"]
+    assert ("client", ids["reid"]) in removed
+    store = c.app.state.opened.store
+    left = store.read("MATCH (r) WHERE r.client_id = $id OR r.entity_id = $id RETURN count(r) AS n", {"id": ids["reid"]})
+    assert left == [{"n": 0}]
+    assert [t["id"] for t in ok(c.get(f"/clients/{ids['elliott']}/touches"))] == [kept["id"]]
+
+    anniversary = ok(c.post(f"/people/{ids['jean']}/important-dates", json={"kind": "anniversary", "date": "1996-12-01"}), 201)
+    assert c.delete(f"/people/{ids['jean']}", params={"cascade": "true"}).status_code == 204
+    assert store.read("MATCH (d:ImportantDate {id: $id}) RETURN count(d) AS n", {"id": anniversary["id"]}) == [{"n": 0}]
