@@ -10,6 +10,7 @@ valid key passes through untouched and the route answers 401.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import FastAPI
@@ -32,10 +33,15 @@ HEADER = "Idempotency-Key"
 _HEADER = HEADER.lower().encode()
 
 
+#: How often this process deletes records whose time is over (at most 1,000 at a time).
+SWEEP_EVERY_S = 60.0
+
+
 class IdempotentPosts:
     def __init__(self, app: ASGIApp, ttl_s: float) -> None:
         self.app = app
         self.ttl_s = ttl_s
+        self._next_sweep = 0.0  # time.monotonic() at which the next sweep is due
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -80,6 +86,18 @@ class IdempotentPosts:
             await replay(scope, receive, send)
             return
         await self._run(scope, _replaying(body, receive), send, service, started)
+        await self._sweep_when_due(service)
+
+    async def _sweep_when_due(self, service: IdempotencyService) -> None:
+        """Delete expired records now and then, after a keyed request has had its answer."""
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY_S
+        try:
+            await run_in_threadpool(service.sweep_expired)
+        except Exception:  # the next sweep tries again; the request itself is done
+            log.exception("could not delete expired idempotency records")
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, service: IdempotencyService, claim: Claim) -> None:
         """Run the request that holds the key; keep its answer (or release the key) before

@@ -38,6 +38,7 @@ _SCHEMA = (
     "CREATE INDEX rapport_audit_record_target IF NOT EXISTS FOR (n:AuditRecord) ON (n.target_id)",
     "CREATE INDEX rapport_audit_record_actor IF NOT EXISTS FOR (n:AuditRecord) ON (n.actor_id)",
     "CREATE CONSTRAINT rapport_idempotency_key_id IF NOT EXISTS FOR (n:IdempotencyKey) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX rapport_idempotency_key_created IF NOT EXISTS FOR (n:IdempotencyKey) ON (n.created_at)",
 )
 
 

@@ -434,6 +434,11 @@ class PracticeRepository:
     def release_idempotency_key(self, record_id: str, claim: str) -> bool:
         return self._store.write(self._q("release_idempotency_key"), {"id": record_id, "claim": claim})[0]["released"] > 0
 
+    def sweep_idempotency_keys(self, *, expired_before: str, limit: int) -> int:
+        """Delete up to ``limit`` records created before ``expired_before``; how many went."""
+        rows = self._store.write(self._q("sweep_idempotency_keys"), {"expired_before": expired_before, "limit": limit})
+        return rows[0]["swept"] if rows else 0
+
     # -- bulk transfer: import, generated practices, export, backup, restore -------------
     @contextmanager
     def snapshot(self) -> Iterator[PracticeRepository]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -186,6 +187,15 @@ class _Contents:
     counts: Counter[str]
 
 
+#: What a unique key (an entity's id, a category's key) may be: what Rapport writes, and
+#: nothing FalkorDB 4.16 cannot take (a unique value ending in a space crashes its server).
+_KEY = re.compile(r"[^\s\x00-\x1f\x7f]{1,200}")
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, str) and _KEY.fullmatch(value) is not None
+
+
 def _check(path: Path, progress: Progress) -> _Contents:
     """Read the whole backup and refuse it, naming the line, unless it is complete and sound."""
     if not path.is_file():
@@ -223,14 +233,16 @@ def _check(path: Path, progress: Progress) -> _Contents:
                     raise _Damaged(error.detail) from None
                 types.append(properties)
             elif kind == "category":
+                if not _is_key(properties.get("key")):
+                    raise _Damaged("a category needs a key without spaces or control characters")
                 categories.append(properties)
             elif kind == "record":
                 if record.get("label") not in PRACTICE_RECORD_LABELS:
                     raise _Damaged(f"unknown record label '{record.get('label')}'")
             elif kind == "entity":
                 entity_id = properties.get("id")
-                if not isinstance(entity_id, str) or properties.get("entity_kind") not in {k.value for k in EntityKind}:
-                    raise _Damaged("an entity needs an id and an entity_kind")
+                if not _is_key(entity_id) or properties.get("entity_kind") not in {k.value for k in EntityKind}:
+                    raise _Damaged("an entity needs an id (without spaces or control characters) and an entity_kind")
                 if entity_id in entity_ids:
                     raise _Damaged(f"entity '{entity_id}' appears twice")
                 entity_ids.add(entity_id)

@@ -124,6 +124,11 @@ class IdempotencyService:
         headers = [(name, value) for name, value in json.loads(existing["headers"])]
         return KeptResponse(existing["status"], headers, existing["body"].encode())
 
+    def sweep_expired(self, *, limit: int = 1_000) -> int:
+        """Delete up to ``limit`` records whose time is over (the answers they keep are no
+        longer replayed); how many went."""
+        return self._repo.sweep_idempotency_keys(expired_before=_iso(datetime.now(UTC) - self._ttl), limit=limit)
+
     def finish(self, claim: Claim, response: KeptResponse) -> None:
         """Keep a successful response for the retries; release the key after a failure.
 

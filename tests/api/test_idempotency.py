@@ -196,3 +196,18 @@ def test_every_post_declares_the_header_in_the_openapi_schema(client):
     for path, ops in schema["paths"].items():
         for method in set(ops) - {"post"}:
             assert "Idempotency-Key" not in [p["name"] for p in ops[method].get("parameters", [])], (path, method)
+
+
+def test_expired_records_are_swept_after_a_keyed_request(client, store):
+    """Records past their time (24 h here) are deleted, not only replaced when their key comes
+    back: the first keyed request of a process sweeps, then one a minute."""
+    repository = PracticeRepository(store)
+    for n in range(3):
+        repository.claim_idempotency_key(
+            {"id": f"old-{n}", "fingerprint": "f", "state": "done", "claim": "c", "status": 201, "body": "{}",
+             "headers": "[]", "created_at": "2020-01-01T00:00:00.000Z"},
+            expired_before="2020-01-01T00:00:00.000Z",
+        )
+    ok(_post(client, "/clients", HOUSEHOLD, "fresh-key"), 201)
+    left = store.read("MATCH (k:IdempotencyKey) RETURN k.id AS id")
+    assert [row["id"] for row in left] == [key_record_id(_key_id(client), "fresh-key")]

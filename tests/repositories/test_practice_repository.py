@@ -249,6 +249,9 @@ def _run_idempotency_queries(repo: PracticeRepository) -> None:
     assert not repo.release_idempotency_key("K1:retry-1", "c1")
     assert repo.release_idempotency_key("K1:retry-1", "c3")
     assert repo.claim_idempotency_key({**record, "claim": "c4"}, expired_before="2026-11-22T10:00:00.000Z") is None
+    assert repo.sweep_idempotency_keys(expired_before="2026-11-23T10:00:00.000Z", limit=10) == 0  # not yet
+    assert repo.sweep_idempotency_keys(expired_before="2026-11-24T10:00:00.000Z", limit=10) == 1
+    assert repo.claim_idempotency_key({**record, "claim": "c5"}, expired_before="2026-11-22T10:00:00.000Z") is None
 
 
 def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:

@@ -411,16 +411,30 @@ def test_a_damaged_backup_is_refused_and_nothing_restored(repository, tmp_path):
         "lost.gz": [line for line in lines if "R-7001" not in line],  # counts differ
         "alien.gz": ['{"format": "something else"}'],
         "orphan.gz": [lines[0], *[line for line in lines[1:] if '"record":"entity"' not in line or "P-2001" not in line]],
+        # A unique value ending in a space would crash FalkorDB 4.16: refused before any write.
+        "spaced_id.gz": _with_trailing_space(lines, "entity", "id"),
+        "spaced_key.gz": _with_trailing_space(lines, "category", "key"),
     }
     for name, content in cases.items():
         with gzip.open(tmp_path / name, "wt", encoding="utf-8") as f:
             f.write("\n".join(content) + "\n")
     (tmp_path / "plain.gz").write_text("not gzip")
     for name, message in (("cut.gz", "incomplete"), ("lost.gz", "incomplete"), ("alien.gz", "not a Rapport backup"),
-                          ("orphan.gz", "joins an entity the backup does not hold"), ("plain.gz", "cannot be read")):
+                          ("orphan.gz", "joins an entity the backup does not hold"), ("plain.gz", "cannot be read"),
+                          ("spaced_id.gz", "an entity needs an id"), ("spaced_key.gz", "a category needs a key")):
         with pytest.raises(InvalidInput, match=message):
             restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / name)
     assert repository.practice_size() == (0, 0)
+
+
+def _with_trailing_space(lines: list[str], record: str, field: str) -> list[str]:
+    """``lines`` with a space added after ``field`` of the first ``record`` line."""
+    changed = list(lines)
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("record") == record)
+    data = json.loads(lines[at])
+    data["properties"][field] += " "
+    changed[at] = json.dumps(data)
+    return changed
 
 
 def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
