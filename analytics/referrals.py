@@ -9,7 +9,7 @@ any directed graph, including diamonds (someone referred by two people) and cycl
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -505,7 +505,9 @@ def referral_lineage(G: RelationshipGraph, entity_id: str, *, max_depth: int | N
     return ReferralLineage(entity_id, tuple(reversed(chain)), tuple(referrers), tuple(sources))
 
 
-def referral_tree(G: RelationshipGraph, entity_id: str, *, max_depth: int = 3) -> ReferralTreeNode:
+def referral_tree(
+    G: RelationshipGraph, entity_id: str, *, max_depth: int = 3, unattributed: Collection[str] = ()
+) -> ReferralTreeNode:
     """The referrals downstream of an entity, as a tree limited to ``max_depth`` levels.
 
     Breadth first along active referral relationships; an entity reached along several
@@ -520,6 +522,9 @@ def referral_tree(G: RelationshipGraph, entity_id: str, *, max_depth: int = 3) -
         The root referrer.
     max_depth : int
         Levels below the root to show (default 3).
+    unattributed : collection of str
+        Ids of entities whose revenue, AUM and conversion no sum includes (as if unknown), such as
+        those a caller may not see; they still count as downstream entities.
 
     Returns
     -------
@@ -539,12 +544,16 @@ def referral_tree(G: RelationshipGraph, entity_id: str, *, max_depth: int = 3) -
     (['ben', 'cara'], 2, 30.0, True)
     >>> referral_tree(G, "anna").attributable_revenue
     60.0
+    >>> referral_tree(G, "anna", unattributed={"dan"}).attributable_revenue
+    30.0
     """
     if max_depth < 0:
         raise ValueError("max_depth must be >= 0")
     root = G.index_of(entity_id)
     index = _referral_index(G)
     values = _entity_values(G)
+    if unattributed:
+        values[G.indices_of(unattributed), _CONVERTED:] = 0.0  # conversion, revenue and AUM; still counted
     order = [root]
     parent_edge = {root: -1}
     depth = {root: 0}

@@ -263,6 +263,9 @@ class AnalyticsService:
         tree = asdict(referral_tree(practice.graph, entity_id, max_depth=depth))
         hidden = self._hidden(_tree_ids(tree))
         if hidden:
+            # The sums leave out what the hidden entities bring (a difference of two shown
+            # sums would give their figures away); they still count as entities downstream.
+            tree = asdict(referral_tree(practice.graph, entity_id, max_depth=depth, unattributed=hidden))
             tree = _restricted_tree(tree, hidden, parent_hidden=False)
         return {**tree, "graph_read_at": practice.read_at}
 
@@ -306,20 +309,23 @@ class AnalyticsService:
         }
 
     def key_person_risk(self) -> dict[str, Any]:
-        """Key people and bridges the caller may see; the clients they cut off, those the caller sees."""
+        """Key people and bridges the caller may see; the clients they cut off, those the caller
+        sees (counted and listed, the first 50)."""
         practice = self.practice_graph()
-        risk = key_person_risk(practice.graph)
+        restricted = not self._visibility.sees_everything
+        # A restricted caller's counts are of the clients they see: every one is listed first.
+        risk = key_person_risk(practice.graph, max_listed=practice.graph.n_entities if restricted else _LISTED)
         people = [asdict(a) for a in sorted(risk.articulation_points.values(), key=lambda a: (-a.clients_cut_off, a.name))]
         bridges = [asdict(b) for b in sorted(risk.bridges, key=lambda b: -b.clients_cut_off)]
         hidden = self._hidden(
             [p["entity_id"] for p in people] + [i for b in bridges for i in (b["from_id"], b["to_id"])]
             + [c for found in people + bridges for c in found["cut_off_client_ids"]]
         )
-        if hidden:
-            people = [{**p, "cut_off_client_ids": [c for c in p["cut_off_client_ids"] if c not in hidden]}
-                      for p in people if p["entity_id"] not in hidden]
-            bridges = [{**b, "cut_off_client_ids": [c for c in b["cut_off_client_ids"] if c not in hidden]}
-                       for b in bridges if b["from_id"] not in hidden and b["to_id"] not in hidden]
+        if restricted:
+            people = [_seen_cut_off(p, hidden) for p in people if p["entity_id"] not in hidden]
+            bridges = [_seen_cut_off(b, hidden) for b in bridges if b["from_id"] not in hidden and b["to_id"] not in hidden]
+            people.sort(key=lambda p: (-p["clients_cut_off"], p["name"]))
+            bridges.sort(key=lambda b: -b["clients_cut_off"])
         return {"key_people": people, "bridges": bridges, "graph_read_at": practice.read_at}
 
     def communities(self, *, resolution: float, seed: int, min_size: int) -> dict[str, Any]:
@@ -333,7 +339,9 @@ class AnalyticsService:
         for members in kept:
             shown = [m for m in members if m not in hidden][:200] if hidden else members[:200]
             if shown:
-                groups.append({"size": len(members), "members": [_ref(graph, graph.index_of(m)) for m in shown]})
+                # The size a caller sees counts the members they see.
+                size = sum(1 for m in members if m not in hidden) if hidden else len(members)
+                groups.append({"size": size, "members": [_ref(graph, graph.index_of(m)) for m in shown]})
         return {"modularity": found.modularity, "communities": groups, "graph_read_at": practice.read_at}
 
     # -- what the caller may see ----------------------------------------------------------------
@@ -455,6 +463,17 @@ def _tree_ids(node: dict[str, Any]) -> Iterator[str]:
     yield node["entity_id"]
     for child in node["children"]:
         yield from _tree_ids(child)
+
+
+#: How many cut-off clients key-person risk lists per key person or bridge.
+_LISTED = 50
+
+
+def _seen_cut_off(found: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """A key person or bridge with the clients it cuts off that the caller sees, counted and
+    listed (the first ``_LISTED``): the count must not give away hidden clients."""
+    seen = [c for c in found["cut_off_client_ids"] if c not in hidden]
+    return {**found, "clients_cut_off": len(seen), "cut_off_client_ids": seen[:_LISTED]}
 
 
 def _restricted_tree(node: dict[str, Any], hidden: set[str], *, parent_hidden: bool) -> dict[str, Any]:

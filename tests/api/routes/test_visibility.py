@@ -194,7 +194,13 @@ def test_paths_and_chains_show_a_hidden_hop_as_restricted(team, sample_client):
         None, "restricted", True, None)
     assert child["annual_revenue"] is None and child["assets_under_management"] is None
     assert "Okafor" not in team["anna"].get(f"/analytics/referrals/{john}/tree").text
-    assert ok(team["admin"].get(f"/analytics/referrals/{john}/tree"))["children"][0]["name"] == "Okafor Household"
+    full = ok(team["admin"].get(f"/analytics/referrals/{john}/tree"))
+    assert full["children"][0]["name"] == "Okafor Household"
+    # The sums leave the hidden household's figures out (the admin's show them), so no
+    # difference of two sums gives them away; it still counts as an entity downstream.
+    assert full["attributable_revenue"] + full["attributable_assets_under_management"] > 0
+    assert (tree["downstream"], tree["attributable_revenue"], tree["attributable_assets_under_management"],
+            tree["converted"]) == (full["downstream"], 0, 0, 0)
     # Introductions to John from every team member: for Omar, a chain through the Elliotts'
     # household (Anna's) shows that hop restricted; no name or id of it appears.
     intro = team["omar"].get("/analytics/introductions", params={"target_id": john, "k": 5})
@@ -255,3 +261,26 @@ def test_an_adviser_adds_a_person_to_their_own_client(team, sample_client):
     assert "Edith Elliott" in _names(anna, "people")
     assert "Edith Elliott" not in _names(omar, "people")
     problem(omar.get(f"/people/{grandma['id']}"), 404)
+
+
+def test_counts_in_analytics_count_only_what_the_caller_sees(team, sample_client):
+    """Key-person risk and community sizes count the clients and members the caller sees;
+    counted otherwise, they would tell how many hidden ones there are."""
+    admin, anna = team["admin"], team["anna"]
+    people = ids(sample_client, "people")
+    # Omar's new client hangs on Laura Harper alone, whom Anna sees (she acts for the Elliotts).
+    quiet = ok(admin.post("/clients", json={"name": "Quiet Ltd", "kind": "business",
+                                            "owner_id": ids(sample_client, "team-members")["Omar Haddad"]}), 201)
+    ok(admin.post("/relationships", json={"type": "SOLICITOR_FOR", "from_id": people["Laura Harper"], "to_id": quiet["id"]}), 201)
+    hidden = set(ids(admin, "clients").values()) - {ids(sample_client, "clients")[name] for name in ANNA_CLIENTS}
+    risk, full = ok(anna.get("/analytics/key-person-risk")), ok(admin.get("/analytics/key-person-risk"))
+    for found in risk["key_people"] + risk["bridges"]:
+        assert found["clients_cut_off"] == len(found["cut_off_client_ids"])
+        assert not set(found["cut_off_client_ids"]) & hidden
+    laura = {found["name"]: found for found in full["key_people"]}["Laura Harper"]
+    assert (laura["clients_cut_off"], laura["cut_off_client_ids"]) == (1, [quiet["id"]])  # as the admin sees it
+    assert {found["name"]: found for found in risk["key_people"]}["Laura Harper"]["clients_cut_off"] == 0
+    shown = ok(anna.get("/analytics/communities", params={"min_size": 1}))["communities"]
+    assert shown and all(group["size"] == len(group["members"]) for group in shown)  # all under 200
+    every = ok(admin.get("/analytics/communities", params={"min_size": 1}))["communities"]
+    assert sum(group["size"] for group in shown) < sum(group["size"] for group in every)
