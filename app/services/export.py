@@ -220,8 +220,8 @@ _NODE_KEYS = (("external_id", "string"), ("entity_kind", "string"), ("name", "st
               ("influencer_segment", "string"), ("owner_id", "string"), ("reports_to_id", "string"),
               ("annual_revenue", "double"), ("assets_under_management", "double"))
 _EDGE_KEYS = (("external_id", "string"), ("type", "string"), ("category", "string"), ("role", "string"),
-              ("since", "string"), ("until", "string"), ("strength", "double"), ("weight", "double"),
-              ("active", "boolean"))
+              ("since", "string"), ("until", "string"), ("strength", "double"), ("share", "double"),
+              ("weight", "double"), ("active", "boolean"))
 
 
 def _write_graphml(pages: Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]], path: Path,

@@ -567,6 +567,10 @@ def test_a_membership_share_survives_export_and_import(repository, tmp_path):
     empty(repository)
     import_dir(repository, tmp_path / "before")
     assert exported(repository, tmp_path / "after") == original
+    # GraphML carries it too, for analysts who weigh households by members' shares.
+    export_practice(repository, tmp_path / "practice.graphml", file_format="graphml")
+    edges = {data["external_id"]: data for _, _, data in nx.read_graphml(tmp_path / "practice.graphml").edges(data=True)}
+    assert edges["M-5001"]["share"] == 0.75 and "share" not in edges["M-5002"]
 
 
 def test_a_share_on_a_relationship_that_is_no_membership_is_refused(repository, tmp_path):
