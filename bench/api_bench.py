@@ -149,7 +149,8 @@ def bench_auth(store, key: str) -> None:
 def bench_batch_writes(
     base: str, data_dir: Path, people: int, relationships: int, batch: int, key: str, run: int, pids: dict[str, int],
     in_flight: int,
-) -> None:
+) -> float:
+    """Print one write run's figures; return its rate through the API."""
     headers = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, timeout=600, headers=headers) as http:
         # New people each run, so a repeated run creates no duplicate relationship.
@@ -180,7 +181,7 @@ def bench_batch_writes(
     print(f"{'POST /relationships/batch (checked, HTTP)':46}{relationships / api_seconds:>12,.0f} /s")
     print(f"{'same rows straight into the store (peer)':46}{direct:>12,.0f} /s")
     print(f"CPU per 10,000 through the API: API process {cpu['api']:.2f} s, store {cpu['store']:.2f} s")
-    print(f"target: >= 20,000 /s through the API -> {'met' if relationships / api_seconds >= 20_000 else 'NOT met'}")
+    return relationships / api_seconds
 
 
 def _direct_store_rate(data_dir: Path, ids: list[str], count: int, batch: int) -> float:
@@ -274,11 +275,22 @@ def main() -> None:
                 bench_reads(base, "http://127.0.0.1:8812", client_id, args.seconds, args.connections, key, store, pids)
         if args.only != "writes":
             bench_auth(store, key)
+        rates: dict[int, list[float]] = {in_flight: [] for in_flight in args.in_flight}
         for run in range(args.runs):
             if args.only != "reads":
                 for step, in_flight in enumerate(args.in_flight):
-                    bench_batch_writes(base, data_dir, args.people, args.relationships, args.batch, key,
-                                       run * len(args.in_flight) + step, pids, in_flight)
+                    rates[in_flight].append(bench_batch_writes(
+                        base, data_dir, args.people, args.relationships, args.batch, key,
+                        run * len(args.in_flight) + step, pids, in_flight,
+                    ))
+        if args.only != "reads":
+            # The target is a rate of relationships created in batches; a loader may keep a
+            # few batch requests in flight, so each setting is judged on its own.
+            print("\ntarget: >= 20,000 relationships/s created through POST /relationships/batch")
+            for in_flight, measured in rates.items():
+                figures = ", ".join(f"{rate:,.0f}" for rate in measured)
+                verdict = "met" if min(measured) >= 20_000 else "met in some runs" if max(measured) >= 20_000 else "NOT met"
+                print(f"  {in_flight} request{'s' if in_flight > 1 else ''} in flight: {figures} /s -> {verdict}")
     finally:
         if peer is not None:
             stop(peer)
