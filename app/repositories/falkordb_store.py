@@ -284,24 +284,24 @@ _MAP_KEYS: dict[str, str] = {}
 
 
 def _map_key(key: Any) -> str:
-    text = key.decode() if isinstance(key, bytes) else str(key)
-    # The client's rules: FalkorDB cannot read an empty or escaped backticked name.
-    if text == "":
-        raise ValueError("Cypher map key cannot be empty")
-    if "`" in text:
-        raise ValueError(f"Cypher map key cannot contain a backtick: {text!r}")
-    prefix = f"`{text}`:"
+    prefix = f"{_backticked(key, 'map key')}:"
     if type(key) is str and len(_MAP_KEYS) < 10_000:
         _MAP_KEYS[key] = prefix
     return prefix
 
 
 def _param_name(name: Any) -> str:
+    return _backticked(name, "parameter name")
+
+
+def _backticked(name: Any, what: str) -> str:
+    """``name`` in backticks, by the client's rules: FalkorDB cannot read an empty or an
+    escaped backticked name."""
     text = name.decode() if isinstance(name, bytes) else str(name)
     if text == "":
-        raise ValueError("Cypher parameter name cannot be empty")
+        raise ValueError(f"Cypher {what} cannot be empty")
     if "`" in text:
-        raise ValueError(f"Cypher parameter name cannot contain a backtick: {text!r}")
+        raise ValueError(f"Cypher {what} cannot contain a backtick: {text!r}")
     return f"`{text}`"
 
 
