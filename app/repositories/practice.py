@@ -212,8 +212,20 @@ class PracticeRepository:
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
     ) -> set[tuple[str, str, str]]:
         """The (from, to, type) pairs already joined by an active relationship not in ``ignoring``."""
-        rows = self._store.read(self._q("active_relationship_pairs"), {"pairs": list(pairs), "today": today})
-        return {(row["from_id"], row["to_id"], row["type"]) for row in rows if row["relationship_id"] not in ignoring}
+        # One query per type (a typed expand), its pairs grouped by their from end.
+        by_type: dict[str, tuple[bool, dict[str, list[str]]]] = {}
+        for pair in pairs:
+            symmetric, groups = by_type.setdefault(pair["type"], (bool(pair["symmetric"]), {}))
+            groups.setdefault(pair["from_id"], []).append(pair["to_id"])
+        found: set[tuple[str, str, str]] = set()
+        for type_code, (symmetric, groups) in by_type.items():
+            rows = self._store.read(
+                self._q("active_relationship_pairs", rel_type=type_code),
+                {"groups": [{"from_id": from_id, "to_ids": to_ids} for from_id, to_ids in groups.items()],
+                 "symmetric": symmetric, "today": today},
+            )
+            found |= {(row["from_id"], row["to_id"], type_code) for row in rows if row["relationship_id"] not in ignoring}
+        return found
 
     def singular_role_holders(
         self, client_ids: Iterable[str], role: str, *, today: str, ignoring: Collection[str] = ()

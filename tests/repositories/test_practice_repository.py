@@ -289,6 +289,13 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
         "1 people created", "1 entities updated", "1 SPOUSE_OF relationships created", "1 SPOUSE_OF relationships updated"]
     assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["until"] == "2020-01-01"
     assert repo.count_relationships_of_type("SPOUSE_OF") == 1
+    # Several types at once: a directed type's pair counts one way round only, and an ended
+    # relationship (the spouse above, until 2020) never clashes.
+    assert repo.active_relationship_pairs([
+        {"from_id": "p1", "to_id": "c1", "type": "PRIMARY_CONTACT_AT", "symmetric": False},
+        {"from_id": "c1", "to_id": "p1", "type": "PRIMARY_CONTACT_AT", "symmetric": False},
+        {"from_id": "p3", "to_id": "p2", "type": "SPOUSE_OF", "symmetric": True},
+    ], today=TODAY) == {("p1", "c1", "PRIMARY_CONTACT_AT")}
     assert repo.practice_size() == (4, 2)
     first = repo.entities_page(after=None, limit=2)
     assert [e["id"] for e in first] == ["c1", "p1"]
