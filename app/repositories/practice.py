@@ -201,12 +201,19 @@ class PracticeRepository:
         """Create validated rows ``{from_id, to_id, properties}`` of each type, each with the
         properties its type shares, and their audit records; all or none (0 if an end is missing)."""
         endpoint_ids = sorted({end for rows in rows_by_type.values() for row in rows for end in (row["from_id"], row["to_id"])})
+        # Rows name their ends by place in endpoint_ids (the query looks each end up once).
+        place = {endpoint_id: index for index, endpoint_id in enumerate(endpoint_ids)}
+        placed = {
+            type_code: [{"from_index": place[row["from_id"]], "to_index": place[row["to_id"]], "properties": row["properties"]}
+                        for row in rows]
+            for type_code, rows in rows_by_type.items()
+        }
         result = self._store.write(
             self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
-            {"endpoint_ids": endpoint_ids, "rows_by_type": rows_by_type, "shared_by_type": shared_by_type,
+            {"endpoint_ids": endpoint_ids, "rows_by_type": placed, "shared_by_type": shared_by_type,
              "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
         )
-        return result[0]["created"] if result else 0
+        return sum(len(rows) for rows in rows_by_type.values()) if result else 0
 
     def active_relationship_pairs(
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()

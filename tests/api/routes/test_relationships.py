@@ -390,6 +390,9 @@ def test_batch_creates_all(client, family):
     assert body["created"] == 4 and len(set(body["ids"])) == 4
     created = [get(client, f"/relationships/{i}") for i in body["ids"]]
     assert [r["type"] for r in created] == ["PRIMARY_CONTACT_AT", "SPOUSE_OF", "PARENT_OF", "DEPENDANT_IN"]
+    assert [(r["from_entity"]["id"], r["to_entity"]["id"]) for r in created] == [
+        (family["john"], family["household"]), (family["john"], family["jean"]),
+        (family["john"], family["rose"]), (family["rose"], family["household"])]
     assert (created[0]["since"], created[1]["strength"], created[2]["notes"], created[3]["active"]) == (
         "2015-06-01", 1.0, "eldest", False)
     assert created[0]["role"] == "primary_contact"
