@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,14 +69,20 @@ class FalkorGraphStore(GraphStore):
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run("GRAPH.QUERY", query, params)
 
+    def prepare_write(self, query: str, params: Mapping[str, Any] | None = None) -> Callable[[], list[Row]]:
+        text = params_header(params) + query if params else query
+        return lambda: self._send("GRAPH.QUERY", text, params)
+
     def _run(self, command: str, query: str, params: Mapping[str, Any] | None) -> list[Row]:
+        return self._send(command, params_header(params) + query if params else query, params)
+
+    def _send(self, command: str, text: str, params: Mapping[str, Any] | None) -> list[Row]:
         # The falkordb client's Graph.query, with its two costly steps done here: parameters
         # travel as a ``CYPHER name=value ...`` text header (``params_header``, the client's
-        # text at a fraction of its cost), and the compact answer is read by ``_value``.
+        # text at a fraction of its cost) in front of the query, and the compact answer is
+        # read by ``_value``.
         try:
-            response = self._client.connection.execute_command(
-                command, self.graph_name, params_header(params) + query if params else query, "--compact"
-            )
+            response = self._client.connection.execute_command(command, self.graph_name, text, "--compact")
             # A runtime error comes back as the answer's last element (the client looks at the first too).
             for part in (response[0], response[-1]):
                 if isinstance(part, redis.exceptions.ResponseError):

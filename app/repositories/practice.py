@@ -6,7 +6,7 @@ of the practice's rules beyond what must be checked inside the write itself to b
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -200,6 +200,13 @@ class PracticeRepository:
     ) -> int:
         """Create validated rows ``{from_id, to_id, properties}`` of each type, each with the
         properties its type shares, and their audit records; all or none (0 if an end is missing)."""
+        return self.prepare_relationships_batch(rows_by_type, shared_by_type, audits)()
+
+    def prepare_relationships_batch(
+        self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],
+        audits: CreationRecords,
+    ) -> Callable[[], int]:
+        """``create_relationships_batch`` made ready to send: the returned function writes it."""
         endpoint_ids = sorted({end for rows in rows_by_type.values() for row in rows for end in (row["from_id"], row["to_id"])})
         # Rows name their ends by place in endpoint_ids (the query looks each end up once).
         place = {endpoint_id: index for index, endpoint_id in enumerate(endpoint_ids)}
@@ -208,12 +215,13 @@ class PracticeRepository:
                         for row in rows]
             for type_code, rows in rows_by_type.items()
         }
-        result = self._store.write(
+        write = self._store.prepare_write(
             self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
             {"endpoint_ids": endpoint_ids, "rows_by_type": placed, "shared_by_type": shared_by_type,
              "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
         )
-        return sum(len(rows) for rows in rows_by_type.values()) if result else 0
+        count = sum(len(rows) for rows in rows_by_type.values())
+        return lambda: count if write() else 0
 
     def active_relationship_pairs(
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()

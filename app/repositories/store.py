@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,13 @@ class GraphStore(ABC):
     @abstractmethod
     def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         """Run one query as one atomic transaction."""
+
+    def prepare_write(self, query: str, params: Mapping[str, Any] | None = None) -> Callable[[], list[Row]]:
+        """``write`` in two steps: what the store does with a query and its parameters before
+        sending them happens now, the sending (the transaction) when the returned function is
+        called. A caller can then prepare a big write while another thread waits on the store.
+        By default nothing is done early; FalkorDB's adapter turns the parameters into text."""
+        return lambda: self.write(query, params)
 
     @abstractmethod
     def ensure_schema(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.domain.access import Caller, Permission
@@ -31,6 +32,8 @@ from app.services.relationship_rules import (
 )
 
 MAX_NETWORK_DEPTH = 3
+#: Threads that run a batch's store check beside the request's own thread (see ``create_batch``).
+_STORE_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="batch-store-check")
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "sentence", "reverse_sentence"})
@@ -128,15 +131,19 @@ class RelationshipService:
                 role_repeats.append(Clash(index, spec.code, singular_role(spec), target["id"]))
         if errors:
             raise InvalidInput(f"{len(errors)} of {len(items)} relationships are invalid; nothing was created", errors=errors)
-        clashes = active.store_clashes(self._repo, today=today)
+        # The store checks the batch against what it holds while this thread makes the audit
+        # records (one per relationship, written by the same query as the batch) and the
+        # write's text: on two cores the two overlap instead of following each other.
+        pending_check = _STORE_CHECKS.submit(active.store_clashes, self._repo, today=today)
+        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
+        write = self._repo.prepare_relationships_batch(rows_by_type, shared_by_type, audits)
+        clashes = pending_check.result()
         flagged_roles = {clash.item for clash in clashes if clash.role}
         clashes += [clash for clash in role_repeats if clash.item not in flagged_roles]
         if clashes:
             conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(clashes, key=lambda c: c.item)]
             raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
-        # One record per relationship, written by the same query as the batch.
-        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
-        if self._repo.create_relationships_batch(rows_by_type, shared_by_type, audits) != len(created):
+        if write() != len(created):
             raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
         return [fields["id"] for fields, _ in created]
 

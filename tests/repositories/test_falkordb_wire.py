@@ -160,3 +160,12 @@ def test_runtime_errors_are_raised(graph: FalkorGraphStore) -> None:
 
     with pytest.raises(redis.exceptions.ResponseError, match="Division by zero"):
         graph.read("UNWIND [0] AS z RETURN 1 / z AS x")
+
+
+def test_a_prepared_write_is_sent_only_when_called(graph: FalkorGraphStore) -> None:
+    write = graph.prepare_write("CREATE (n:Probe) SET n.text = $text RETURN n.text AS text", {"text": 'say "hi"\n'})
+    assert graph.read("MATCH (n:Probe) RETURN count(n) AS n") == [{"n": 0}]
+    assert write() == [{"text": 'say "hi"\n'}]
+    assert graph.read("MATCH (n:Probe) RETURN count(n) AS n") == [{"n": 1}]
+    with pytest.raises(InvalidInput, match="NUL"):
+        graph.prepare_write("CREATE (n:Probe) SET n.text = $text", {"text": "a\x00b"})()

@@ -33,7 +33,8 @@ def create_relationship(body: RelationshipCreate, service: RelationshipsDep, res
     summary="Create many relationships at once: all are checked, then all or none are created",
 )
 def create_relationships(body: RelationshipsBatchCreate, service: RelationshipsDep) -> Any:
-    ids = service.create_batch([item.model_dump(mode="json") for item in body.relationships])
+    # One dump of the whole batch: pydantic-core then walks the 10,000 items in Rust, not one call each.
+    ids = service.create_batch(body.model_dump(mode="json")["relationships"])
     return {"created": len(ids), "ids": ids}
 
 
