@@ -276,6 +276,10 @@ def test_the_trail_is_filtered_by_target_actor_action_and_time_and_paged(client)
     assert [(r["action"], r["target_id"]) for r in audit_trail(client, target_id=made[0]["id"])] == [
         ("create", made[0]["id"]), ("update", made[0]["id"])]
     assert [r["target_id"] for r in audit_trail(client, actor_id=manager["id"])] == [by_manager["id"]]
+    # Looked up by target (or actor) first, then filtered by the rest.
+    assert [r["action"] for r in audit_trail(client, target_id=made[0]["id"], action="update")] == ["update"]
+    assert audit_trail(client, target_id=made[0]["id"], actor_id=manager["id"]) == []
+    assert [r["target_id"] for r in audit_trail(client, actor_id=manager["id"], target_kind="client")] == [by_manager["id"]]
     mine = audit_trail(client, actor_id=me)
     assert mine == [r for r in everything if r["actor_id"] == me] and by_manager["id"] not in {r["target_id"] for r in mine}
     assert [r["target_id"] for r in audit_trail(client, action="update")] == [made[0]["id"]]
