@@ -10,8 +10,9 @@
 // ends as variables (CREATE takes no expressions); an UNWIND would need an aggregate
 // grouped by the list of ends to come back to one row per type, and that cost seconds.
 // $audits holds one audit record per relationship, written with them or not at all; the
-// fields all share are sent once ($audit_shared) and each names its changed fields by
-// their place in $audit_changed.
+// fields all share are sent once ($audit_shared), and each names its shape by number: its
+// changed fields are $audit_changed at that place, and its after text ends with
+// $audit_after_tails there (see CreationRecords in app/domain/audit.py).
 UNWIND $endpoint_ids AS endpoint_id
 MATCH (n:Entity {id: endpoint_id})
 WITH collect(n) AS ends
@@ -28,6 +29,7 @@ FOREACH (row IN $rows_by_type.`{{rel_type}}` |
 // end each
 FOREACH (record IN $audits |
   CREATE (log:AuditRecord)
-  SET log = record, log += $audit_shared, log.changed = $audit_changed[record.changed]
+  SET log += $audit_shared, log.id = record.id, log.target_id = record.target_id,
+    log.after = record.after + $audit_after_tails[record.changed], log.changed = $audit_changed[record.changed]
 )
 RETURN true AS written

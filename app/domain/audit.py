@@ -82,17 +82,25 @@ def record_fields(text: str | None) -> dict[str, Any] | None:
 @dataclass(frozen=True)
 class CreationRecords:
     """The ``create`` records of a batch, in the form that travels to the store cheaply:
-    record i is ``{**own[i], **shared, "changed": changed_sets[own[i]["changed"]]}``. A batch's
-    items mostly have the same fields, so each names its list of changed fields by number
-    instead of repeating it (ten values per record were most of the parameter text)."""
+    record i is ``records()[i]``. A batch's items mostly have the same fields, so each names
+    its shape by number (``own[i]["changed"]``) instead of repeating what the shape fixes:
+    the list of changed fields, ``changed_sets[n]``, and the end of its ``after`` text,
+    ``after_tails[n]`` (the fields its group shares, a relationship type's category,
+    timestamps and version, and the closing brace): ten values per record were most of the
+    parameter text, and the group's fields a quarter of what was left."""
 
     shared: dict[str, Any]
     own: list[dict[str, Any]]
     changed_sets: list[list[str]]
+    after_tails: list[str]
 
     def records(self) -> list[dict[str, Any]]:
         """The records in full, as the store keeps them."""
-        return [{**own, **self.shared, "changed": self.changed_sets[own["changed"]]} for own in self.own]
+        return [
+            {**own, **self.shared, "after": own["after"] + self.after_tails[own["changed"]],
+             "changed": self.changed_sets[own["changed"]]}
+            for own in self.own
+        ]
 
 
 def creation_records(
@@ -115,6 +123,7 @@ def creation_records(
     groups: dict[int, tuple[str, dict[str, Any]]] = {}  # by id() of a group's mapping, which `created` keeps alive
     changed_sets: dict[tuple[tuple[str, ...], int], int] = {}
     changed_names: list[list[str]] = []
+    after_tails: list[str] = []
     own = []
     for record_id, (fields, group_fields) in zip(ids, created, strict=True):
         group = groups.get(id(group_fields))
@@ -130,11 +139,11 @@ def creation_records(
                 raise ValueError(f"fields both an item's own and its group's: {sorted(repeated)}")
             changed = changed_sets[shape] = len(changed_names)
             changed_names.append(sorted([*item, *group_public]))
-        # The item's JSON object with the group's members added before its closing brace.
-        text = encode(item)
-        after = text[:-1] + ("," if item and group_text else "") + group_text + "}"
-        own.append({"id": record_id, "target_id": item["id"], "after": after, "changed": changed})
-    return CreationRecords(shared, own, changed_names)
+            # The item's JSON object goes without its closing brace: the group's members and
+            # the brace follow, once per shape.
+            after_tails.append(("," if item and group_text else "") + group_text + "}")
+        own.append({"id": record_id, "target_id": item["id"], "after": encode(item)[:-1], "changed": changed})
+    return CreationRecords(shared, own, changed_names, after_tails)
 
 
 def _flat_encoder() -> Callable[[Mapping[str, Any]], str]:

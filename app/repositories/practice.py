@@ -218,7 +218,8 @@ class PracticeRepository:
         write = self._store.prepare_write(
             self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
             {"endpoint_ids": endpoint_ids, "rows_by_type": placed, "shared_by_type": shared_by_type,
-             "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets},
+             "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets,
+             "audit_after_tails": audits.after_tails},
         )
         count = sum(len(rows) for rows in rows_by_type.values())
         return lambda: count if write() else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -143,8 +144,8 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     spouse = _relationship("SPOUSE_OF", 1, "family")
     orphan = {"from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}}
     def batch_records(*targets: str) -> CreationRecords:
-        own = [{"id": _audit(target)["id"], "target_id": target, "after": "{}", "changed": 0} for target in targets]
-        return CreationRecords({"actor_id": "t1", "action": "create", "target_kind": "relationship"}, own, [["id"]])
+        own = [{"id": _audit(target)["id"], "target_id": target, "after": f'{{"id": "{target}"', "changed": 0} for target in targets]
+        return CreationRecords({"actor_id": "t1", "action": "create", "target_kind": "relationship"}, own, [["id"]], ["}"])
 
     shared = {"category": spouse.pop("category"), "version": spouse.pop("version")}
     assert repo.create_relationships_batch(
@@ -155,6 +156,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"].items() >= {**spouse, **shared}.items()
     [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
     assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
+    assert json.loads(record["after"]) == {"id": spouse["id"]}  # its own part, then its shape's tail
     assert repo.active_relationship_pairs(
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
