@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -34,6 +35,12 @@ from app.services.relationship_rules import (
 MAX_NETWORK_DEPTH = 3
 #: Threads that run a batch's store check beside the request's own thread (see ``create_batch``).
 _STORE_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="batch-store-check")
+#: Held by every relationship write of this process that may add an active relationship. A
+#: single create or update checks inside its own write query; a batch checks in one query
+#: and writes in the next, so without this, another write could land in between and two
+#: active relationships could join the same pair. Writers in other processes (several API
+#: processes on one Neo4j) are not held back by it.
+_RELATIONSHIP_WRITES = threading.Lock()
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "sentence", "reverse_sentence"})
@@ -73,10 +80,11 @@ class RelationshipService:
             self._caller, AuditAction.create, "relationship", properties["id"], before=None,
             after=audited(properties, spec.code, source["id"], target["id"]), now=now,
         )
-        outcome = self._repo.create_relationship(
-            spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
-            singular_role=singular_role(spec), active=active, today=today, audit=audit,
-        )
+        with _RELATIONSHIP_WRITES:  # never between a batch's check and its write
+            outcome = self._repo.create_relationship(
+                spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
+                singular_role=singular_role(spec), active=active, today=today, audit=audit,
+            )
         if outcome is None:
             raise InvalidInput("an entity of this relationship was deleted meanwhile; nothing was created")
         if not outcome.done:
@@ -131,20 +139,23 @@ class RelationshipService:
                 role_repeats.append(Clash(index, spec.code, singular_role(spec), target["id"]))
         if errors:
             raise InvalidInput(f"{len(errors)} of {len(items)} relationships are invalid; nothing was created", errors=errors)
-        # The store checks the batch against what it holds while this thread makes the audit
-        # records (one per relationship, written by the same query as the batch) and the
-        # write's text: on two cores the two overlap instead of following each other.
-        pending_check = _STORE_CHECKS.submit(active.store_clashes, self._repo, today=today)
-        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
-        write = self._repo.prepare_relationships_batch(rows_by_type, shared_by_type, audits)
-        clashes = pending_check.result()
-        flagged_roles = {clash.item for clash in clashes if clash.role}
-        clashes += [clash for clash in role_repeats if clash.item not in flagged_roles]
-        if clashes:
-            conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(clashes, key=lambda c: c.item)]
-            raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
-        if write() != len(created):
-            raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
+        # No other relationship write of this process may land between the store's check
+        # and the write. Inside, the store checks the batch while this thread makes the
+        # audit records (one per relationship, written by the same query as the batch) and
+        # the write's text: on two cores the two overlap instead of following each other.
+        with _RELATIONSHIP_WRITES:
+            pending_check = _STORE_CHECKS.submit(active.store_clashes, self._repo, today=today)
+            audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
+            write = self._repo.prepare_relationships_batch(rows_by_type, shared_by_type, audits)
+            clashes = pending_check.result()
+            flagged_roles = {clash.item for clash in clashes if clash.role}
+            clashes += [clash for clash in role_repeats if clash.item not in flagged_roles]
+            if clashes:
+                conflicts = [{"index": clash.item, "message": _clash_message(clash)}
+                             for clash in sorted(clashes, key=lambda c: c.item)]
+                raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
+            if write() != len(created):
+                raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
         return [fields["id"] for fields, _ in created]
 
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
@@ -168,11 +179,12 @@ class RelationshipService:
                 self._caller, AuditAction.update, "relationship", relationship_id, before=before,
                 after={**before, **properties, "version": current["version"] + 1, "updated_at": now}, now=now,
             )
-            outcome = self._repo.update_relationship(
-                spec.code, relationship_id, properties,
-                symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
-                today=today, now=now, expected_version=current["version"], audit=audit,
-            )
+            with _RELATIONSHIP_WRITES:  # never between a batch's check and its write
+                outcome = self._repo.update_relationship(
+                    spec.code, relationship_id, properties,
+                    symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
+                    today=today, now=now, expected_version=current["version"], audit=audit,
+                )
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")
             if outcome.done:

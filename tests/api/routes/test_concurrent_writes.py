@@ -6,10 +6,11 @@ the PATCHes really interleave between their read and their guarded write.
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from api.helpers import create_client, get
+from api.helpers import create_client, create_person, get
 
 PATCHES = 200
 WORKERS = 24
@@ -108,3 +109,29 @@ def test_concurrent_patches_without_if_match_all_apply_and_none_is_lost(client):
     for field in FIELDS:
         last = max((body for _, change, body in results if field in change), key=lambda body: body["version"])
         assert final[field] == last[field]
+
+
+def test_concurrent_batches_never_create_one_active_relationship_twice(client):
+    """Batches check the store, then write: between the two, another batch (or a single
+    create) of this process may not write. Eight batches at once all name one contested
+    pair among rows of their own; exactly one may create it."""
+    contested = [create_person(client, first_name=f"Contested{n}")["id"] for n in range(2)]
+    others = [create_person(client, first_name=f"Other{n}")["id"] for n in range(100)]
+    pairs = iter(itertools.combinations(others, 2))
+    batches = [
+        [{"type": "ACQUAINTANCE_OF", "from_id": a, "to_id": b} for a, b in itertools.islice(pairs, 600)]
+        + [{"type": "ACQUAINTANCE_OF", "from_id": contested[0], "to_id": contested[1]}]
+        for _ in range(8)
+    ]
+    single = {"type": "ACQUAINTANCE_OF", "from_id": contested[1], "to_id": contested[0]}  # symmetric: the same pair
+
+    def send(body: list[dict[str, Any]] | dict[str, Any]) -> int:
+        if isinstance(body, dict):
+            return client.post("/relationships", json=body).status_code
+        return client.post("/relationships/batch", json={"relationships": body}).status_code
+
+    with ThreadPoolExecutor(len(batches) + 1) as pool:
+        statuses = list(pool.map(send, [*batches, single]))
+    assert sorted(statuses) == sorted([201] + [409] * len(batches)), statuses
+    joined = get(client, f"/people/{contested[0]}/relationships")
+    assert len(joined) == 1
