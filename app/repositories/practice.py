@@ -437,11 +437,10 @@ class PracticeRepository:
     def audit_records(self, filters: Mapping[str, Any], *, after: str | None, limit: int) -> list[Row]:
         params = {name: filters.get(name) for name in ("target_id", "target_kind", "actor_id", "action", "from", "to")}
         params.update(after=after, limit=limit)
-        anchor = next((name for name in ("target_id", "actor_id") if params[name] is not None), None)
-        if anchor is None:
-            rows = self._store.read(self._q("audit_records"), params)
-        else:  # by index: see the query file
-            rows = self._store.read(self._q("audit_records_of", property=anchor), {**params, "anchor": params[anchor]})
+        # Looked up by an indexed property first when there is one to look up by (see the file).
+        anchors = [name for name in ("target_id", "actor_id") if params[name] is not None][:1]
+        params["anchor"] = params[anchors[0]] if anchors else None
+        rows = self._store.read(self._q("audit_records", anchor=anchors), params)
         return [row["record"] for row in rows]
 
     def health(self) -> bool:
