@@ -70,11 +70,11 @@ class FalkorGraphStore(GraphStore):
         return self._run("GRAPH.QUERY", query, params)
 
     def prepare_write(self, query: str, params: Mapping[str, Any] | None = None) -> Callable[[], list[Row]]:
-        text = params_header(params) + query if params else query
+        text = _with_params(query, params)
         return lambda: self._send("GRAPH.QUERY", text, params)
 
     def _run(self, command: str, query: str, params: Mapping[str, Any] | None) -> list[Row]:
-        return self._send(command, params_header(params) + query if params else query, params)
+        return self._send(command, _with_params(query, params), params)
 
     def _send(self, command: str, text: str, params: Mapping[str, Any] | None) -> list[Row]:
         # The falkordb client's Graph.query, with its two costly steps done here: parameters
@@ -228,6 +228,11 @@ def _value(cell: list[Any], graph: Any) -> Any:
     if kind == 4:  # boolean, sent as text
         return value == "true"
     return parse_scalar(cell, graph)
+
+
+def _with_params(query: str, params: Mapping[str, Any] | None) -> str:
+    """The text FalkorDB is sent: the parameter header, then the query."""
+    return params_header(params) + query if params else query
 
 
 def params_header(params: Mapping[str, Any]) -> str:
