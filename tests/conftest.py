@@ -1,8 +1,9 @@
 """Fixtures: every integration test runs against a real graph store.
 
 The embedded FalkorDB server starts once per session; each test gets its own empty graph.
-The same tests run against Neo4j 5 in a testcontainers container when a Docker engine is
-reachable, and are reported as skipped, with the reason, when it is not.
+The same tests run against Neo4j 5: the server the environment names, else the project's
+own test server (tools/neo4j, Neo4j Community in-process), started once per session with
+the database emptied between tests (see ``neo4j_server``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ NEO4J_IMAGE = "neo4j:5.26-community"
 
 
 def _docker_problem() -> str | None:
-    """Why Neo4j cannot run here, or None when a Docker engine answers."""
+    """Why a Neo4j container cannot run here, or None when a Docker engine answers."""
     try:
         import docker
     except ImportError:
@@ -41,8 +42,56 @@ def _docker_problem() -> str | None:
     try:
         docker.from_env(timeout=5).ping()
     except Exception as error:  # any failure to reach the engine means: no Docker here
-        return f"no Docker engine is reachable ({type(error).__name__}), so the Neo4j 5 container cannot start"
+        return f"no Docker engine is reachable ({type(error).__name__})"
     return None
+
+
+def _neo4j_unavailable(reason: str) -> None:
+    """Skip the Neo4j half with the reason; under RAPPORT_REQUIRE_NEO4J=1 (CI) fail instead."""
+    if os.environ.get("RAPPORT_REQUIRE_NEO4J") == "1":
+        pytest.fail(f"RAPPORT_REQUIRE_NEO4J=1 but Neo4j cannot run: {reason}", pytrace=False)
+    pytest.skip(f"Neo4j suite skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[tuple[str, tuple[str, str] | None]]:
+    """Where the Neo4j half runs: its Bolt URL and auth, in this order of preference:
+    a server named by RAPPORT_TEST_NEO4J_URL (RAPPORT_TEST_NEO4J_USER, _PASSWORD); the
+    project's test server (tools/neo4j/serve), started once per test session; a
+    testcontainers container where a Docker engine answers; else a skip that says why."""
+    url = os.environ.get("RAPPORT_TEST_NEO4J_URL")
+    if url:
+        password = os.environ.get("RAPPORT_TEST_NEO4J_PASSWORD")
+        yield url, (os.environ.get("RAPPORT_TEST_NEO4J_USER", "neo4j"), password) if password else None
+        return
+    from tools.neo4j import server as test_server
+
+    problem = test_server.missing_tools()
+    if problem is None:
+        try:
+            running = test_server.start()
+        except RuntimeError as error:
+            _neo4j_unavailable(str(error))
+        with running:
+            yield running.url, running.auth
+        return
+    docker_problem = _docker_problem()
+    if docker_problem:
+        _neo4j_unavailable(f"{problem}, and {docker_problem} for a Neo4j container")
+    from testcontainers.neo4j import Neo4jContainer
+
+    with Neo4jContainer(NEO4J_IMAGE) as container:
+        yield container.get_connection_url(), ("neo4j", container.password)
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_server: tuple[str, tuple[str, str] | None]) -> Iterator[object]:
+    import neo4j
+
+    url, auth = neo4j_server
+    driver = neo4j.GraphDatabase.driver(url, auth=auth)
+    yield driver
+    driver.close()
 
 
 @pytest.fixture(scope="session")
@@ -53,20 +102,6 @@ def falkordb_server() -> Iterator[EmbeddedFalkorDB]:
     yield server
     server.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def neo4j_driver() -> Iterator[object]:
-    problem = _docker_problem()
-    if problem:
-        pytest.skip(f"Neo4j suite skipped: {problem}")
-    import neo4j
-    from testcontainers.neo4j import Neo4jContainer
-
-    with Neo4jContainer(NEO4J_IMAGE) as container:
-        driver = neo4j.GraphDatabase.driver(container.get_connection_url(), auth=("neo4j", container.password))
-        yield driver
-        driver.close()
 
 
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
