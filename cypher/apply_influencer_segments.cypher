@@ -5,6 +5,8 @@
 MATCH (run:ScoringRun {id: $run_id})
 UNWIND $changes AS change
 MATCH (n:Entity {id: change.entity_id})
+// lock: [n]
+WITH run, change, n
 WHERE n.version = change.version AND coalesce(n.influencer_segment, '') = coalesce(change.from, '')
 SET n.influencer_segment = change.to, n.version = n.version + 1, n.updated_at = $now
 CREATE (log:AuditRecord)

@@ -5,6 +5,8 @@
 MATCH (run:TierRun {id: $run_id})
 UNWIND $changes AS change
 MATCH (c:Client {id: change.client_id})
+// lock: [c]
+WITH run, change, c
 WHERE c.version = change.version AND coalesce(c.tier, '') = coalesce(change.from, '')
 SET c.tier = change.to, c.version = c.version + 1, c.updated_at = $now
 CREATE (log:AuditRecord)

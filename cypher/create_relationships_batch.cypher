@@ -13,23 +13,57 @@
 // fields all share are sent once ($audit_shared), and each names its shape by number: its
 // changed fields are $audit_changed at that place, and its after text ends with
 // $audit_after_tails there (see CreationRecords in app/domain/audit.py).
+// The rules hold at write time, whoever else writes meanwhile: the batch's types' entries
+// (a type in use may not be deleted) and its ends are locked first, in code and id order
+// (see lock_nodes in app/repositories/cypher.py); then $checks_by_type (the batch's active
+// rows of each type, by place, with the type's pair rule) are counted against the store:
+// an active relationship of the type already joining a pair (either way round for
+// symmetric types), or an active holder of a singular role at a row's client. Nothing is
+// written unless that count is 0; the service then asks which items clash. Each type's
+// count is a subquery of its own, so it aggregates over no outer grouping key. (In FalkorDB
+// 4.16 a pattern comprehension whose WHERE is false from parameters alone, such as
+// `$role IS NOT NULL` with $role null, drops the whole row: hence the CASE.)
+UNWIND $type_codes AS type_code
+MATCH (t:RelationshipType {code: type_code})
+WITH collect(t) AS types
+WHERE size(types) = size($type_codes)
+// lock: types
 UNWIND $endpoint_ids AS endpoint_id
 MATCH (n:Entity {id: endpoint_id})
 WITH collect(n) AS ends
 WHERE [n IN ends | n.id] = $endpoint_ids
+// lock: ends
+WITH ends, 0 AS clashes
 // each rel_type
-FOREACH (row IN $rows_by_type.`{{rel_type}}` |
-  FOREACH (a IN [ends[row.from_index]] |
-    FOREACH (b IN [ends[row.to_index]] |
-      CREATE (a)-[r:`{{rel_type}}`]->(b)
-      SET r = row.properties, r += $shared_by_type.`{{rel_type}}`
+CALL {
+  WITH ends
+  UNWIND $checks_by_type.`{{rel_type}}`.rows AS row
+  WITH ends[row.from_index] AS a, ends[row.to_index] AS b
+  RETURN sum(
+    size([(a)-[same:`{{rel_type}}`]-(b) WHERE ($checks_by_type.`{{rel_type}}`.symmetric OR startNode(same) = a)
+          AND (same.until IS NULL OR same.until > $today) | 1])
+    + size(CASE WHEN $checks_by_type.`{{rel_type}}`.singular_role IS NULL THEN [] ELSE
+          [(:Entity)-[holder]->(b) WHERE holder.role = $checks_by_type.`{{rel_type}}`.singular_role
+            AND (holder.until IS NULL OR holder.until > $today) | 1] END)
+  ) AS found
+}
+WITH ends, clashes + found AS clashes
+// end each
+FOREACH (_ IN CASE WHEN clashes = 0 THEN [1] ELSE [] END |
+// each rel_type
+  FOREACH (row IN $rows_by_type.`{{rel_type}}` |
+    FOREACH (a IN [ends[row.from_index]] |
+      FOREACH (b IN [ends[row.to_index]] |
+        CREATE (a)-[r:`{{rel_type}}`]->(b)
+        SET r = row.properties, r += $shared_by_type.`{{rel_type}}`
+      )
     )
   )
-)
 // end each
-FOREACH (record IN $audits |
-  CREATE (log:AuditRecord)
-  SET log += $audit_shared, log.id = record.id, log.target_id = record.target_id,
-    log.after = record.after + $audit_after_tails[record.changed], log.changed = $audit_changed[record.changed]
+  FOREACH (record IN $audits |
+    CREATE (log:AuditRecord)
+    SET log += $audit_shared, log.id = record.id, log.target_id = record.target_id,
+      log.after = record.after + $audit_after_tails[record.changed], log.changed = $audit_changed[record.changed]
+  )
 )
-RETURN true AS written
+RETURN clashes

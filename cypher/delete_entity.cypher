@@ -5,7 +5,9 @@
 // nothing is written if that set changed meanwhile (the service reads it again). The records
 // the entity owns (touches, service requests, important dates) always go with it, guarded
 // the same way by their ids ($own_records).
+// The entity is locked before anything is read (see lock_nodes).
 MATCH (n:Entity:`{{label}}` {id: $id})
+// lock: [n]
 OPTIONAL MATCH (n)-[r]-()
 WITH n, collect(DISTINCT r) AS rels
 OPTIONAL MATCH (owned:Client {owner_id: n.id})

@@ -1,12 +1,21 @@
 // Replace one entity's fields with the merged map the service built, with its audit record,
-// if the entities it refers to exist and nobody changed it since the version the service
+// if the entities it refers to and the categories it is given ($categories, by key, locked
+// as for create_entity.cypher) exist and nobody changed it since the version the service
 // read (so the record's "before" is exact). (A map with several nulls in `SET n += ...`
 // can remove the wrong properties in FalkorDB 4.16.)
+// The entity is locked before its version is read, so competing writers take turns (see
+// lock_nodes in app/repositories/cypher.py).
 MATCH (n:Entity:`{{label}}` {id: $id})
+// lock: [n]
+OPTIONAL MATCH (category:Category)
+WHERE category.key IN $categories
+WITH n, collect(category) AS categories
+// lock: categories
 OPTIONAL MATCH (ref:Entity)
 WHERE ref.id IN $references
-WITH n, count(ref) AS found
-WITH n, found = size($references) AS references_ok, n.version = $expected_version AS version_ok
+WITH n, categories, count(ref) AS found
+WITH n, found = size($references) AND size(categories) = size($categories) AS references_ok,
+     n.version = $expected_version AS version_ok
 FOREACH (_ IN CASE WHEN references_ok AND version_ok THEN [1] ELSE [] END |
   SET n = $properties, n.version = $expected_version + 1, n.updated_at = $now
   CREATE (a:AuditRecord)

@@ -3,8 +3,10 @@
 // since the version the service read (so the record's "before" is exact). (A map with
 // several nulls in `SET r += ...` can remove the wrong properties in FalkorDB 4.16.)
 // Endpoints unlabelled: a labelled endpoint makes FalkorDB scan every entity before the index.
+// Both ends are locked, in id order, before anything is read (see lock_nodes).
 MATCH ()-[r:`{{rel_type}}` {id: $id}]->()
 WITH r, startNode(r) AS a, endNode(r) AS b
+// lock: CASE WHEN a.id < b.id THEN [a, b] ELSE [b, a] END
 OPTIONAL MATCH (a)-[same:`{{rel_type}}`]-(b)
 WHERE same.id <> r.id AND ($symmetric OR startNode(same) = a) AND (same.until IS NULL OR same.until > $today)
 WITH a, b, r, count(same) AS duplicates

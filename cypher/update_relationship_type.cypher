@@ -3,6 +3,7 @@
 // checked when kinds change). Written only if the entry is still as the service read it
 // ($before), so the record's "before" is exact.
 MATCH (t:RelationshipType {code: $code})
+// lock: [t]
 OPTIONAL MATCH (a:Entity)-[r:`{{rel_type}}`]->(b:Entity)
 WHERE $kinds_changed
   AND NOT (a.entity_kind IN $from_kinds AND b.entity_kind IN $to_kinds)

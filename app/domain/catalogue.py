@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
+from app.domain.model import SINGULAR_ROLES, EntityKind, MembershipRole, RelationshipCategory
 
 K = EntityKind
 ANY_KIND = tuple(EntityKind)
 PARTIES = (K.client, K.person, K.team_member, K.provider)
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """What a type's active relationships may not share: the pair (either way round when
+    ``symmetric``), and, with ``singular_role``, the client holding that role."""
+
+    symmetric: bool
+    singular_role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,10 @@ class RelationshipTypeSpec:
     def symmetric(self) -> bool:
         """Reads the same both ways ("Jean is the Spouse of John" / "John is the Spouse of Jean")."""
         return self.reverse_phrase == f"is {self.phrase}"
+
+    @property
+    def pair_rule(self) -> PairRule:
+        return PairRule(self.symmetric, self.role.value if self.role in SINGULAR_ROLES else None)
 
     def allows(self, from_kind: EntityKind, to_kind: EntityKind) -> bool:
         if from_kind in self.from_kinds and to_kind in self.to_kinds:

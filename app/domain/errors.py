@@ -32,6 +32,10 @@ class Conflict(RapportError):
     title = "Conflict"
 
 
+class DuplicateKey(Conflict):
+    """The store's uniqueness constraint refused a write: a record with that key exists."""
+
+
 class StoreUnavailable(RapportError):
     """The graph store cannot be reached or could not be started."""
 

@@ -13,6 +13,15 @@ A line ``// visible: x, y`` keeps only rows whose entities ``x`` and ``y`` the c
 ``WITH *`` and a ``WHERE`` over the ``$owners`` parameter; otherwise it stays a comment, so
 a caller who sees everything pays nothing for it. ``x <- row.entity_id`` first looks the
 entity up by id (a missing one is never visible to a restricted caller).
+
+A line ``// lock: <list of nodes>`` is where a write query takes the write locks its rule
+needs before it checks anything (the concurrency rule, defined once here, in
+``lock_nodes``). Neo4j runs transactions side by side at read-committed isolation, so two
+writes could both check "no such relationship yet" and both create one; there the line
+becomes a write to each node, which holds the node's exclusive lock until commit, so
+competing writes pass the check one after the other. FalkorDB runs a graph's write
+queries one at a time, so a query that checks and writes is already alone: there the line
+stays a comment and costs nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ _EACH_BLOCK = re.compile(r"^[ \t]*// each ([a-z_]+)\n(.*?)^[ \t]*// end each\n",
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _VARIABLE = r"[a-z][a-z0-9_]*"
 _VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_VARIABLE}))?")
+_LOCK_LINE = re.compile(r"^([ \t]*)// lock: (\S.*?)[ \t]*$", re.M)
 _VISIBLE_LINE = re.compile(rf"^([ \t]*)// visible: ({_VISIBLE_ITEM.pattern}(?:, {_VISIBLE_ITEM.pattern})*)[ \t]*$", re.M)
 
 
@@ -61,6 +71,8 @@ class QueryLibrary:
                 continue
             if variant or name not in self._texts:
                 self._texts[name] = path.read_text(encoding="utf-8")
+        # The locks rendered once, here: query texts are asked for on every request.
+        self._ready = {name: lock_nodes(text, self.dialect) for name, text in self._texts.items()}
 
     def names(self) -> list[str]:
         return sorted(self._texts)
@@ -69,7 +81,7 @@ class QueryLibrary:
         """The text of query ``name`` with its placeholders filled from ``identifiers``;
         ``restricted``: with its ``// visible:`` lines turned into the visibility filter."""
         try:
-            template = self._texts[name]
+            template = self._ready[name]
         except KeyError:
             raise QueryTemplateError(f"no query file cypher/{name}.cypher") from None
         if restricted:
@@ -77,6 +89,10 @@ class QueryLibrary:
             if not count:
                 raise QueryTemplateError(f"cypher/{name}.cypher has no '// visible:' line to restrict")
         return _render(template, identifiers)
+
+    def locking(self) -> list[str]:
+        """The queries with a ``// lock:`` line."""
+        return sorted(name for name, text in self._texts.items() if _LOCK_LINE.search(text))
 
     def restrictable(self) -> list[str]:
         """The queries with a ``// visible:`` line."""
@@ -86,6 +102,26 @@ class QueryLibrary:
 @cache
 def query_library(dialect: Dialect) -> QueryLibrary:
     return QueryLibrary(dialect)
+
+
+def lock_nodes(template: str, dialect: Dialect) -> str:
+    """``template`` with its ``// lock:`` lines made into locks where ``dialect`` needs them.
+
+    On Neo4j a lock is a property set and removed in the same transaction: measured on
+    5.26, a second transaction doing the same waits until the first commits, while
+    ``REMOVE`` of a missing property, or ``SET`` of a property to its own value, takes no
+    lock. The nodes are locked in the order listed; a query that locks several nodes lists
+    them in id order, so competing writes queue instead of deadlocking (a deadlock that
+    happens anyway is a transient error the driver retries, and every write query is safe
+    to repeat because the failed attempt was rolled back). A null in the list (a node an
+    OPTIONAL MATCH did not find) is passed over.
+    """
+    if dialect is not Dialect.neo4j:
+        return template
+    return _LOCK_LINE.sub(
+        lambda m: f"{m[1]}FOREACH (locked IN [lockable IN {m[2]} WHERE lockable IS NOT NULL] |"
+                  f" SET locked.rapport_lock = true REMOVE locked.rapport_lock)\n{m[1]}WITH *", template
+    )
 
 
 def visible_predicate(x: str) -> str:

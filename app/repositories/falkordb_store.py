@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -14,44 +15,16 @@ from falkordb import FalkorDB
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import parse_scalar
 
-from app.domain.errors import Conflict, InvalidInput, StoreUnavailable
+from app.domain.errors import DuplicateKey, InvalidInput, StoreUnavailable
 from app.repositories.cypher import Dialect
+from app.repositories.schema import NODE_INDEXES, RELATIONSHIP_INDEX_PROPERTIES, duplicate_message
 from app.repositories.store import GraphStore, Row
 
-# (label, property) pairs with an exact-match index; the first also carries uniqueness.
-_NODE_INDEXES = (
-    ("Entity", "id"),
-    ("Entity", "name"),
-    ("Entity", "external_id"),
-    ("Client", "owner_id"),
-    ("TeamMember", "reports_to_id"),
-    ("RelationshipType", "code"),
-    ("Category", "key"),
-    ("ScoringRun", "id"),
-    ("InfluenceScore", "position_key"),
-    ("InfluenceScore", "entity_id"),
-    ("InfluenceScore", "run_id"),
-    ("TierRun", "id"),
-    ("TierSuggestion", "run_id"),
-    ("ServiceTemplate", "tier"),
-    ("Touch", "client_id"),
-    ("ServiceRequest", "client_id"),
-    ("ImportantDate", "entity_id"),
-    ("ImportantDate", "id"),
-    ("ApiKey", "id"),
-    ("PracticeSettings", "id"),
-    ("AuditRecord", "id"),
-    ("AuditRecord", "target_id"),
-    ("AuditRecord", "actor_id"),
-    ("IdempotencyKey", "id"),
-    # Not IdempotencyKey.created_at: FalkorDB 4.16 answers "<" and "<=" on an indexed text
-    # property wrongly (every node matched, in a test of 40 probes), and the sweep asks "<".
-)
 #: Held while this process changes the schema or copies a graph (see ``snapshot``).
 _SCHEMA_CHANGES = threading.RLock()
-_UNIQUE = (("Entity", "id"), ("RelationshipType", "code"), ("Category", "key"), ("ApiKey", "id"), ("IdempotencyKey", "id"))
-# Relationship properties indexed on every relationship type.
-_RELATIONSHIP_INDEXES = ("id", "external_id")
+_NODE_INDEXES = tuple(index for index in NODE_INDEXES if index.on_falkordb)
+#: "unique constraint violation on node of type Entity" (FalkorDB 4.16 names no property).
+_UNIQUE_VIOLATION = re.compile(r"unique constraint violation.*?of type (\w+)", re.I | re.S)
 
 
 class FalkorGraphStore(GraphStore):
@@ -88,8 +61,11 @@ class FalkorGraphStore(GraphStore):
                 if isinstance(part, redis.exceptions.ResponseError):
                     raise part
         except redis.exceptions.ResponseError as error:
-            if "unique constraint violation" in str(error).lower():
-                raise Conflict("an entity with this id already exists") from error
+            violation = _UNIQUE_VIOLATION.search(str(error))
+            if violation:
+                label = violation[1]
+                props = [index.property for index in _NODE_INDEXES if index.unique and index.label == label]
+                raise DuplicateKey(duplicate_message(label, props[0] if len(props) == 1 else None)) from error
             # The client sends parameters in a header before the query text; a NUL cuts both
             # short, so FalkorDB can only refuse the query. Looked for here, off the hot path.
             if params and _has_nul(params):
@@ -106,14 +82,15 @@ class FalkorGraphStore(GraphStore):
     def ensure_schema(self) -> None:
         with _SCHEMA_CHANGES:
             existing = self._existing_indexes()
-            for label, prop in _NODE_INDEXES:
-                if (label, prop) not in existing:
-                    self._graph.query(f"CREATE INDEX FOR (n:`{label}`) ON (n.`{prop}`)")
+            for index in _NODE_INDEXES:
+                if (index.label, index.property) not in existing:
+                    self._graph.query(f"CREATE INDEX FOR (n:`{index.label}`) ON (n.`{index.property}`)")
             constraints = {(row[0], row[1]) for row in self._constraints()}
-            for label, prop in _UNIQUE:
-                if (label, prop) not in constraints:
+            for index in _NODE_INDEXES:
+                if index.unique and (index.label, index.property) not in constraints:
                     self._client.connection.execute_command(
-                        "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", label, "PROPERTIES", 1, prop
+                        "GRAPH.CONSTRAINT", "CREATE", self.graph_name, "UNIQUE", "NODE", index.label, "PROPERTIES", 1,
+                        index.property,
                     )
             self._await_constraints()
             self._await_indexes()
@@ -123,7 +100,7 @@ class FalkorGraphStore(GraphStore):
             existing = self._existing_indexes(relationships=True)
             created = False
             for code in type_codes:
-                for prop in _RELATIONSHIP_INDEXES:
+                for prop in RELATIONSHIP_INDEX_PROPERTIES:
                     if (code, prop) not in existing:
                         self._graph.query(f"CREATE INDEX FOR ()-[r:`{code}`]-() ON (r.`{prop}`)")
                         created = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -9,37 +10,25 @@ import neo4j
 from neo4j import RoutingControl
 from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired
 
-from app.domain.errors import Conflict, StoreUnavailable
+from app.domain.errors import DuplicateKey, StoreUnavailable
 from app.repositories.cypher import Dialect
+from app.repositories.schema import NODE_INDEXES, RELATIONSHIP_INDEX_PROPERTIES, duplicate_message
 from app.repositories.store import GraphStore, Row
 
-_SCHEMA = (
-    "CREATE CONSTRAINT rapport_entity_id IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT rapport_relationship_type_code IF NOT EXISTS FOR (n:RelationshipType) REQUIRE n.code IS UNIQUE",
-    "CREATE CONSTRAINT rapport_category_key IF NOT EXISTS FOR (n:Category) REQUIRE n.key IS UNIQUE",
-    "CREATE INDEX rapport_entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
-    "CREATE INDEX rapport_entity_external_id IF NOT EXISTS FOR (n:Entity) ON (n.external_id)",
-    "CREATE INDEX rapport_client_owner IF NOT EXISTS FOR (n:Client) ON (n.owner_id)",
-    "CREATE INDEX rapport_team_member_reports_to IF NOT EXISTS FOR (n:TeamMember) ON (n.reports_to_id)",
-    "CREATE CONSTRAINT rapport_scoring_run_id IF NOT EXISTS FOR (n:ScoringRun) REQUIRE n.id IS UNIQUE",
-    "CREATE INDEX rapport_influence_score_position IF NOT EXISTS FOR (n:InfluenceScore) ON (n.position_key)",
-    "CREATE INDEX rapport_influence_score_entity IF NOT EXISTS FOR (n:InfluenceScore) ON (n.entity_id)",
-    "CREATE INDEX rapport_influence_score_run IF NOT EXISTS FOR (n:InfluenceScore) ON (n.run_id)",
-    "CREATE CONSTRAINT rapport_tier_run_id IF NOT EXISTS FOR (n:TierRun) REQUIRE n.id IS UNIQUE",
-    "CREATE INDEX rapport_tier_suggestion_run IF NOT EXISTS FOR (n:TierSuggestion) ON (n.run_id)",
-    "CREATE INDEX rapport_service_template_tier IF NOT EXISTS FOR (n:ServiceTemplate) ON (n.tier)",
-    "CREATE INDEX rapport_touch_client IF NOT EXISTS FOR (n:Touch) ON (n.client_id)",
-    "CREATE INDEX rapport_service_request_client IF NOT EXISTS FOR (n:ServiceRequest) ON (n.client_id)",
-    "CREATE INDEX rapport_important_date_entity IF NOT EXISTS FOR (n:ImportantDate) ON (n.entity_id)",
-    "CREATE INDEX rapport_important_date_id IF NOT EXISTS FOR (n:ImportantDate) ON (n.id)",
-    "CREATE CONSTRAINT rapport_api_key_id IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE",
-    "CREATE INDEX rapport_practice_settings_id IF NOT EXISTS FOR (n:PracticeSettings) ON (n.id)",
-    "CREATE INDEX rapport_audit_record_id IF NOT EXISTS FOR (n:AuditRecord) ON (n.id)",
-    "CREATE INDEX rapport_audit_record_target IF NOT EXISTS FOR (n:AuditRecord) ON (n.target_id)",
-    "CREATE INDEX rapport_audit_record_actor IF NOT EXISTS FOR (n:AuditRecord) ON (n.actor_id)",
-    "CREATE CONSTRAINT rapport_idempotency_key_id IF NOT EXISTS FOR (n:IdempotencyKey) REQUIRE n.id IS UNIQUE",
-    "CREATE INDEX rapport_idempotency_key_created IF NOT EXISTS FOR (n:IdempotencyKey) ON (n.created_at)",
-)
+#: "Node(12) already exists with label `Entity` and property `id` = 'x'"
+_CONSTRAINT_MESSAGE = re.compile(r"label `([^`]+)` and property `([^`]+)`")
+
+
+def schema_statements() -> list[str]:
+    """The schema of app/repositories/schema.py as Neo4j statements."""
+    statements = []
+    for index in NODE_INDEXES:
+        target = f"FOR (n:`{index.label}`)"
+        statements.append(
+            f"CREATE CONSTRAINT {index.name} IF NOT EXISTS {target} REQUIRE n.`{index.property}` IS UNIQUE"
+            if index.unique else f"CREATE INDEX {index.name} IF NOT EXISTS {target} ON (n.`{index.property}`)"
+        )
+    return statements
 
 
 class Neo4jGraphStore(GraphStore):
@@ -64,18 +53,19 @@ class Neo4jGraphStore(GraphStore):
                 query, parameters_=dict(params or {}), database_=self._database, routing_=routing
             )
         except ConstraintError as error:
-            raise Conflict("an entity with this id already exists") from error
+            found = _CONSTRAINT_MESSAGE.search(error.message or "")
+            raise DuplicateKey(duplicate_message(*(found.groups() if found else (None, None)))) from error
         except (ServiceUnavailable, SessionExpired) as error:
             raise StoreUnavailable(f"Neo4j is not reachable: {error}") from error
         return [record.data() for record in records]
 
     def ensure_schema(self) -> None:
-        for statement in _SCHEMA:
+        for statement in schema_statements():
             self._driver.execute_query(statement, database_=self._database)
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         for code in type_codes:
-            for prop in ("id", "external_id"):
+            for prop in RELATIONSHIP_INDEX_PROPERTIES:
                 self._driver.execute_query(
                     f"CREATE INDEX `rapport_rel_{code.lower()}_{prop}` IF NOT EXISTS FOR ()-[r:`{code}`]-() ON (r.`{prop}`)",
                     database_=self._database,

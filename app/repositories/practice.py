@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.audit import CreationRecords
+from app.domain.catalogue import PairRule
+from app.domain.errors import DuplicateKey
 from app.domain.model import EntityKind
 from app.repositories.store import GraphStore, Row
 
@@ -34,6 +36,10 @@ class GuardedWrite:
     row: Row
 
 
+def _rule_params(rule: PairRule) -> dict[str, Any]:
+    return {"symmetric": rule.symmetric, "singular_role": rule.singular_role}
+
+
 class PracticeRepository:
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -44,11 +50,14 @@ class PracticeRepository:
         return self._store.read(self._q("count_entities"))[0]["entities"]
 
     def create_entity(
-        self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any]
+        self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any],
+        *, categories: Sequence[str] = (),
     ) -> bool:
+        """Create it unless an entity in ``references`` or a category key in ``categories`` is missing."""
         rows = self._store.write(
             self._q("create_entity", label=kind.label),
-            {"properties": dict(properties), "references": list(references), "audit": dict(audit)},
+            {"properties": dict(properties), "references": list(references), "categories": list(categories),
+             "audit": dict(audit)},
         )
         return bool(rows[0]["created"])
 
@@ -62,12 +71,14 @@ class PracticeRepository:
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
-        *, now: str, expected_version: int, audit: Mapping[str, Any],
+        *, now: str, expected_version: int, audit: Mapping[str, Any], categories: Sequence[str] = (),
     ) -> Row | None:
-        """Replace the entity's properties if it is still at ``expected_version``."""
+        """Replace the entity's properties if it is still at ``expected_version`` (and, as for
+        ``create_entity``, its references and categories exist)."""
         rows = self._store.write(
             self._q("update_entity", label=kind.label),
-            {"id": entity_id, "properties": dict(properties), "references": list(references), "now": now,
+            {"id": entity_id, "properties": dict(properties), "references": list(references),
+             "categories": list(categories), "now": now,
              "expected_version": expected_version, "audit": dict(audit)},
         )
         return rows[0] if rows else None
@@ -151,7 +162,7 @@ class PracticeRepository:
     ) -> GuardedWrite | None:
         rows = self._store.write(
             self._q("create_relationship", rel_type=type_code),
-            {"from_id": from_id, "to_id": to_id, "properties": dict(properties), "symmetric": symmetric,
+            {"type_code": type_code, "from_id": from_id, "to_id": to_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "audit": dict(audit)},
         )
         return GuardedWrite(bool(rows[0]["created"]), rows[0]) if rows else None
@@ -196,33 +207,42 @@ class PracticeRepository:
 
     def create_relationships_batch(
         self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],
-        audits: CreationRecords,
-    ) -> int:
-        """Create validated rows ``{from_id, to_id, properties}`` of each type, each with the
-        properties its type shares, and their audit records; all or none (0 if an end is missing)."""
-        return self.prepare_relationships_batch(rows_by_type, shared_by_type, audits)()
+        audits: CreationRecords, *, rules: Mapping[str, PairRule], today: str,
+    ) -> int | None:
+        """Create validated rows ``{from_id, to_id, properties, active}`` of each type, each
+        with the properties its type shares, and their audit records, all or none: 0 when
+        written; else how many active relationships or role holders in the store the active
+        rows would repeat under each type's rule (nothing written); None when an end or a
+        type is missing (nothing written)."""
+        return self.prepare_relationships_batch(rows_by_type, shared_by_type, audits, rules=rules, today=today)()
 
     def prepare_relationships_batch(
         self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],
-        audits: CreationRecords,
-    ) -> Callable[[], int]:
+        audits: CreationRecords, *, rules: Mapping[str, PairRule], today: str,
+    ) -> Callable[[], int | None]:
         """``create_relationships_batch`` made ready to send: the returned function writes it."""
         endpoint_ids = sorted({end for rows in rows_by_type.values() for row in rows for end in (row["from_id"], row["to_id"])})
         # Rows name their ends by place in endpoint_ids (the query looks each end up once).
         place = {endpoint_id: index for index, endpoint_id in enumerate(endpoint_ids)}
-        placed = {
-            type_code: [{"from_index": place[row["from_id"]], "to_index": place[row["to_id"]], "properties": row["properties"]}
-                        for row in rows]
-            for type_code, rows in rows_by_type.items()
-        }
+        placed: dict[str, list[dict[str, Any]]] = {}
+        checks: dict[str, dict[str, Any]] = {}
+        for type_code, rows in rows_by_type.items():
+            placed[type_code] = [{"from_index": place[row["from_id"]], "to_index": place[row["to_id"]],
+                                  "properties": row["properties"]} for row in rows]
+            checks[type_code] = {**_rule_params(rules[type_code]), "rows": [
+                {"from_index": place[row["from_id"]], "to_index": place[row["to_id"]]} for row in rows if row["active"]]}
         write = self._store.prepare_write(
             self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
-            {"endpoint_ids": endpoint_ids, "rows_by_type": placed, "shared_by_type": shared_by_type,
+            {"type_codes": sorted(rows_by_type), "endpoint_ids": endpoint_ids, "rows_by_type": placed,
+             "checks_by_type": checks, "today": today, "shared_by_type": shared_by_type,
              "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets,
              "audit_after_tails": audits.after_tails},
         )
-        count = sum(len(rows) for rows in rows_by_type.values())
-        return lambda: count if write() else 0
+
+        def send() -> int | None:
+            rows = write()
+            return rows[0]["clashes"] if rows else None
+        return send
 
     def active_relationship_pairs(
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
@@ -449,9 +469,13 @@ class PracticeRepository:
     # -- idempotency keys -------------------------------------------------------------
     def claim_idempotency_key(self, record: Mapping[str, Any], *, expired_before: str) -> Row | None:
         """Create the key's record unless a live one exists; that one (None if claimed)."""
-        row = self._store.write(
-            self._q("claim_idempotency_key"), {"id": record["id"], "record": dict(record), "expired_before": expired_before}
-        )[0]
+        params = {"id": record["id"], "record": dict(record), "expired_before": expired_before}
+        try:
+            row = self._store.write(self._q("claim_idempotency_key"), params)[0]
+        except DuplicateKey:
+            # Two claims of a new key at once: on Neo4j both saw none, and the uniqueness
+            # constraint refused the second create. Asked again, it sees the first's record.
+            row = self._store.write(self._q("claim_idempotency_key"), params)[0]
         return None if row["claimed"] else row["existing"]
 
     def complete_idempotency_key(
@@ -500,16 +524,21 @@ class PracticeRepository:
 
     def create_relationships(
         self, type_code: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None, *,
-        audit: Mapping[str, Any],
+        rule: PairRule, today: str, audit: Mapping[str, Any],
     ) -> int:
-        """Create relationships of one type from ``{from_id, to_id, properties}`` rows, their
-        properties completed by ``shared`` (no nulls); returns how many were created."""
-        params = {"rows": list(rows), "shared": dict(shared or {}), "audit": dict(audit)}
+        """Create relationships of one type from ``{from_id, to_id, properties, active}`` rows,
+        their properties completed by ``shared`` (no nulls); returns how many were created (an
+        active row that ``rule`` refuses at write time is left out)."""
+        params = {"rows": list(rows), "shared": dict(shared or {}), "type_code": type_code, "today": today,
+                  **_rule_params(rule), "audit": dict(audit)}
         return self._store.write(self._q("create_relationships", rel_type=type_code), params)[0]["created"]
 
-    def update_relationships(self, type_code: str, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
-        """As ``update_entities``, for relationships of one type."""
-        params = {"rows": list(rows), "audit": dict(audit)}
+    def update_relationships(
+        self, type_code: str, rows: Sequence[Mapping[str, Any]], *, rule: PairRule, today: str, audit: Mapping[str, Any],
+    ) -> int:
+        """As ``update_entities``, for relationships of one type, from ``{id, version,
+        properties, active}`` rows; an active row that ``rule`` refuses is left out."""
+        params = {"rows": list(rows), "today": today, **_rule_params(rule), "audit": dict(audit)}
         return self._store.write(self._q("update_relationships", rel_type=type_code), params)[0]["updated"]
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:

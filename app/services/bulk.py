@@ -24,8 +24,9 @@ from typing import Any
 
 from app.domain.access import Caller
 from app.domain.audit import AuditAction, audit_record
+from app.domain.catalogue import PairRule, RelationshipTypeSpec
 from app.domain.errors import RapportError
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, new_entity_id, now_iso, today_iso
 from app.repositories.practice import PracticeRepository
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -128,6 +129,10 @@ class BulkWriter:
         self.changed_meanwhile = 0
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
+        #: The date that decides which relationships are active, and each type's pair rule
+        #: (read from the catalogue once): the store applies them again at write time.
+        self.today = today_iso()
+        self._rules: dict[str, PairRule] = {}
         self._thread = threading.Thread(target=self._work, name="rapport-bulk-writer", daemon=True)
         self._thread.start()
 
@@ -148,12 +153,27 @@ class BulkWriter:
                             shared: dict[str, Any] | None = None) -> None:
         """A new relationship; ``shared`` as for ``create_entity``."""
         self._shared[id(shared)] = shared
-        self._relationships[(type_code, id(shared))].append({"from_id": from_id, "to_id": to_id, "properties": properties})
+        self._relationships[(type_code, id(shared))].append(
+            {"from_id": from_id, "to_id": to_id, "properties": properties, "active": self._active(properties)})
         self._collected()
 
     def update_relationship(self, type_code: str, relationship_id: str, version: int, properties: dict[str, Any]) -> None:
-        self._relationship_updates[type_code].append({"id": relationship_id, "version": version, "properties": properties})
+        self._relationship_updates[type_code].append(
+            {"id": relationship_id, "version": version, "properties": properties, "active": self._active(properties)})
         self._collected()
+
+    def _active(self, properties: dict[str, Any]) -> bool:
+        until = properties.get("until")  # as relationship_rules.is_active, inlined: called per row
+        return until is None or str(until) > self.today
+
+    def _rule(self, type_code: str) -> PairRule:
+        rule = self._rules.get(type_code)
+        if rule is None:
+            rows = self._repo.relationship_types(type_code)
+            # A type missing from the catalogue writes nothing (the query finds no entry).
+            rule = self._rules[type_code] = (
+                RelationshipTypeSpec.from_properties(rows[0]).pair_rule if rows else PairRule(symmetric=False))
+        return rule
 
     def _collected(self) -> None:
         self._waiting += 1
@@ -169,17 +189,21 @@ class BulkWriter:
     def _send_all(self) -> None:
         # Everything waiting goes, whatever its kind or type: holding small groups back until
         # they fill a batch would leave the store idle while rows are prepared.
+        # Updates before creates: an update that ends a relationship frees its pair for a
+        # new active one of the same batch (the store refuses the new one while the old holds).
         for (kind, shared), rows in self._entities.items():
             self._send_entities(kind, rows, self._shared[shared])
-        for (type_code, shared), rows in self._relationships.items():
-            self._send_relationships(type_code, rows, self._shared[shared])
         if self._entity_updates:
             rows, audit = self._entity_updates, self._record("entities updated")
             self._submit(lambda: self._updated("entities", len(rows), self._repo.update_entities(rows, audit=audit)))
         for type_code, rows in self._relationship_updates.items():
             audit = self._record(f"{type_code} relationships updated")
-            self._submit(lambda type_code=type_code, rows=rows, audit=audit: self._updated(
-                "relationships", len(rows), self._repo.update_relationships(type_code, rows, audit=audit)))
+            rule = self._rule(type_code)
+            self._submit(lambda type_code=type_code, rows=rows, audit=audit, rule=rule: self._updated(
+                "relationships", len(rows),
+                self._repo.update_relationships(type_code, rows, rule=rule, today=self.today, audit=audit)))
+        for (type_code, shared), rows in self._relationships.items():
+            self._send_relationships(type_code, rows, self._shared[shared])
         self._entities, self._relationships = defaultdict(list), defaultdict(list)
         self._entity_updates, self._relationship_updates = [], defaultdict(list)
         self._shared = {}
@@ -204,8 +228,10 @@ class BulkWriter:
 
     def _send_relationships(self, type_code: str, rows: list[dict[str, Any]], shared: dict[str, Any] | None) -> None:
         audit = self._record(f"{type_code} relationships created")
+        rule = self._rule(type_code)
         self._submit(lambda: self._created(
-            "relationships", len(rows), self._repo.create_relationships(type_code, rows, shared, audit=audit)))
+            "relationships", len(rows),
+            self._repo.create_relationships(type_code, rows, shared, rule=rule, today=self.today, audit=audit)))
 
     def _record(self, what: str) -> dict[str, Any]:
         # One record per write query; a record per row would halve the import rate.
@@ -221,8 +247,9 @@ class BulkWriter:
         self.created[what] += written
         if written != sent:
             raise BulkWriteError(
-                f"{sent - written} of {sent} {what} in a batch were not written: an entity they name is missing "
-                "(deleted meanwhile?); earlier batches were written, and running the import again is safe"
+                f"{sent - written} of {sent} {what} in a batch were not written: an entity or relationship type "
+                "they name is missing, or another writer made an active relationship they would repeat (both "
+                "meanwhile?); earlier batches were written, and running the import again is safe"
             )
 
     def _updated(self, what: str, sent: int, written: int) -> None:

@@ -36,7 +36,7 @@ class CatalogueService:
         self._repo.ensure_relationship_indexes(t.code for t in self.relationship_types())
         present = {row["list"] for row in self._repo.categories()}
         missing = [
-            {"key": _key(name, spec.code), "list": name.value, "code": spec.code, "label": spec.label,
+            {"key": category_key(name, spec.code), "list": name.value, "code": spec.code, "label": spec.label,
              "description": spec.description, "position": position}
             for name, specs in DEFAULT_CATEGORIES.items() if name.value not in present
             for position, spec in enumerate(specs)
@@ -146,7 +146,7 @@ class CatalogueService:
         self._caller.require(Permission.administer, "change the category lists")
         data = dict(data)
         position = data.pop("position", None)
-        key = _key(name, data["code"])
+        key = category_key(name, data["code"])
         for _ in write_attempts():
             # The audit record holds the position stored, so the end of the list is found here
             # and the write checks it still is.
@@ -168,7 +168,7 @@ class CatalogueService:
         for required in changes.keys() & {"label", "position"}:
             if changes[required] is None:
                 raise InvalidInput(f"{required} cannot be cleared")
-        key = _key(name, code)
+        key = category_key(name, code)
         for _ in write_attempts():
             stored = self._category(name, code)
             after = {k: v for k, v in {**stored, **changes}.items() if v is not None}
@@ -182,7 +182,7 @@ class CatalogueService:
 
     def delete_category(self, name: CategoryList, code: str) -> None:
         self._caller.require(Permission.administer, "change the category lists")
-        key = _key(name, code)
+        key = category_key(name, code)
         for _ in write_attempts():
             stored = self._category(name, code)
             audit = self._record(AuditAction.delete, "category", key, stored, None)
@@ -216,5 +216,6 @@ def check_membership_kinds(spec: RelationshipTypeSpec) -> None:
         raise InvalidInput("a membership relationship type joins person to client: from_kinds ['person'], to_kinds ['client']")
 
 
-def _key(name: CategoryList, code: str) -> str:
+def category_key(name: CategoryList, code: str) -> str:
+    """How a category is named in the store (its ``key``): the list and the code."""
     return f"{name.value}:{code}"

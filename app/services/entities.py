@@ -17,7 +17,7 @@ from app.domain.model import (
     today_iso,
 )
 from app.repositories.practice import PracticeRepository
-from app.services.catalogue import CatalogueService
+from app.services.catalogue import CatalogueService, category_key
 from app.services.optimistic import write_attempts
 from app.services.relationship_rules import audited
 from app.services.visibility import Visibility
@@ -60,8 +60,8 @@ class EntityService:
         now = now_iso()
         properties = new_entity_properties(kind, data, entity_id=new_entity_id(), now=now)
         audit = audit_record(self._caller, AuditAction.create, kind.value, properties["id"], before=None, after=properties, now=now)
-        if not self._repo.create_entity(kind, properties, references, audit):
-            raise InvalidInput("an entity this one refers to was deleted meanwhile; nothing was created")
+        if not self._repo.create_entity(kind, properties, references, audit, categories=_category_keys(data)):
+            raise InvalidInput("an entity this one refers to, or a category it names, was deleted meanwhile; nothing was created")
         # Read back unchecked: a client may be created for an owner the caller does not see.
         return self._read(kind, properties["id"])
 
@@ -109,11 +109,12 @@ class EntityService:
             )
             row = self._repo.update_entity(
                 kind, entity_id, stored, references, now=now, expected_version=current["version"], audit=audit,
+                categories=_category_keys(changes),
             )
             if row is None:
                 raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")
             if not row["references_ok"]:
-                raise InvalidInput("an entity this one refers to was deleted meanwhile; nothing was changed")
+                raise InvalidInput("an entity this one refers to, or a category it names, was deleted meanwhile; nothing was changed")
             if row["version_ok"]:
                 return row["entity"]
             if expected_version is not None:
@@ -274,6 +275,11 @@ def new_entity_properties(kind: EntityKind, data: Mapping[str, Any], *, entity_i
     if kind is EntityKind.person:
         properties["name"] = person_display_name(data["first_name"], data["last_name"], data.get("preferred_name"))
     return properties
+
+
+def _category_keys(data: Mapping[str, Any]) -> list[str]:
+    """The keys of the categories ``data`` names: its write counts on them still existing."""
+    return sorted(category_key(name, data[field]) for field, name in _CATEGORY_FIELDS.items() if data.get(field) is not None)
 
 
 def check_categories(data: Mapping[str, Any], codes: Mapping[CategoryList, Sequence[str]]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import InvalidInput
-from app.domain.model import SINGULAR_ROLES, EntityKind, RelationshipCategory, new_relationship_id
+from app.domain.model import EntityKind, RelationshipCategory, new_relationship_id
 from app.repositories.practice import PracticeRepository
 
 #: The fields a relationship carries besides its type and its two ends.
@@ -48,7 +48,7 @@ def check_share(spec: RelationshipTypeSpec, share: float | None) -> None:
 
 def singular_role(spec: RelationshipTypeSpec) -> str | None:
     """The role a client may hold only once among its active relationships of this type, if any."""
-    return spec.role.value if spec.role in SINGULAR_ROLES else None
+    return spec.pair_rule.singular_role
 
 
 def stored(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from app.domain.access import Caller, Permission
@@ -33,14 +31,9 @@ from app.services.relationship_rules import (
 )
 
 MAX_NETWORK_DEPTH = 3
-#: Threads that run a batch's store check beside the request's own thread (see ``create_batch``).
-_STORE_CHECKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="batch-store-check")
-#: Held by every relationship write of this process that may add an active relationship. A
-#: single create or update checks inside its own write query; a batch checks in one query
-#: and writes in the next, so without this, another write could land in between and two
-#: active relationships could join the same pair. Writers in other processes (several API
-#: processes on one Neo4j) are not held back by it.
-_RELATIONSHIP_WRITES = threading.Lock()
+# The pair rules (one active relationship of a type per pair, one active holder of a
+# singular role per client) are checked inside each write query, after the locks that
+# make it alone among competing writers, in every process (see cypher/create_relationship*.cypher).
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "sentence", "reverse_sentence"})
@@ -80,13 +73,12 @@ class RelationshipService:
             self._caller, AuditAction.create, "relationship", properties["id"], before=None,
             after=audited(properties, spec.code, source["id"], target["id"]), now=now,
         )
-        with _RELATIONSHIP_WRITES:  # never between a batch's check and its write
-            outcome = self._repo.create_relationship(
-                spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
-                singular_role=singular_role(spec), active=active, today=today, audit=audit,
-            )
+        outcome = self._repo.create_relationship(
+            spec.code, source["id"], target["id"], properties, symmetric=spec.symmetric,
+            singular_role=singular_role(spec), active=active, today=today, audit=audit,
+        )
         if outcome is None:
-            raise InvalidInput("an entity of this relationship was deleted meanwhile; nothing was created")
+            raise InvalidInput("an entity or the type of this relationship was deleted meanwhile; nothing was created")
         if not outcome.done:
             raise self._conflict(spec, source, target, outcome.row)
         return self.get(properties["id"])
@@ -128,9 +120,11 @@ class RelationshipService:
                 rows_by_type[spec.code] = []
                 audited_by_type[spec.code] = {**shared_by_type[spec.code], "type": spec.code}
             properties = own_properties(item, f"{spec.code}-{next(ulids)}")
-            rows_by_type[spec.code].append({"from_id": source["id"], "to_id": target["id"], "properties": properties})
+            row_active = is_active(properties, today)
+            rows_by_type[spec.code].append(
+                {"from_id": source["id"], "to_id": target["id"], "properties": properties, "active": row_active})
             created.append(({**properties, "from_id": source["id"], "to_id": target["id"]}, audited_by_type[spec.code]))
-            if not is_active(properties, today):
+            if not row_active:
                 continue
             earlier = active.add(index, spec, source["id"], target["id"])
             if earlier is not None:
@@ -139,23 +133,17 @@ class RelationshipService:
                 role_repeats.append(Clash(index, spec.code, singular_role(spec), target["id"]))
         if errors:
             raise InvalidInput(f"{len(errors)} of {len(items)} relationships are invalid; nothing was created", errors=errors)
-        # No other relationship write of this process may land between the store's check
-        # and the write. Inside, the store checks the batch while this thread makes the
-        # audit records (one per relationship, written by the same query as the batch) and
-        # the write's text: on two cores the two overlap instead of following each other.
-        with _RELATIONSHIP_WRITES:
-            pending_check = _STORE_CHECKS.submit(active.store_clashes, self._repo, today=today)
-            audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
-            write = self._repo.prepare_relationships_batch(rows_by_type, shared_by_type, audits)
-            clashes = pending_check.result()
-            flagged_roles = {clash.item for clash in clashes if clash.role}
-            clashes += [clash for clash in role_repeats if clash.item not in flagged_roles]
-            if clashes:
-                conflicts = [{"index": clash.item, "message": _clash_message(clash)}
-                             for clash in sorted(clashes, key=lambda c: c.item)]
-                raise Conflict(f"{len(conflicts)} of {len(items)} relationships conflict; nothing was created", errors=conflicts)
-            if write() != len(created):
-                raise InvalidInput("an entity of this batch was deleted meanwhile; nothing was created")
+        if role_repeats:  # a refusal anyway: say all that clashes, the store's first
+            raise self._batch_conflict(active.store_clashes(self._repo, today=today) + role_repeats, len(items))
+        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
+        rules = {code: catalogue[code].pair_rule for code in rows_by_type}
+        # The store checks the rules again inside the write, and writes nothing if any item
+        # breaks one; only then is it asked which items (the common case costs one query).
+        clashes = self._repo.create_relationships_batch(rows_by_type, shared_by_type, audits, rules=rules, today=today)
+        if clashes is None:
+            raise InvalidInput("an entity or a relationship type of this batch was deleted meanwhile; nothing was created")
+        if clashes:
+            raise self._batch_conflict(active.store_clashes(self._repo, today=today), len(items))
         return [fields["id"] for fields, _ in created]
 
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
@@ -179,12 +167,11 @@ class RelationshipService:
                 self._caller, AuditAction.update, "relationship", relationship_id, before=before,
                 after={**before, **properties, "version": current["version"] + 1, "updated_at": now}, now=now,
             )
-            with _RELATIONSHIP_WRITES:  # never between a batch's check and its write
-                outcome = self._repo.update_relationship(
-                    spec.code, relationship_id, properties,
-                    symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
-                    today=today, now=now, expected_version=current["version"], audit=audit,
-                )
+            outcome = self._repo.update_relationship(
+                spec.code, relationship_id, properties,
+                symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
+                today=today, now=now, expected_version=current["version"], audit=audit,
+            )
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")
             if outcome.done:
@@ -345,6 +332,20 @@ class RelationshipService:
             f"{target['name']} already has an active {spec.role.value.replace('_', ' ') if spec.role else spec.code}; "
             "end that relationship first"
         )
+
+    @staticmethod
+    def _batch_conflict(clashes: list[Clash], count: int) -> Conflict:
+        """A batch refused because items repeat active relationships or role holders, whether
+        in the store or earlier in the batch (one message per item, the store's first)."""
+        flagged_roles = {clash.item for clash in clashes if clash.role}
+        kept, seen = [], set()
+        for clash in clashes:  # a role repeat inside the batch only where the store has none
+            key = (clash.item, clash.role is not None)
+            if key not in seen and not (clash.role and clash.item in flagged_roles and key in seen):
+                seen.add(key)
+                kept.append(clash)
+        conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(kept, key=lambda c: c.item)]
+        return Conflict(f"{len(conflicts)} of {count} relationships conflict; nothing was created", errors=conflicts)
 
     @staticmethod
     def _public(row: Mapping[str, Any], catalogue: Mapping[str, RelationshipTypeSpec], today: str) -> dict[str, Any]:

@@ -184,6 +184,22 @@ def test_params_and_placeholders_are_clean():
     assert rc == 0
 
 
+def _lint_rendered(tmp_path: Path, texts: dict[str, str]) -> dict[str, str]:
+    """Lint query texts as rendered for Neo4j; the errors by query name."""
+    paths = {}
+    for name, text in texts.items():
+        path = tmp_path / f"{name}.cypher"
+        path.write_text(text, encoding="utf-8")
+        paths[name] = path
+    report = _run_lint([str(p) for p in paths.values()]).require()
+    return {name: _describe(report["files"][str(path)]["errors"])
+            for name, path in paths.items() if report["files"][str(path)]["errors"]}
+
+
+# A placeholder is filled with a sample identifier, as lint.js does for the files.
+SAMPLE_IDENTIFIERS = {"label": "Client", "rel_type": "SPOUSE_OF", "field": "stage"}
+
+
 def test_restricted_queries_pass_neo4j_frontend(tmp_path: Path):
     """Queries with a ``// visible:`` line, as a caller who sees only some clients gets them
     (the line turned into the visibility filter), pass the front end too."""
@@ -192,15 +208,24 @@ def test_restricted_queries_pass_neo4j_frontend(tmp_path: Path):
     library = QueryLibrary("neo4j")
     names = library.restrictable()
     assert names, "no query has a '// visible:' line"
-    paths = []
-    for name in names:
-        # A placeholder is filled with a sample identifier, as lint.js does for the files.
-        path = tmp_path / f"{name}.cypher"
-        path.write_text(library(name, restricted=True, label="Client", rel_type="SPOUSE_OF"), encoding="utf-8")
-        paths.append(path)
-    report = _run_lint([str(p) for p in paths]).require()
-    problems = {
-        name: _describe(report["files"][str(path)]["errors"])
-        for name, path in zip(names, paths) if report["files"][str(path)]["errors"]
-    }
+    problems = _lint_rendered(tmp_path, {name: library(name, restricted=True, **SAMPLE_IDENTIFIERS) for name in names})
     assert not problems, f"Neo4j's Cypher front end rejects restricted queries: {problems}"
+
+
+def test_locking_queries_pass_neo4j_frontend(tmp_path: Path):
+    """Queries with a ``// lock:`` line, as Neo4j runs them (the line turned into the
+    locking write), pass the front end too."""
+    from app.repositories.cypher import QueryLibrary, QueryTemplateError
+
+    library = QueryLibrary("neo4j")
+    names = library.locking()
+    assert names, "no query has a '// lock:' line"
+    texts = {}
+    for name in names:
+        try:
+            texts[name] = library(name, **SAMPLE_IDENTIFIERS)
+        except QueryTemplateError:  # a query repeating a block per type takes a list of them
+            texts[name] = library(name, **{**SAMPLE_IDENTIFIERS, "rel_type": ["SPOUSE_OF", "REFERRER_OF"]})
+        assert "rapport_lock" in texts[name], f"{name}: its '// lock:' line was not rendered for Neo4j"
+    problems = _lint_rendered(tmp_path, texts)
+    assert not problems, f"Neo4j's Cypher front end rejects locking queries: {problems}"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.domain.audit import CreationRecords
+from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
 from app.repositories.cypher import QueryLibrary
 from app.repositories.practice import PracticeRepository
@@ -69,11 +70,13 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
          "category": "membership", "role": "primary_contact", "from_kinds": ["person"], "to_kinds": ["client"]},
         {"code": "SPOUSE_OF", "phrase": "the Spouse of", "reverse_phrase": "is the Spouse of",
          "category": "family", "from_kinds": ["person"], "to_kinds": ["person"]},
+        {"code": "REFERRER_OF", "phrase": "the Referrer of", "reverse_phrase": "was Referred by",
+         "category": "referral", "from_kinds": ["person"], "to_kinds": ["client"]},
     ]
-    assert repo.seed_relationship_types(types, _audit("seed", "bulk_load", note="types added")) == 2
+    assert repo.seed_relationship_types(types, _audit("seed", "bulk_load", note="types added")) == 3
     assert repo.seed_relationship_types(types, _audit("seed", "bulk_load", note="types added")) == 0  # no record
     [seeded] = repo.audit_records({"target_id": "seed"}, after=None, limit=10)
-    assert seeded["note"] == "2 types added"  # the query puts the count in front
+    assert seeded["note"] == "3 types added"  # the query puts the count in front
     repo.ensure_relationship_indexes(t["code"] for t in types)
     assert [t["code"] for t in repo.relationship_types("SPOUSE_OF")] == ["SPOUSE_OF"]
     assert repo.create_relationship_type({**types[1], "code": "SIBLING_OF"}, _audit("SIBLING_OF", kind="relationship_type"))
@@ -142,17 +145,32 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.audit_records({"target_id": "PRIMARY_CONTACT_AT-2"}, after=None, limit=10) == []
     assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY) == {"c1"}
     spouse = _relationship("SPOUSE_OF", 1, "family")
-    orphan = {"from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}}
+    orphan = {"from_id": "p1", "to_id": "missing", "properties": {**spouse, "id": "SPOUSE_OF-0"}, "active": True}
+    spouse_rule = {"SPOUSE_OF": PairRule(symmetric=True)}
     def batch_records(*targets: str) -> CreationRecords:
         own = [{"id": _audit(target)["id"], "target_id": target, "after": f'{{"id": "{target}"', "changed": 0} for target in targets]
         return CreationRecords({"actor_id": "t1", "action": "create", "target_kind": "relationship"}, own, [["id"]], ["}"])
 
     shared = {"category": spouse.pop("category"), "version": spouse.pop("version")}
     assert repo.create_relationships_batch(
-        {"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse}, orphan]}, {"SPOUSE_OF": shared},
-        batch_records(spouse["id"], "SPOUSE_OF-0")) == 0  # all or none, records included
-    assert repo.create_relationships_batch({"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse}]},
-                                           {"SPOUSE_OF": shared}, batch_records(spouse["id"])) == 1
+        {"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse, "active": True}, orphan]},
+        {"SPOUSE_OF": shared}, batch_records(spouse["id"], "SPOUSE_OF-0"), rules=spouse_rule, today=TODAY,
+    ) is None  # all or none, records included
+    assert repo.create_relationships_batch(
+        {"SPOUSE_OF": [{"from_id": "p1", "to_id": "p2", "properties": spouse, "active": True}]},
+        {"SPOUSE_OF": shared}, batch_records(spouse["id"]), rules=spouse_rule, today=TODAY) == 0  # 0 clashes: written
+    # The rules hold inside the write: the same pair, the other way round, clashes once;
+    # a second primary contact at c1 clashes with the first; nothing is written.
+    again = {**spouse, "id": "SPOUSE_OF-9"}
+    assert repo.create_relationships_batch(
+        {"SPOUSE_OF": [{"from_id": "p2", "to_id": "p1", "properties": again, "active": True}],
+         "PRIMARY_CONTACT_AT": [{"from_id": "p2", "to_id": "c1", "properties": {"id": "PRIMARY_CONTACT_AT-9"}, "active": True}]},
+        {"SPOUSE_OF": shared, "PRIMARY_CONTACT_AT": {"role": "primary_contact"}},
+        batch_records("SPOUSE_OF-9", "PRIMARY_CONTACT_AT-9"),
+        rules={**spouse_rule, "PRIMARY_CONTACT_AT": PairRule(symmetric=False, singular_role="primary_contact")},
+        today=TODAY) == 2
+    assert repo.get_relationship("SPOUSE_OF", "SPOUSE_OF-9") is None
+    assert repo.audit_records({"target_id": "SPOUSE_OF-9"}, after=None, limit=10) == []
     assert repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"].items() >= {**spouse, **shared}.items()
     [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
     assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
@@ -277,15 +295,20 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
                                 audit=load("entities updated")) == 0  # stale
     assert repo.get_entity(K.person, "p3")["name"] == "Rosie Elliott"
     spouse = _relationship("SPOUSE_OF", 2, "family", external_id="R-1")
-    assert repo.create_relationships("SPOUSE_OF", [{"from_id": "p2", "to_id": "p3", "properties": spouse},
-                                                   {"from_id": "p2", "to_id": "missing", "properties": spouse}],
-                                     audit=load("SPOUSE_OF relationships created")) == 1
+    rule = PairRule(symmetric=True)
+    assert repo.create_relationships("SPOUSE_OF", [{"from_id": "p2", "to_id": "p3", "properties": spouse, "active": True},
+                                                   {"from_id": "p2", "to_id": "missing", "properties": spouse, "active": True}],
+                                     rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships created")) == 1
+    # Another writer's active relationship of the pair (either way round) keeps a row out.
+    assert repo.create_relationships("SPOUSE_OF", [{"from_id": "p3", "to_id": "p2", "properties": {**spouse, "id": "SPOUSE_OF-7"},
+                                                    "active": True}],
+                                     rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships created")) == 0
     found = repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])
     assert [(r["from_id"], r["to_id"]) for r in found] == [("p2", "p3")]
     assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["external_id"] == "R-1"
-    assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1,
+    assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1, "active": False,
                                                     "properties": {**spouse, "until": "2020-01-01", "version": 2}}],
-                                     audit=load("SPOUSE_OF relationships updated")) == 1
+                                     rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships updated")) == 1
     # One record per write that wrote something, saying how many (the stale update wrote none).
     assert [r["note"] for r in repo.audit_records({"target_id": "load-1"}, after=None, limit=10)] == [
         "1 people created", "1 entities updated", "1 SPOUSE_OF relationships created", "1 SPOUSE_OF relationships updated"]

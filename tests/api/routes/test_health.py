@@ -5,10 +5,10 @@ from __future__ import annotations
 from api.helpers import ENTITY_PATHS, get, ok
 
 
-def test_health_reports_ok_and_the_store(client):
+def test_health_reports_ok_and_the_store(client, store):
     body = get(client, "/health")
     assert body["status"] == "ok"
-    assert body["store"] == "falkordb"
+    assert body["store"] == store.dialect.value
 
 
 def test_docs_page_is_served(client):
