@@ -153,6 +153,13 @@ PRACTICE_RECORD_LABELS = (
     # Access: keys (their hashes; a restored practice keeps its keys), settings, the audit trail.
     "ApiKey", "PracticeSettings", "AuditRecord",
 )
+#: What orders each record label's pages in a backup: a property unique to each record, or
+#: a pair that is (most have an ``id``).
+PRACTICE_RECORD_KEYS: dict[str, tuple[str, ...]] = {label: ("id",) for label in PRACTICE_RECORD_LABELS} | {
+    "InfluenceScore": ("position_key",),
+    "TierSuggestion": ("run_id", "position"),
+    "ServiceTemplate": ("tier",),
+}
 
 
 def iso_instant(moment: datetime) -> str:

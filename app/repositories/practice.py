@@ -14,7 +14,7 @@ from typing import Any
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.errors import DuplicateKey
-from app.domain.model import EntityKind
+from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
 from app.repositories.store import GraphStore, Row
 
 ENTITY_FILTERS = (
@@ -349,15 +349,17 @@ class PracticeRepository:
     def analytics_entities(self) -> list[Row]:
         return self._store.read(self._q("analytics_entities"))
 
-    def packed_active_relationships(
-        self, type_code: str, *, span: int, today: str, with_ids: bool = False
-    ) -> tuple[list[int], list[str]]:
-        """Active relationships of one type as ``(from node * span + to node) * 101 + strength%``,
-        and their ids in the same order when asked."""
+    def active_relationship_ends(
+        self, type_code: str, *, today: str, with_ids: bool = False
+    ) -> tuple[list[str], list[float | None], list[str]]:
+        """Active relationships of one type: their ends as ``"from_id to_id"``, their stored
+        strengths (None where none is), and their ids in the same order when asked."""
         rows = self._store.read(
-            self._q("analytics_relationships", rel_type=type_code), {"span": span, "today": today, "with_ids": with_ids}
+            self._q("analytics_relationships", rel_type=type_code), {"today": today, "with_ids": with_ids}
         )
-        return (rows[0]["packed"], rows[0]["ids"]) if rows else ([], [])
+        if not rows:
+            return [], [], []
+        return rows[0]["ends"], [None if s < 0 else s for s in rows[0]["strengths"]], rows[0]["ids"]
 
     # -- scoring runs ----------------------------------------------------------------------
     def create_scoring_run(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> None:
@@ -570,9 +572,16 @@ class PracticeRepository:
         """Rows ``{relationship, type, from_id, to_id, from_external_id, to_external_id}``."""
         return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
 
-    def practice_records_page(self, label: str, *, after: int, limit: int) -> list[Row]:
-        """Rows ``{node, properties}`` of one record label, after internal node ``after``."""
-        return self._store.read(self._q("practice_records_page", label=label), {"after": after, "limit": limit})
+    def practice_records_page(self, label: str, *, after: Mapping[str, Any] | None, limit: int) -> list[Row]:
+        """The properties of records of one label, in key order, after record ``after`` (the
+        last of the page before; None for the first page)."""
+        key, *tiebreak = PRACTICE_RECORD_KEYS[label]
+        rows = self._store.read(
+            self._q("practice_records_page", label=label, key=key, tiebreak=tiebreak),
+            {"after_key": after[key] if after else "", "after_tiebreak": after[tiebreak[0]] if after and tiebreak else None,
+             "limit": limit},
+        )
+        return [row["properties"] for row in rows]
 
     def create_practice_records(self, label: str, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
         """Restore records of one label (audit records go through ``restore_audit_records``)."""

@@ -90,12 +90,12 @@ def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress 
                     _line(out, {"record": "category", "properties": properties})
                     report.counts["category"] += 1
                 for label in PRACTICE_RECORD_LABELS:
-                    after_node = -1
-                    while rows := frozen.practice_records_page(label, after=after_node, limit=PAGE_SIZE):
-                        for row in rows:
-                            _line(out, {"record": "record", "label": label, "properties": row["properties"]})
-                        report.counts["record"] += len(rows)
-                        after_node = rows[-1]["node"]
+                    last = None
+                    while records := frozen.practice_records_page(label, after=last, limit=PAGE_SIZE):
+                        for properties in records:
+                            _line(out, {"record": "record", "label": label, "properties": properties})
+                        report.counts["record"] += len(records)
+                        last = records[-1]
                 after = None
                 while page := frozen.entities_page(after=after, limit=PAGE_SIZE):
                     for properties in page:

@@ -40,28 +40,24 @@ def read_practice_graph(
     started = time.perf_counter()
     today = today_iso()
     rows = repository.analytics_entities()
-    n = len(rows)
-    nodes = np.fromiter((row["node"] for row in rows), dtype=np.int64, count=n)
-    span = int(nodes.max()) + 1 if n else 1
-    position = np.full(span, -1, dtype=np.int64)
-    position[nodes] = np.arange(n)
+    position = {row["id"]: index for index, row in enumerate(rows)}
     stage_labels = sorted({row["stage"] for row in rows if row["stage"] is not None})
     stage_code = {stage: code for code, stage in enumerate(stage_labels)}
 
     types = catalogue.relationship_types()
     sources, targets, type_indexes, strengths, relationship_ids = [], [], [], [], []
     for index, spec in enumerate(types):
-        packed, ids = repository.packed_active_relationships(
-            spec.code, span=span, today=today, with_ids=with_relationship_ids
+        ends, stored_strengths, ids = repository.active_relationship_ends(
+            spec.code, today=today, with_ids=with_relationship_ids
         )
         relationship_ids.extend(ids)
-        packed = np.asarray(packed, dtype=np.int64)
-        pair, strength = np.divmod(packed, 101)
-        source, target = np.divmod(pair, span)
-        sources.append(position[source])
-        targets.append(position[target])
-        type_indexes.append(np.full(len(packed), index, dtype=np.int32))
-        strengths.append(strength / 100.0)
+        pairs = [end.split(" ", 1) for end in ends]
+        sources.append(np.fromiter((position[a] for a, _ in pairs), dtype=np.int64, count=len(pairs)))
+        targets.append(np.fromiter((position[b] for _, b in pairs), dtype=np.int64, count=len(pairs)))
+        type_indexes.append(np.full(len(pairs), index, dtype=np.int32))
+        # As stored (the precision the API accepts); no strength given reads as full strength.
+        strengths.append(np.fromiter((1.0 if s is None else s for s in stored_strengths), dtype=np.float64,
+                                     count=len(pairs)))
     graph = RelationshipGraph.from_arrays(
         [row["id"] for row in rows],
         np.array([_KIND_CODE[row["kind"]] for row in rows], dtype=np.int8),

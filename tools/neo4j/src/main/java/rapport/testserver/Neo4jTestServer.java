@@ -69,6 +69,8 @@ public final class Neo4jTestServer {
         }
         long pageCacheMb = Long.parseLong(Optional.ofNullable(System.getenv("NEO4J_PAGECACHE_MB")).orElse("128"));
 
+        // From the start: a parent killed while the server is still starting leaves no orphan.
+        watchParent();
         long started = System.nanoTime();
         Path home = Files.createTempDirectory("rapport-neo4j-");
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
@@ -103,7 +105,6 @@ public final class Neo4jTestServer {
                     "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
         }
         waitForBolt(port, Duration.ofSeconds(60));
-        watchParent();
         System.out.printf("ready bolt://%s:%d%n", HOST, port);
         System.out.printf("started in %.1f s, data in %s%n", (System.nanoTime() - started) / 1e9, home);
         System.out.flush();
