@@ -39,6 +39,7 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 TEST_SERVER_POM = ROOT / "tools" / "neo4j" / "pom.xml"
+CONFTEST = ROOT / "tests" / "conftest.py"
 #: What an operator exports before ``docker compose up`` (the file's own comment says so).
 OPERATOR_ENV = {"NEO4J_PASSWORD": "a-Compose-Password-42"}
 NEO4J_BOLT_PORT = 7687
@@ -191,6 +192,10 @@ def check_neo4j_image(compose: dict) -> None:
     assert tested, "tools/neo4j/pom.xml names no neo4j.version"
     assert match.group(1, 2) == tested.group(1, 2), (
         f"{image!r} is not the line the test server runs (Neo4j {tested.group(1)}.{tested.group(2)})"
+    )
+    suite_image = re.search(r'^NEO4J_IMAGE = "([^"]+)"', CONFTEST.read_text(), re.M)
+    assert suite_image and suite_image.group(1) == image, (
+        f"{image!r} is not the image the suite's container fallback runs (tests/conftest.py NEO4J_IMAGE)"
     )
     if match.group(3) == "enterprise":
         assert environment(neo4j, OPERATOR_ENV).get("NEO4J_ACCEPT_LICENSE_AGREEMENT"), "enterprise needs its licence accepted"
@@ -356,6 +361,25 @@ def test_api_credentials_database_and_address_are_the_neo4j_service_s(compose, m
     check_credentials_agree(compose, monkeypatch)
 
 
+@pytest.mark.neo4j
+def test_a_lone_neo4j_routes_the_api_back_to_the_compose_address(compose, neo4j_driver, monkeypatch):
+    """The API's ``neo4j://`` URL makes the driver ask for a routing table; a single Neo4j
+    answers with the address the client used (the compose service name), whatever it
+    advertises itself (the test server advertises 127.0.0.1), so no advertised-address
+    setting is needed in compose. Checked on the real server."""
+    api, _ = api_and_neo4j(compose)
+    address = urlsplit(settings_from(environment(api, OPERATOR_ENV), monkeypatch).graph_url)
+    if address.scheme not in ("neo4j", "neo4j+s", "neo4j+ssc"):
+        pytest.skip(f"{address.scheme}:// connects directly, without a routing table")
+    asked = f"{address.hostname}:{address.port or NEO4J_BOLT_PORT}"
+    record = neo4j_driver.execute_query(
+        "CALL dbms.routing.getRoutingTable($context, 'neo4j') YIELD servers RETURN servers", context={"address": asked}
+    ).records[0]
+    assert {role["role"]: role["addresses"] for role in record["servers"]} == {
+        "WRITE": [asked], "READ": [asked], "ROUTE": [asked],
+    }
+
+
 def test_dockerfile_installs_this_repository_s_package(dockerfile):
     check_dockerfile_installs_this_package(dockerfile)
 
@@ -403,7 +427,9 @@ def test_a_variable_list_form_is_read_too(compose, dockerfile):
         check_rapport_variables_are_settings(_compose_with(compose, as_list), dockerfile)
 
 
-@pytest.mark.parametrize("image", ["neo4j:4.4-community", "neo4j:latest", "neo4j", "neo4j:2025.01-community", "neo4j:5.20-community"])
+@pytest.mark.parametrize("image", [
+    "neo4j:4.4-community", "neo4j:latest", "neo4j", "neo4j:2025.01-community", "neo4j:5.20-community", "neo4j:5.26-enterprise",
+])
 def test_another_neo4j_image_is_rejected(compose, image):
     with pytest.raises(AssertionError):
         check_neo4j_image(_compose_with(compose, lambda c: _neo4j(c).update(image=image)))
