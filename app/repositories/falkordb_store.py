@@ -16,7 +16,7 @@ from falkordb.query_result import parse_scalar
 
 from app.domain.errors import Conflict, InvalidInput, StoreUnavailable
 from app.repositories.cypher import Dialect
-from app.repositories.store import GraphStore, Row
+from app.repositories.store import Compaction, GraphStore, Row
 
 # (label, property) pairs with an exact-match index; the first also carries uniqueness.
 _NODE_INDEXES = (
@@ -57,11 +57,16 @@ _RELATIONSHIP_INDEXES = ("id", "external_id")
 class FalkorGraphStore(GraphStore):
     dialect = Dialect.falkordb
 
-    def __init__(self, client: FalkorDB, graph_name: str, *, where: str = "") -> None:
+    def __init__(
+        self, client: FalkorDB, graph_name: str, *, where: str = "", compactor: Callable[[], Compaction] | None = None,
+    ) -> None:
         self._client = client
         self._graph = client.select_graph(graph_name)
         self.graph_name = graph_name
         self._where = where
+        #: Rewrites the server's log: given for the embedded server (its
+        #: ``rewrite_append_only_file``); an external server's persistence is its operator's.
+        self._compactor = compactor
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run("GRAPH.RO_QUERY", query, params)
@@ -198,6 +203,9 @@ class FalkorGraphStore(GraphStore):
             yield FalkorGraphStore(self._client, name, where=self._where)
         finally:
             self._client.select_graph(name).delete()
+
+    def compact(self) -> Compaction | None:
+        return self._compactor() if self._compactor is not None else None
 
     def close(self) -> None:
         self._client.connection.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.domain.audit import CreationRecords
 from app.domain.model import EntityKind
-from app.repositories.store import GraphStore, Row
+from app.repositories.store import Compaction, GraphStore, Row
 
 ENTITY_FILTERS = (
     "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
@@ -481,6 +481,10 @@ class PracticeRepository:
     @property
     def snapshots_are_point_in_time(self) -> bool:
         return self._store.snapshots_are_point_in_time
+
+    def compact_storage(self) -> Compaction | None:
+        """After a bulk load: make the store's on-disk log compact (see ``GraphStore.compact``)."""
+        return self._store.compact()
 
     # The bulk writes below each add one audit record (``audit``, a bulk_load whose note the
     # query prefixes with the count written), not one per row.

@@ -52,7 +52,8 @@ from app.schemas.transfer import (
     RecordKind,
     membership_role_adapter,
 )
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, new_ulids
+from app.repositories.store import Compaction
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, compact_after_load, new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, closes_hierarchy_loop, new_entity_properties
 from app.services.generator import GENERATED_TYPES, SEGMENTS, SOURCES, STAGES, Batch, generate_practice
@@ -109,6 +110,9 @@ class ImportReport:
     seconds: float = 0.0
     #: The target id of the load's audit records (None when nothing was to be written).
     load_id: str | None = None
+    #: What compacting the store's log after the load did (None: nothing written, or a store
+    #: with no log of ours); its time is part of ``seconds``.
+    compaction: Compaction | None = None
 
     @property
     def relationships(self) -> int:
@@ -330,6 +334,8 @@ def import_practice(
             report.load_id = None if dry_run else writer.load_id
             importer.write(source, writer, rejects, report)
     report.written = not dry_run
+    if report.written and (report.created or report.updated):
+        report.compaction = compact_after_load(repository, on_progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -374,6 +380,7 @@ def load_generated_practice(
                                         batch_size=batch_size) as writer:
         importer.write(source, writer, _RejectFile(None), report)
     report.written = True
+    report.compaction = compact_after_load(repository, on_progress)
     report.seconds = time.perf_counter() - started
     return report
 
