@@ -29,7 +29,9 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,10 @@ REWRITE_WORTH_BYTES = 64 * 1024
 REWRITE_WAIT_S = 600.0
 #: How often (seconds) the log shows the progress of a store that is loading.
 PROGRESS_LOG_EVERY_S = 10.0
+#: The key, in the server, of the lock that keeps a GRAPH.COPY and a rewrite apart (see
+#: ``one_fork``): held by whichever process (the API, a command) copies or starts a rewrite.
+FORK_LOCK_KEY = "rapport:fork-lock"
+_RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,10 @@ class EmbeddedFalkorDB:
             log.warning("adopting the store server already running on %s (pid %s)", self.socket_path, adopted)
             self.pid = adopted
             self.adopted = True
+            # Ours again, should a process that died mid-copy have left them paused.
+            with self._client(timeout_s=10) as client:
+                client.config_set("auto-aof-rewrite-percentage", AUTO_REWRITE_PERCENTAGE)
+                client.config_set("auto-aof-rewrite-min-size", AUTO_REWRITE_MIN_SIZE)
             return self
         self._clear_stale_files()
         # Our own path must fit in a unix socket address (108 bytes on Linux).
@@ -312,8 +322,9 @@ class EmbeddedFalkorDB:
                 return Compaction(False, 0.0, before, before)
             log.info("rewriting the store's append-only file %s (%s bytes, %s of them incremental)", when, before, incremental)
             try:
-                client.bgrewriteaof()
-            except redis.exceptions.ResponseError as error:
+                with self._fork_lock(client, started + wait_s):  # held while the child is forked, not while it writes
+                    client.bgrewriteaof()
+            except (redis.exceptions.ResponseError, StoreUnavailable) as error:
                 return Compaction(False, time.monotonic() - started, before, before, problem=str(error))
             if not wait:
                 return Compaction(False, time.monotonic() - started, before, before, problem=None, running=True)
@@ -323,6 +334,47 @@ class EmbeddedFalkorDB:
         if problem is None:
             log.info("rewrote the store's append-only file in %.1f s: %s -> %s bytes", seconds, before, after)
         return Compaction(problem is None, seconds, before, after, problem=problem)
+
+    @contextmanager
+    def one_fork(self, wait_s: float = REWRITE_WAIT_S) -> Iterator[None]:
+        """Around a GRAPH.COPY: no rewrite runs or starts meanwhile.
+
+        FalkorDB 4.16 copies a graph through a forked child, and when that fork fails because
+        a rewrite's child runs, the whole server hangs (reproduced: BGREWRITEAOF on 300,000
+        nodes, then GRAPH.COPY: "Can't fork for module: File exists", and from then on the
+        server answered nothing, not even SIGTERM). So a copy takes the lock key (which our
+        rewrites take to start theirs), pauses redis' automatic rewrites, and waits until no
+        child runs and none is scheduled; all is restored after the copy."""
+        deadline = time.monotonic() + wait_s
+        with self._client(timeout_s=30) as client, self._fork_lock(client, deadline):
+            client.config_set("auto-aof-rewrite-percentage", 0)  # 0: no automatic rewrites
+            try:
+                while True:
+                    info = client.info("persistence")
+                    busy = [name for name in ("aof_rewrite_in_progress", "aof_rewrite_scheduled", "rdb_bgsave_in_progress",
+                                              "module_fork_in_progress") if info.get(name)]
+                    if not busy:
+                        break
+                    if time.monotonic() > deadline:
+                        raise StoreUnavailable(f"the store's rewrite did not finish in {wait_s:.0f} s ({', '.join(busy)})")
+                    time.sleep(0.05)
+                yield
+            finally:
+                client.config_set("auto-aof-rewrite-percentage", AUTO_REWRITE_PERCENTAGE)
+
+    @contextmanager
+    def _fork_lock(self, client: redis.Redis, deadline: float) -> Iterator[None]:
+        """The server-side lock between copies and rewrites, across processes; it expires
+        by itself should its holder die."""
+        token = uuid.uuid4().hex
+        while not client.set(FORK_LOCK_KEY, token, nx=True, px=int(REWRITE_WAIT_S * 1000)):
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("another process kept the store's copy/rewrite lock too long")
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            client.eval(_RELEASE_LOCK, 1, FORK_LOCK_KEY, token)
 
     @staticmethod
     def _await_rewrite(client: redis.Redis, deadline: float) -> str | None:

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import redis.exceptions
@@ -59,6 +59,7 @@ class FalkorGraphStore(GraphStore):
 
     def __init__(
         self, client: FalkorDB, graph_name: str, *, where: str = "", compactor: Callable[[], Compaction] | None = None,
+        copy_guard: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self._client = client
         self._graph = client.select_graph(graph_name)
@@ -67,6 +68,9 @@ class FalkorGraphStore(GraphStore):
         #: Rewrites the server's log: given for the embedded server (its
         #: ``rewrite_append_only_file``); an external server's persistence is its operator's.
         self._compactor = compactor
+        #: Held around a GRAPH.COPY: for the embedded server, its ``one_fork`` (no rewrite may
+        #: run then); an external server's rewrites are its operator's.
+        self._copy_guard = copy_guard or nullcontext
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run("GRAPH.RO_QUERY", query, params)
@@ -193,14 +197,15 @@ class FalkorGraphStore(GraphStore):
             with _SCHEMA_CHANGES:
                 self._await_constraints()
                 self._await_indexes()
-                self._graph.copy(name)
+                with self._copy_guard():
+                    self._graph.copy(name)
         except redis.exceptions.ResponseError as error:
             if "empty key" in str(error):  # nothing written yet: nothing to copy
                 yield self
                 return
             raise
         try:
-            yield FalkorGraphStore(self._client, name, where=self._where)
+            yield FalkorGraphStore(self._client, name, where=self._where, copy_guard=self._copy_guard)
         finally:
             self._client.select_graph(name).delete()
 
