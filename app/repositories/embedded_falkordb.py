@@ -208,7 +208,7 @@ class EmbeddedFalkorDB:
         deadline = started + self.start_timeout_s
         last_logged: float | None = None
         progress: LoadProgress | None = None
-        state = ABSENT
+        seen_loading = False  # answered -LOADING at least once
         while True:
             if not alive():
                 raise StoreUnavailable(exited())
@@ -218,8 +218,11 @@ class EmbeddedFalkorDB:
                     log.info("the store in %s finished loading after %.1f s", self.data_dir, clock() - started)
                 return
             now = clock()
-            if state == LOADING or (state == SILENT and progress is not None):
-                # Silent after loading: busy running one long query again; keep the last figures.
+            if state in (LOADING, SILENT):
+                # Silent: a socket that does not answer in time, a server busy loading (seen for
+                # seconds at a time while the RDB base of 1,000,000 relationships loads, or
+                # while one long query runs again): keep the last figures, if any.
+                seen_loading = seen_loading or state == LOADING
                 progress = _progress(info, now - started) if info or progress is None else progress.waited(now - started)
                 if self.on_loading is not None:
                     self.on_loading(progress)
@@ -228,7 +231,7 @@ class EmbeddedFalkorDB:
                     log.info("the store in %s is loading its data: %s", self.data_dir, progress.describe())
             if now >= deadline:
                 break
-            sleep(0.02 if progress is None else 0.25)
+            sleep(0.02 if progress is None or now - started < 1 else 0.25)
         waited = _seconds(clock() - started)
         where = f"the embedded FalkorDB store in {self.data_dir} (pid {self.pid})"
         advice = (
@@ -236,7 +239,7 @@ class EmbeddedFalkorDB:
             f"RAPPORT_STORE_START_TIMEOUT (now {self.start_timeout_s:g} s). Stopping it would only make the next "
             f"start load again from the beginning; the data on disk is not affected either way."
         )
-        if progress is not None:
+        if seen_loading and progress is not None:
             raise StoreStillLoading(
                 f"{where} is still loading its data after {waited}: {progress.describe()}. {advice}"
             )
@@ -251,12 +254,10 @@ class EmbeddedFalkorDB:
         exit, not the rewrite."""
         if self.pid is None:
             return
-        try:
-            compaction = self.rewrite_append_only_file(if_over_bytes=REWRITE_WORTH_BYTES, when="at shutdown")
-            if compaction.problem:
-                log.warning("the store's append-only file was not rewritten at shutdown: %s", compaction.problem)
-        except redis.exceptions.RedisError as error:  # a store that does not answer is stopped all the same
-            log.warning("the store's append-only file was not rewritten at shutdown: %s", error)
+        # A store that does not answer is stopped all the same.
+        compaction = self.rewrite_append_only_file(if_over_bytes=REWRITE_WORTH_BYTES, when="at shutdown")
+        if compaction.problem:
+            log.warning("the store's append-only file was not rewritten at shutdown: %s", compaction.problem)
         pid, self.pid = self.pid, None
         try:
             os.kill(pid, signal.SIGTERM)  # redis fsyncs the append-only file on SIGTERM
@@ -293,6 +294,15 @@ class EmbeddedFalkorDB:
     def rewrite_append_only_file(
         self, *, if_over_bytes: int = 0, wait: bool = True, when: str = "on request", wait_s: float = REWRITE_WAIT_S,
     ) -> Compaction:
+        """See ``_rewrite``; a store that cannot be asked is a ``Compaction.problem`` too, never
+        an exception: the writes it holds are durable already, so its callers (a bulk load that
+        has finished, a shutdown) go on."""
+        try:
+            return self._rewrite(if_over_bytes=if_over_bytes, wait=wait, when=when, wait_s=wait_s)
+        except (redis.exceptions.RedisError, StoreUnavailable, OSError) as error:
+            return Compaction(False, 0.0, 0, 0, problem=f"{type(error).__name__}: {error}")
+
+    def _rewrite(self, *, if_over_bytes: int, wait: bool, when: str, wait_s: float) -> Compaction:
         """The one place that rewrites the log (BGREWRITEAOF: a new RDB base holding the
         whole store, and an empty incremental part). Skipped when the incremental part is
         under ``if_over_bytes``. With ``wait``, returns once the rewrite is done (or failed,
