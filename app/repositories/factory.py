@@ -53,7 +53,7 @@ def open_store(settings: Settings, *, on_loading: Callable[[LoadProgress], None]
                 return server.rewrite_append_only_file(if_over_bytes=REWRITE_WORTH_BYTES, when="after a bulk load")
 
             store = FalkorGraphStore(client, settings.graph_name, where=f"at {server.socket_path}", compactor=compact,
-                                     copy_guard=server.one_fork)
+                                     copy_guard=server.one_fork, bulk_guard=server.bulk_load)
             opened = OpenStore(store, server)
             opened.store.ensure_schema()
         except Exception:

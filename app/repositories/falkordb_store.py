@@ -60,6 +60,7 @@ class FalkorGraphStore(GraphStore):
     def __init__(
         self, client: FalkorDB, graph_name: str, *, where: str = "", compactor: Callable[[], Compaction] | None = None,
         copy_guard: Callable[[], AbstractContextManager[Any]] | None = None,
+        bulk_guard: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self._client = client
         self._graph = client.select_graph(graph_name)
@@ -71,6 +72,8 @@ class FalkorGraphStore(GraphStore):
         #: Held around a GRAPH.COPY: for the embedded server, its ``one_fork`` (no rewrite may
         #: run then); an external server's rewrites are its operator's.
         self._copy_guard = copy_guard or nullcontext
+        #: Held around a bulk load: for the embedded server, its ``bulk_load`` (fewer rewrites).
+        self._bulk_guard = bulk_guard or nullcontext
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run("GRAPH.RO_QUERY", query, params)
@@ -208,6 +211,11 @@ class FalkorGraphStore(GraphStore):
             yield FalkorGraphStore(self._client, name, where=self._where, copy_guard=self._copy_guard)
         finally:
             self._client.select_graph(name).delete()
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        with self._bulk_guard():
+            yield
 
     def compact(self) -> Compaction | None:
         return self._compactor() if self._compactor is not None else None

@@ -482,6 +482,12 @@ class PracticeRepository:
     def snapshots_are_point_in_time(self) -> bool:
         return self._store.snapshots_are_point_in_time
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a bulk load, which ``compact_storage`` follows (see ``GraphStore.bulk_load``)."""
+        with self._store.bulk_load():
+            yield
+
     def compact_storage(self) -> Compaction | None:
         """After a bulk load: make the store's on-disk log compact (see ``GraphStore.compact``)."""
         return self._store.compact()

@@ -64,6 +64,12 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a bulk load (followed by ``compact``): the store may log differently
+        meanwhile. By default nothing changes."""
+        yield
+
     def compact(self) -> Compaction | None:
         """Make the store's on-disk log compact after a bulk load, so that its next start is
         fast; returns once that is done. None: this store keeps no log of ours to compact

@@ -131,7 +131,16 @@ def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force
     if repository.count_entities() and not force:
         raise Conflict("the store is not empty; restore goes into an empty store (force replaces everything in it)")
     load_id = new_entity_id()
+    with repository.bulk_load():
+        report = _restore(repository, path, contents, caller=caller, load_id=load_id, batch_size=batch_size,
+                          progress=progress)
+    report.compaction = compact_after_load(repository, progress)
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _restore(repository: PracticeRepository, path: Path, contents: _Contents, *, caller: Caller, load_id: str,
+             batch_size: int, progress: Progress) -> BackupReport:
     def load_record(what: str) -> dict[str, Any]:
         return bulk_record(caller, load_id, f"{what} by restore {load_id} of {path.name}")
 
@@ -178,8 +187,6 @@ def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force
             restore_records(label, rows)
         writer.flush()
     progress("restoring", total, total)
-    report.compaction = compact_after_load(repository, progress)
-    report.seconds = time.perf_counter() - started
     return report
 
 

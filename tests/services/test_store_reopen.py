@@ -13,13 +13,19 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from falkordb import FalkorDB
 
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
-from app.repositories.embedded_falkordb import REWRITE_WORTH_BYTES
+from app.repositories.embedded_falkordb import (
+    AUTO_REWRITE_PERCENTAGE,
+    BULK_AUTO_REWRITE_PERCENTAGE,
+    REWRITE_WORTH_BYTES,
+)
 from app.repositories.factory import OpenStore, open_store
 from app.repositories.practice import PracticeRepository
 from app.services.backup import backup, restore
@@ -58,6 +64,26 @@ def _kill_9(opened: OpenStore) -> None:
         time.sleep(0.02)
 
 
+def _auto_rewrite_percentage(opened: OpenStore) -> str:
+    client = FalkorDB(unix_socket_path=str(opened.embedded.socket_path)).connection
+    return client.config_get("auto-aof-rewrite-percentage")["auto-aof-rewrite-percentage"]
+
+
+def _watch_bulk_load(opened: OpenStore) -> list[str]:
+    """The automatic rewrite percentage in force inside each bulk load the store is told of."""
+    seen: list[str] = []
+    guard = opened.store._bulk_guard
+
+    @contextmanager
+    def watched() -> Iterator[None]:
+        with guard():
+            seen.append(_auto_rewrite_percentage(opened))
+            yield
+
+    opened.store._bulk_guard = watched
+    return seen
+
+
 def _log_files(data_dir: Path) -> tuple[Path, list[Path]]:
     """The base and incremental files the append-only manifest names."""
     folder = data_dir / "appendonlydir"
@@ -89,8 +115,12 @@ def test_a_bulk_load_leaves_a_compact_log_and_a_killed_store_reopens_whole(
 ):
     opened = open_store(settings)
     repository = PracticeRepository(opened.store)
+    during = _watch_bulk_load(opened)
     report = load(repository, tmp_path)
     size = repository.practice_size()
+    # Redis' own rewrites waited for a larger growth during the load, and are back to theirs.
+    assert during == [str(BULK_AUTO_REWRITE_PERCENTAGE)]
+    assert _auto_rewrite_percentage(opened) == str(AUTO_REWRITE_PERCENTAGE)
     assert size[1] >= RELATIONSHIPS
     assert report.compaction is not None and report.compaction.done, report.compaction
     _kill_9(opened)
@@ -116,7 +146,9 @@ def test_a_restore_leaves_a_compact_log(settings: Settings, tmp_path: Path):
         load_generated_practice(repository, ENTITIES, RELATIONSHIPS, caller=LOCAL_OPERATOR, seed=4)
         size = repository.practice_size()
         backup(repository, tmp_path / "practice.gz")
+        during = _watch_bulk_load(opened)
         report = restore(repository, tmp_path / "practice.gz", caller=LOCAL_OPERATOR, force=True)
+        assert during == [str(BULK_AUTO_REWRITE_PERCENTAGE)]
         assert report.compaction is not None and report.compaction.done, report.compaction
         assert repository.practice_size() == size
         _, incremental = _log_files(settings.data_dir)
