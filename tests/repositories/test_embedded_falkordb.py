@@ -4,6 +4,7 @@ keeps its append-only file compact, and waits for (never stops) a store that is 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -39,6 +40,7 @@ def data_dir():
             os.kill(int(pid_file.read_text()), signal.SIGKILL)
         except (ProcessLookupError, ValueError):
             pass
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _graph(server: EmbeddedFalkorDB):
