@@ -122,7 +122,8 @@ def test_a_bulk_load_leaves_a_compact_log_and_a_killed_store_reopens_whole(
     assert during == [str(BULK_AUTO_REWRITE_PERCENTAGE)]
     assert _auto_rewrite_percentage(opened) == str(AUTO_REWRITE_PERCENTAGE)
     assert size[1] >= RELATIONSHIPS
-    assert report.compaction is not None and report.compaction.done, report.compaction
+    # Rewritten by the load, or by redis itself near its end (then the tail is too small to be worth it).
+    assert report.compaction is not None and report.compaction.problem is None, report.compaction
     _kill_9(opened)
 
     base, incremental = _log_files(settings.data_dir)
@@ -149,7 +150,8 @@ def test_a_restore_leaves_a_compact_log(settings: Settings, tmp_path: Path):
         during = _watch_bulk_load(opened)
         report = restore(repository, tmp_path / "practice.gz", caller=LOCAL_OPERATOR, force=True)
         assert during == [str(BULK_AUTO_REWRITE_PERCENTAGE)]
-        assert report.compaction is not None and report.compaction.done, report.compaction
+        # Rewritten by the load, or by redis itself near its end (then the tail is too small to be worth it).
+        assert report.compaction is not None and report.compaction.problem is None, report.compaction
         assert repository.practice_size() == size
         _, incremental = _log_files(settings.data_dir)
         assert sum(path.stat().st_size for path in incremental) < REWRITE_WORTH_BYTES
