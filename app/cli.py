@@ -16,7 +16,9 @@ from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
 
 if TYPE_CHECKING:
+    from app.repositories.embedded_falkordb import LoadProgress
     from app.repositories.practice import PracticeRepository
+    from app.repositories.store import Compaction
 
 #: (phase, done, total): how the services report progress.
 OnProgress = Callable[[str, int, "int | None"], None]
@@ -37,11 +39,20 @@ def serve(
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
     """Start the API (app.main:app) on the configured graph store."""
+    import logging
+
     import uvicorn
 
     settings = _settings()
     if workers > 1 and settings.store_kind == "embedded":
         _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
+    # Rapport's own log lines (the store loading its data, rewriting its log) beside uvicorn's.
+    rapport_log = logging.getLogger("rapport")
+    if not rapport_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     [%(name)s] %(message)s"))
+        rapport_log.addHandler(handler)
+        rapport_log.setLevel(getattr(logging, log_level.upper(), logging.INFO))
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level)
 
 
@@ -76,6 +87,7 @@ def demo(
     typer.echo(f"Loaded a generated practice (seed {seed}): {made - report.relationships:,} entities and "
                f"{report.relationships:,} relationships in {report.seconds:.1f} s "
                f"({report.relationships / max(report.seconds, 1e-9):,.0f} relationships/s)")
+    _show_compaction(report.compaction)
 
 
 @cli.command("import")
@@ -111,6 +123,7 @@ def import_files(
         return
     typer.echo(f"Imported {report.rows:,} rows in {report.seconds:.1f} s ({report.relationships / max(report.seconds, 1e-9):,.0f} "
                f"relationships/s): {outcome}")
+    _show_compaction(report.compaction)
     if report.changed_meanwhile:
         typer.secho(f"{report.changed_meanwhile:,} records changed in the store during the import and were left as they "
                     "are; import again to apply the files to them", fg=typer.colors.YELLOW, err=True)
@@ -156,6 +169,7 @@ def restore(
     with _practice() as repository, _progress() as on_progress:
         report = read_backup(repository, path, caller=LOCAL_OPERATOR, force=force, on_progress=on_progress)
     typer.echo(f"Restored {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
+    _show_compaction(report.compaction)
 
 
 analytics_cli = typer.Typer(help="Influence analytics and referral intelligence.", no_args_is_help=True)
@@ -428,11 +442,13 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
     from app.services.catalogue import CatalogueService
 
     settings = _settings()
-    running = _embedded_server_answers(settings)
     try:
-        opened = open_store(settings)
+        with _loading_line() as on_loading:
+            opened = open_store(settings, on_loading=on_loading)
     except RapportError as error:
         _fail(error.detail)
+    # A server that was running already (``rapport serve``, or one still loading) is left so.
+    running = opened.embedded is not None and opened.embedded.adopted
     try:
         repository = PracticeRepository(opened.store)
         if prepare:
@@ -453,24 +469,41 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
             opened.close()
 
 
-def _embedded_server_answers(settings: Settings) -> bool:
-    if settings.store_kind != "embedded":
-        return False
-    import redis
+@contextmanager
+def _loading_line() -> Iterator[Callable[[LoadProgress], None]]:
+    """While the embedded store loads its data: one progress line on stderr, redrawn in place
+    on a terminal, else a line every 10 s."""
+    stream = sys.stderr
+    live = stream.isatty()
+    shown = {"at": -1e9, "any": False}
 
-    from app.repositories.embedded_falkordb import SOCKET_NAME
+    def on_loading(progress: LoadProgress) -> None:
+        # Quiet for a store that loads in a moment (a compact one of 10,000 relationships: 0.2 s).
+        if progress.waited_s < 1.0 or progress.waited_s - shown["at"] < (0.5 if live else 10.0):
+            return
+        shown["at"], shown["any"] = progress.waited_s, True
+        line = f"waiting for the store to load its data: {progress.describe()} (waited {progress.waited_s:,.0f} s)"
+        stream.write(f"\r\x1b[2K{line}" if live else line + "\n")
+        stream.flush()
 
-    socket = settings.data_dir / SOCKET_NAME
-    if not socket.exists():
-        return False
     try:
-        client = redis.Redis(unix_socket_path=str(socket), socket_timeout=1)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except redis.exceptions.RedisError:
-        return False
+        yield on_loading
+    finally:
+        if live and shown["any"]:
+            stream.write("\n")
+            stream.flush()
+
+
+def _show_compaction(compaction: Compaction | None) -> None:
+    """One line on stderr on what rewriting the store's log after a load did."""
+    if compaction is None or (not compaction.done and compaction.problem is None):
+        return
+    if compaction.done:
+        typer.echo(f"Compacted the store's log after the load: {compaction.before_bytes / 1e6:,.1f} MB -> "
+                   f"{compaction.after_bytes / 1e6:,.1f} MB in {compaction.seconds:.1f} s", err=True)
+    else:
+        typer.secho(f"the store's log was not compacted after the load ({compaction.problem}); the data is safe, "
+                    "but the next start may be slow", fg=typer.colors.YELLOW, err=True)
 
 
 @contextmanager

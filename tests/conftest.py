@@ -110,7 +110,8 @@ def store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
     if request.param == "falkordb":
         server: EmbeddedFalkorDB = request.getfixturevalue("falkordb_server")
         client = FalkorDB(unix_socket_path=str(server.socket_path))
-        graph = FalkorGraphStore(client, f"test_{uuid.uuid4().hex[:12]}")
+        # As the factory opens it: copies wait for the server's rewrites (see EmbeddedFalkorDB.one_fork).
+        graph = FalkorGraphStore(client, f"test_{uuid.uuid4().hex[:12]}", copy_guard=server.one_fork)
         graph.ensure_schema()
         yield graph
         client.select_graph(graph.graph_name).delete()

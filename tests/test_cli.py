@@ -88,6 +88,37 @@ def test_demo_generates_and_loads_a_practice(data_dir, tmp_path):
     assert "relationships 1," in rapport("export", tmp_path / "kept").stdout  # the refusal deleted nothing
 
 
+def test_a_store_still_loading_shows_progress_then_one_clear_line(data_dir, monkeypatch):
+    from app.repositories import factory
+    from app.repositories.embedded_falkordb import LoadProgress, StoreStillLoading
+
+    def loading_store(settings, *, on_loading=None):
+        assert settings.store_start_timeout == 7.5
+        for waited in (0.5, 1.5, 12.0):
+            on_loading(LoadProgress(percent=40.0, eta_s=90, loaded_bytes=4_000_000, total_bytes=10_000_000,
+                                    waited_s=waited))
+        raise StoreStillLoading("the embedded FalkorDB store in X (pid 1) is still loading its data after 7.5 s: ...")
+
+    monkeypatch.setattr(factory, "open_store", loading_store)
+    monkeypatch.setenv("RAPPORT_STORE_START_TIMEOUT", "7.5")
+    result = rapport("keys", "list")
+    assert "is still loading its data after 7.5 s" in refusal(result)
+    progress = [line for line in result.stderr.splitlines() if line.startswith("waiting for the store")]
+    # Not for the first second (a compact store loads in a moment), then every 10 s off a terminal.
+    assert progress == [
+        "waiting for the store to load its data: 40.0% loaded of 10.0 MB, about 90 s left (waited 2 s)",
+        "waiting for the store to load its data: 40.0% loaded of 10.0 MB, about 90 s left (waited 12 s)",
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon"])
+def test_a_bad_store_start_timeout_is_refused(data_dir, monkeypatch, value):
+    monkeypatch.setenv("RAPPORT_STORE_START_TIMEOUT", value)
+    result = rapport("keys", "list")
+    assert refusal(result) == "rapport: invalid settings: 1 validation error for Settings"
+    assert "store_start_timeout" in result.stderr
+
+
 def test_refusals_are_one_line(data_dir, tmp_path):
     assert refusal(rapport("import", tmp_path / "nowhere")).endswith("nowhere: no such file or directory")
     assert "unknown export format 'xml'" in refusal(rapport("export", tmp_path / "x", "--format", "xml"))

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GRAPH_URL_SCHEMES = ("falkor", "falkors", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     graph_name: str = "rapport"
     #: ``everysec`` (default) or ``always`` (fsync every write; slower, loses nothing on power loss).
     appendfsync: Literal["everysec", "always"] = "everysec"
+    #: How long (seconds) a command or the API waits for the embedded store to load its data
+    #: before giving up with an error that says how far it got (the store goes on loading).
+    #: A compact store of 100,000 entities / 1,000,000 relationships loads in ~10 s; a log
+    #: that must be run again (an older Rapport's, or one killed before its rewrite) takes
+    #: minutes. Environment: ``RAPPORT_STORE_START_TIMEOUT``.
+    store_start_timeout: float = Field(600.0, gt=0)
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"

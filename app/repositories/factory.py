@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -9,9 +10,9 @@ from falkordb import FalkorDB
 
 from app.core.config import Settings
 from app.domain.errors import StoreUnavailable
-from app.repositories.embedded_falkordb import EmbeddedFalkorDB
+from app.repositories.embedded_falkordb import REWRITE_WORTH_BYTES, EmbeddedFalkorDB, LoadProgress
 from app.repositories.falkordb_store import FalkorGraphStore
-from app.repositories.store import GraphStore
+from app.repositories.store import Compaction, GraphStore
 
 
 @dataclass
@@ -37,12 +38,23 @@ class OpenStore:
                 self.embedded.stop()
 
 
-def open_store(settings: Settings) -> OpenStore:
+def open_store(settings: Settings, *, on_loading: Callable[[LoadProgress], None] | None = None) -> OpenStore:
+    """Open the configured store. ``on_loading`` hears how far an embedded store that is
+    still loading its data has got (it is also logged)."""
     if settings.store_kind == "embedded":
-        server = EmbeddedFalkorDB(settings.data_dir, appendfsync=settings.appendfsync).start()
+        server = EmbeddedFalkorDB(
+            settings.data_dir, appendfsync=settings.appendfsync, start_timeout_s=settings.store_start_timeout,
+            on_loading=on_loading,
+        ).start()
         try:
             client = FalkorDB(unix_socket_path=str(server.socket_path))
-            opened = OpenStore(FalkorGraphStore(client, settings.graph_name, where=f"at {server.socket_path}"), server)
+
+            def compact() -> Compaction:
+                return server.rewrite_append_only_file(if_over_bytes=REWRITE_WORTH_BYTES, when="after a bulk load")
+
+            store = FalkorGraphStore(client, settings.graph_name, where=f"at {server.socket_path}", compactor=compact,
+                                     copy_guard=server.one_fork, bulk_guard=server.bulk_load)
+            opened = OpenStore(store, server)
             opened.store.ensure_schema()
         except Exception:
             server.stop()

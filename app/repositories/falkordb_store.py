@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import redis.exceptions
@@ -18,7 +18,7 @@ from falkordb.query_result import parse_scalar
 from app.domain.errors import DuplicateKey, InvalidInput, StoreUnavailable
 from app.repositories.cypher import Dialect
 from app.repositories.schema import NODE_INDEXES, RELATIONSHIP_INDEX_PROPERTIES, duplicate_message
-from app.repositories.store import GraphStore, Row
+from app.repositories.store import Compaction, GraphStore, Row
 
 #: Held while this process changes the schema or copies a graph (see ``snapshot``).
 _SCHEMA_CHANGES = threading.RLock()
@@ -30,11 +30,23 @@ _UNIQUE_VIOLATION = re.compile(r"unique constraint violation.*?of type (\w+)", r
 class FalkorGraphStore(GraphStore):
     dialect = Dialect.falkordb
 
-    def __init__(self, client: FalkorDB, graph_name: str, *, where: str = "") -> None:
+    def __init__(
+        self, client: FalkorDB, graph_name: str, *, where: str = "", compactor: Callable[[], Compaction] | None = None,
+        copy_guard: Callable[[], AbstractContextManager[Any]] | None = None,
+        bulk_guard: Callable[[], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         self._client = client
         self._graph = client.select_graph(graph_name)
         self.graph_name = graph_name
         self._where = where
+        #: Rewrites the server's log: given for the embedded server (its
+        #: ``rewrite_append_only_file``); an external server's persistence is its operator's.
+        self._compactor = compactor
+        #: Held around a GRAPH.COPY: for the embedded server, its ``one_fork`` (no rewrite may
+        #: run then); an external server's rewrites are its operator's.
+        self._copy_guard = copy_guard or nullcontext
+        #: Held around a bulk load: for the embedded server, its ``bulk_load`` (fewer rewrites).
+        self._bulk_guard = bulk_guard or nullcontext
 
     def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return self._run("GRAPH.RO_QUERY", query, params)
@@ -165,16 +177,25 @@ class FalkorGraphStore(GraphStore):
             with _SCHEMA_CHANGES:
                 self._await_constraints()
                 self._await_indexes()
-                self._graph.copy(name)
+                with self._copy_guard():
+                    self._graph.copy(name)
         except redis.exceptions.ResponseError as error:
             if "empty key" in str(error):  # nothing written yet: nothing to copy
                 yield self
                 return
             raise
         try:
-            yield FalkorGraphStore(self._client, name, where=self._where)
+            yield FalkorGraphStore(self._client, name, where=self._where, copy_guard=self._copy_guard)
         finally:
             self._client.select_graph(name).delete()
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        with self._bulk_guard():
+            yield
+
+    def compact(self) -> Compaction | None:
+        return self._compactor() if self._compactor is not None else None
 
     def close(self) -> None:
         self._client.connection.close()

@@ -15,7 +15,7 @@ from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.errors import DuplicateKey
 from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
-from app.repositories.store import GraphStore, Row
+from app.repositories.store import Compaction, GraphStore, Row
 
 ENTITY_FILTERS = (
     "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
@@ -507,6 +507,16 @@ class PracticeRepository:
     @property
     def snapshots_are_point_in_time(self) -> bool:
         return self._store.snapshots_are_point_in_time
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a bulk load, which ``compact_storage`` follows (see ``GraphStore.bulk_load``)."""
+        with self._store.bulk_load():
+            yield
+
+    def compact_storage(self) -> Compaction | None:
+        """After a bulk load: make the store's on-disk log compact (see ``GraphStore.compact``)."""
+        return self._store.compact()
 
     # The bulk writes below each add one audit record (``audit``, a bulk_load whose note the
     # query prefixes with the count written), not one per row.

@@ -5,11 +5,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from app.repositories.cypher import Dialect, QueryLibrary, query_library
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What ``GraphStore.compact`` did to the store's on-disk log."""
+
+    #: Whether the log was rewritten (and the rewrite finished).
+    done: bool
+    seconds: float
+    #: The log's size before and after, in bytes (0 where unknown).
+    before_bytes: int
+    after_bytes: int
+    #: Why it was not done, when that is worth telling (None when there was nothing to do).
+    problem: str | None = None
+    #: A rewrite was started and goes on in the background.
+    running: bool = False
 
 
 class GraphStore(ABC):
@@ -46,6 +63,18 @@ class GraphStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Around a bulk load (followed by ``compact``): the store may log differently
+        meanwhile. By default nothing changes."""
+        yield
+
+    def compact(self) -> Compaction | None:
+        """Make the store's on-disk log compact after a bulk load, so that its next start is
+        fast; returns once that is done. None: this store keeps no log of ours to compact
+        (Neo4j, an external FalkorDB run by its operator)."""
+        return None
 
     #: Whether ``snapshot`` gives a point-in-time copy (else reads see concurrent writes).
     snapshots_are_point_in_time = False

@@ -45,7 +45,8 @@ from app.domain.access import Caller, Permission
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.model import PRACTICE_RECORD_LABELS, EntityKind, check_identifier, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, bulk_record, clear_store, collector_paused
+from app.repositories.store import Compaction
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, bulk_record, clear_store, collector_paused, compact_after_load
 
 BACKUP_FORMAT = "rapport-backup"
 BACKUP_VERSION = 1
@@ -65,6 +66,8 @@ class BackupReport:
     seconds: float = 0.0
     #: A restore's id: the target of its audit records.
     load_id: str | None = None
+    #: What compacting the store's log after a restore did (see ``ImportReport.compaction``).
+    compaction: Compaction | None = None
 
 
 def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress | None = None) -> BackupReport:
@@ -128,7 +131,16 @@ def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force
     if repository.count_entities() and not force:
         raise Conflict("the store is not empty; restore goes into an empty store (force replaces everything in it)")
     load_id = new_entity_id()
+    with repository.bulk_load():
+        report = _restore(repository, path, contents, caller=caller, load_id=load_id, batch_size=batch_size,
+                          progress=progress)
+    report.compaction = compact_after_load(repository, progress)
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _restore(repository: PracticeRepository, path: Path, contents: _Contents, *, caller: Caller, load_id: str,
+             batch_size: int, progress: Progress) -> BackupReport:
     def load_record(what: str) -> dict[str, Any]:
         return bulk_record(caller, load_id, f"{what} by restore {load_id} of {path.name}")
 
@@ -175,7 +187,6 @@ def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force
             restore_records(label, rows)
         writer.flush()
     progress("restoring", total, total)
-    report.seconds = time.perf_counter() - started
     return report
 
 

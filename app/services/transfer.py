@@ -25,7 +25,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
 from pathlib import Path
@@ -52,7 +52,8 @@ from app.schemas.transfer import (
     RecordKind,
     membership_role_adapter,
 )
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, new_ulids
+from app.repositories.store import Compaction
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, compact_after_load, new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, closes_hierarchy_loop, new_entity_properties
 from app.services.generator import GENERATED_TYPES, SEGMENTS, SOURCES, STAGES, Batch, generate_practice
@@ -109,6 +110,9 @@ class ImportReport:
     seconds: float = 0.0
     #: The target id of the load's audit records (None when nothing was to be written).
     load_id: str | None = None
+    #: What compacting the store's log after the load did (None: nothing written, or a store
+    #: with no log of ours); its time is part of ``seconds``.
+    compaction: Compaction | None = None
 
     @property
     def relationships(self) -> int:
@@ -326,10 +330,13 @@ def import_practice(
             report.seconds = time.perf_counter() - started
             return report
         with _RejectFile(reject_file if skip_bad_rows else None) as rejects, \
+                (nullcontext() if dry_run else repository.bulk_load()), \
                 BulkWriter(repository, caller=caller, load="import", batch_size=batch_size, dry_run=dry_run) as writer:
             report.load_id = None if dry_run else writer.load_id
             importer.write(source, writer, rejects, report)
     report.written = not dry_run
+    if report.written and (report.created or report.updated):
+        report.compaction = compact_after_load(repository, on_progress)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -354,9 +361,22 @@ def load_generated_practice(
     except ValueError as error:
         raise InvalidInput(str(error)) from error
     load_id = new_entity_id()
+    if repository.count_entities() and not replace:
+        raise Conflict("the store already holds entities; a generated practice goes into an empty one")
+    report = ImportReport(load_id=load_id)
+    with repository.bulk_load():
+        _load_generated(repository, first, batches, entities + relationships, caller=caller, load_id=load_id,
+                        batch_size=batch_size, on_progress=on_progress, report=report)
+    report.written = True
+    report.compaction = compact_after_load(repository, on_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load_generated(repository: PracticeRepository, first: Batch, batches: Iterator[Batch], total: int, *,
+                    caller: Caller, load_id: str, batch_size: int, on_progress: Progress | None,
+                    report: ImportReport) -> None:
     if repository.count_entities():
-        if not replace:
-            raise Conflict("the store already holds entities; a generated practice goes into an empty one")
         clear_store(repository, caller=caller, load="generated practice", load_id=load_id, batch_size=batch_size,
                     on_progress=on_progress)
     catalogue = CatalogueService(repository, caller)
@@ -367,15 +387,11 @@ def load_generated_practice(
         missing += [f"{name.value}:{code}" for code in wanted if code not in codes[name]]
     if missing:
         raise InvalidInput(f"the generator uses the default catalogue; this store lacks {', '.join(missing)}")
-    source = RecordsSource(lambda: chain([first], batches), total=entities + relationships)
+    source = RecordsSource(lambda: chain([first], batches), total=total)
     importer = _Importer(repository, caller, batch_size=batch_size, on_progress=on_progress, trusted=True)
-    report = ImportReport(load_id=load_id)
     with collector_paused(), BulkWriter(repository, caller=caller, load="generated practice", load_id=load_id,
                                         batch_size=batch_size) as writer:
         importer.write(source, writer, _RejectFile(None), report)
-    report.written = True
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 class _Importer:
