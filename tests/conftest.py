@@ -89,7 +89,9 @@ def neo4j_driver(neo4j_server: tuple[str, tuple[str, str] | None]) -> Iterator[o
     import neo4j
 
     url, auth = neo4j_server
-    driver = neo4j.GraphDatabase.driver(url, auth=auth)
+    from app.repositories.neo4j_store import DRIVER_OPTIONS
+
+    driver = neo4j.GraphDatabase.driver(url, auth=auth, **DRIVER_OPTIONS)
     yield driver
     driver.close()
 
@@ -102,6 +104,9 @@ def falkordb_server() -> Iterator[EmbeddedFalkorDB]:
     yield server
     server.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
+
+
+_NEO4J_SCHEMA_MADE: list[object] = []
 
 
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
@@ -122,7 +127,9 @@ def store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
         driver = request.getfixturevalue("neo4j_driver")
         driver.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
         graph = Neo4jGraphStore(driver, "neo4j")
-        graph.ensure_schema()
+        if driver not in _NEO4J_SCHEMA_MADE:  # the schema outlives the data: made once per server
+            graph.ensure_schema()
+            _NEO4J_SCHEMA_MADE.append(driver)
         yield graph
 
 

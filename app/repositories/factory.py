@@ -71,11 +71,11 @@ def open_store(settings: Settings, *, on_loading: Callable[[LoadProgress], None]
     else:
         import neo4j
 
-        from app.repositories.neo4j_store import Neo4jGraphStore
+        from app.repositories.neo4j_store import DRIVER_OPTIONS, Neo4jGraphStore
 
         password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
         auth = (settings.neo4j_user, password) if password else None
-        driver = neo4j.GraphDatabase.driver(settings.graph_url, auth=auth)
+        driver = neo4j.GraphDatabase.driver(settings.graph_url, auth=auth, **DRIVER_OPTIONS)
         try:
             driver.verify_connectivity()
         except Exception as error:

@@ -19,6 +19,12 @@ from app.repositories.store import GraphStore, Row
 _CONSTRAINT_MESSAGE = re.compile(r"label `([^`]+)` and property `([^`]+)`")
 
 
+#: Options for every driver Rapport makes. Neo4j notes each query that names a property no
+#: node has yet (a new practice has no `influencer_segment`, `revoked_at`...) and the driver
+#: logs each note as a warning: hundreds a minute, every one expected (seen on 5.26).
+DRIVER_OPTIONS: dict[str, Any] = {"notifications_disabled_classifications": ["UNRECOGNIZED"]}
+
+
 def schema_statements() -> list[str]:
     """The schema of app/repositories/schema.py as Neo4j statements."""
     statements = []

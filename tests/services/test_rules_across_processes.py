@@ -54,15 +54,18 @@ def _rapport(*args: str, env: dict[str, str], check: bool = True) -> subprocess.
     return done
 
 
-def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[str], str]:
+def _serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[str], str]:
+    """``rapport serve``, its output in ``log`` (a pipe nobody reads would fill, and block
+    every worker that logs)."""
     port = _free_port()
-    process = subprocess.Popen([*RAPPORT, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as out:
+        process = subprocess.Popen([*RAPPORT, "serve", "--port", str(port), "--workers", str(workers), "--log-level",
+                                    "warning"], env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"rapport serve exited:\n{process.stdout.read() if process.stdout else ''}")
+            raise AssertionError(f"rapport serve exited:\n{log.read_text()}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return process, url
@@ -74,9 +77,9 @@ def _serve(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[str], st
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
+    process.terminate()  # uvicorn's supervisor stops its workers
     try:
-        process.wait(timeout=30)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
@@ -126,7 +129,7 @@ def test_api_and_import_racing_on_the_same_pairs_make_each_pair_once(embedded_en
         f"R-{i},SPOUSE_OF,P-{i if i % 2 else i + PAIRS},P-{i + PAIRS if i % 2 else i}\n" for i in range(PAIRS)),
         encoding="utf-8")
 
-    server, url = _serve(embedded_env, workers=1)
+    server, url = _serve(embedded_env, workers=1, log=data_dir / "serve.log")
     try:
         with _api(url, key) as api:
             by_number = {int(p["first_name"].removeprefix("First")): p["id"] for p in everything(api, "/people")}
@@ -173,9 +176,9 @@ def neo4j_env(neo4j_server: tuple[str, tuple[str, str] | None], neo4j_driver: An
 
 
 @pytest.mark.neo4j
-def test_four_workers_on_neo4j_keep_every_rule(neo4j_env: dict[str, str]):
+def test_four_workers_on_neo4j_keep_every_rule(neo4j_env: dict[str, str], tmp_path: Path):
     key = _rapport("keys", "bootstrap", "--name", "Ada Admin", env=neo4j_env).stdout.strip()
-    server, url = _serve(neo4j_env, workers=4)
+    server, url = _serve(neo4j_env, workers=4, log=tmp_path / "serve.log")
     try:
         with _api(url, key) as api:
             client = api.post("/clients", json={"name": "Elliott Household", "kind": "household"}).json()
