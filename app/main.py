@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api import idempotency, problems
 from app.api.gate import RequestGate
 from app.api.routing import each_route, fixed_paths
-from app.api.deps import get_caller, reject_unknown_query_parameters
+from app.api.deps import get_caller, check_query_parameters
 from app.api.routes import access, analytics, catalogue, entities, health, relationships, tiers
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
         summary="Relationship intelligence for financial-advice practices",
         version="0.1.0",
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query_parameters)],
+        dependencies=[Depends(check_query_parameters)],
     )
     app.state.snapshots = GraphSnapshots(settings.analytics_snapshot_max_age_s)
     app.state.callers = CallerCache(settings.auth_cache_s)

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import EntityRef, InputModel
+from app.schemas.common import EntityRef, InputModel, Money
 
 PartName = Literal[
     "pagerank", "reach", "converted_reach", "betweenness", "degree",
@@ -25,8 +25,8 @@ class SegmentRuleIn(InputModel):
     min_reach: Annotated[int, Field(ge=0)] | None = None
     min_converted_reach: Annotated[int, Field(ge=0)] | None = None
     min_degree: Annotated[int, Field(ge=0)] | None = None
-    min_assets_under_management: Annotated[float, Field(ge=0)] | None = None
-    min_referred_assets_under_management: Annotated[float, Field(ge=0)] | None = None
+    min_assets_under_management: Money | None = None
+    min_referred_assets_under_management: Money | None = None
     match: Literal["all", "any"] = "all"
     description: Annotated[str, Field(max_length=200)] = ""
 

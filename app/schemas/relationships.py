@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
-from app.schemas.common import CategoryCode, EntityId, EntityRef, InputModel, Notes, ShortText, Stored
+from app.schemas.common import CategoryCode, Choice, EntityId, EntityRef, InputModel, IsoDate, Notes, ShortText, Stored
 
 Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 #: For a membership: the part of the client's revenue and assets this member carries.
@@ -20,8 +20,8 @@ Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
 # -- relationships --------------------------------------------------------------------------
 class RelationshipBase(BaseModel):
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
     strength: Strength | None = None
     share: Share | None = None
     notes: Notes | None = None
@@ -53,6 +53,9 @@ def _check_dates(since: date | None, until: date | None) -> None:
 
 
 class RelationshipPublic(Stored, RelationshipBase):
+    # As stored: records written before the bounds on input dates were set still read.
+    since: date | None = None
+    until: date | None = None
     type: str
     category: RelationshipCategory
     role: MembershipRole | None = None
@@ -113,13 +116,13 @@ class NetworkPublic(BaseModel):
 class RelationshipTypeBase(BaseModel):
     phrase: Phrase
     reverse_phrase: Phrase
-    category: RelationshipCategory
-    from_kinds: Annotated[list[EntityKind], Field(min_length=1)]
-    to_kinds: Annotated[list[EntityKind], Field(min_length=1)]
+    category: Choice[RelationshipCategory]
+    from_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)]
+    to_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)]
     #: How much a relationship of this type counts in influence analytics.
     weight: Weight = 1.0
     #: The membership role this type gives (membership category only).
-    role: MembershipRole | None = None
+    role: Choice[MembershipRole] | None = None
     description: ShortText = ""
 
 
@@ -140,8 +143,8 @@ class RelationshipTypeUpdate(InputModel):
 
     phrase: Phrase | None = None
     reverse_phrase: Phrase | None = None
-    from_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
-    to_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
+    from_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)] | None = None
+    to_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)] | None = None
     weight: Weight | None = None
     description: ShortText | None = None
 
