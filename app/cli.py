@@ -42,7 +42,8 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.store_kind == "embedded":
         _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level)
+    # The protocol answers even requests it cannot parse with problem details (app.serving).
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level, http="app.serving:AutoProtocol")
 
 
 @cli.command()
