@@ -207,11 +207,17 @@ def parse_if_match(value: str | None) -> IfMatch:
     return IfMatch(frozenset(versions), present=True)
 
 
+#: What If-Match takes, as the OpenAPI schema shows it: ``*`` or entity tags (strong or weak)
+#: separated by commas (parse_if_match also takes the spaces and empty items RFC 9110 allows).
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$'
+
+
 async def get_if_match(
     if_match: Annotated[str | None, Header(
         description='Change or delete only if the record is still at this version: the ETag a read returned '
                     '(`"3"`), a list of them, or `*`. A stale one is refused with 412 and nothing changes; '
                     "a malformed one with 422.",
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
     )] = None,
 ) -> IfMatch:
     return parse_if_match(if_match)

@@ -4,7 +4,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from app.domain.model import EntityKind
@@ -19,6 +19,39 @@ EntityId = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_MONEY = 1e15
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 CategoryCode = Annotated[str, Field(min_length=1, max_length=40)]
+
+def _whole(value: Any) -> Any:
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
+#: An integer of a body. JSON Schema's integer is any number without a fractional part, so
+#: 2.0 is one (as 2); 2.5, true and "2" are not. Bounds go before WHOLE, as in
+#: ``Annotated[int, Field(ge=0), WHOLE]``: after it pydantic checks them but leaves them out
+#: of the schema.
+WHOLE = BeforeValidator(_whole)
+Int = Annotated[int, WHOLE]
+
+
+def _kept(value: Any, info: ValidationInfo) -> Any:
+    if value is None:
+        raise PydanticCustomError("not_clearable", "{field} cannot be cleared: leave it out to keep it", {"field": info.field_name})
+    return value
+
+
+T = TypeVar("T")
+#: A PATCH field that may be left out (unchanged) but not cleared: null is no value of it
+#: (the schema says so: its type has no null). Give it ``omittable()`` as its default.
+Kept = Annotated[T, BeforeValidator(_kept)]
+
+
+def omittable() -> Any:
+    """The default of a ``Kept`` field: none when left out, and none shown in the schema."""
+    return Field(None, json_schema_extra=_no_default)
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
 
 E = TypeVar("E")
 #: An enum field of a body, given by its value. Bodies are validated strictly (below), and

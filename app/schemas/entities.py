@@ -21,9 +21,13 @@ from app.schemas.common import (
     QueryModel,
     ShortText,
     Stored,
+    Kept,
+    omittable,
 )
 
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Whitespace spelt out: "\s" is not the same class in pydantic's regex and in a schema's
+# (ECMA-262: U+0085 is no space there), so the API refused addresses the schema allowed.
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")]
 Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
 
 
@@ -57,8 +61,9 @@ class ClientCreate(InputModel, ClientBase, ClientServiceFields):
 
 
 class ClientUpdate(InputModel, ClientServiceFields):
-    name: Name | None = None
-    kind: Choice[ClientKind] | None = None
+    # Left out: unchanged; null clears a field, except those a client must have.
+    name: Kept[Name] = omittable()
+    kind: Kept[Choice[ClientKind]] = omittable()
     stage: CategoryCode | None = None
     segment: CategoryCode | None = None
     source: CategoryCode | None = None
@@ -95,8 +100,8 @@ class PersonCreate(InputModel, PersonBase):
 
 
 class PersonUpdate(InputModel):
-    first_name: Name | None = None
-    last_name: Name | None = None
+    first_name: Kept[Name] = omittable()
+    last_name: Kept[Name] = omittable()
     preferred_name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
@@ -125,8 +130,8 @@ class TeamMemberCreate(InputModel, TeamMemberBase):
 
 
 class TeamMemberUpdate(InputModel):
-    name: Name | None = None
-    role: Choice[TeamRole] | None = None
+    name: Kept[Name] = omittable()
+    role: Kept[Choice[TeamRole]] = omittable()
     email: Email | None = None
     phone: Phone | None = None
     reports_to_id: EntityId | None = None
@@ -152,8 +157,8 @@ class ProviderCreate(InputModel, ProviderBase):
 
 
 class ProviderUpdate(InputModel):
-    name: Name | None = None
-    kind: Choice[ProviderKind] | None = None
+    name: Kept[Name] = omittable()
+    kind: Kept[Choice[ProviderKind]] = omittable()
     email: Email | None = None
     phone: Phone | None = None
     website: ShortText | None = None
@@ -176,7 +181,7 @@ class DivisionCreate(InputModel, DivisionBase):
 
 
 class DivisionUpdate(InputModel):
-    name: Name | None = None
+    name: Kept[Name] = omittable()
     description: Notes | None = None
 
 

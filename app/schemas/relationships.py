@@ -8,7 +8,20 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
-from app.schemas.common import CategoryCode, Choice, EntityId, EntityRef, InputModel, IsoDate, Notes, ShortText, Stored
+from app.schemas.common import (
+    WHOLE,
+    CategoryCode,
+    Choice,
+    EntityId,
+    EntityRef,
+    InputModel,
+    IsoDate,
+    Kept,
+    Notes,
+    ShortText,
+    Stored,
+    omittable,
+)
 
 Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 #: For a membership: the part of the client's revenue and assets this member carries.
@@ -141,11 +154,11 @@ class RelationshipTypeCreate(InputModel, RelationshipTypeBase):
 class RelationshipTypeUpdate(InputModel):
     """Code, category and role are fixed once relationships use them."""
 
-    phrase: Phrase | None = None
-    reverse_phrase: Phrase | None = None
-    from_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)] | None = None
-    to_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)] | None = None
-    weight: Weight | None = None
+    phrase: Kept[Phrase] = omittable()
+    reverse_phrase: Kept[Phrase] = omittable()
+    from_kinds: Kept[Annotated[list[Choice[EntityKind]], Field(min_length=1)]] = omittable()
+    to_kinds: Kept[Annotated[list[Choice[EntityKind]], Field(min_length=1)]] = omittable()
+    weight: Kept[Weight] = omittable()
     description: ShortText | None = None
 
 
@@ -163,13 +176,13 @@ class CategoryBase(BaseModel):
 
 class CategoryCreate(InputModel, CategoryBase):
     code: Annotated[CategoryCode, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")]
-    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000), WHOLE] | None = None
 
 
 class CategoryUpdate(InputModel):
-    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    label: Kept[Annotated[str, Field(min_length=1, max_length=80)]] = omittable()
     description: ShortText | None = None
-    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    position: Kept[Annotated[int, Field(ge=0, le=10_000), WHOLE]] = omittable()
 
 
 class CategoryPublic(CategoryBase):

@@ -9,10 +9,10 @@ from pydantic import BaseModel, Field
 
 from app.domain.service_cycle import ImportantDateKind, ReviewFrequency, ServiceRequestKind, TouchKind
 from app.domain.tiers import Tier
-from app.schemas.common import MAX_MONEY, Choice, EntityId, InputModel, IsoDate, Money, Notes
+from app.schemas.common import MAX_MONEY, WHOLE, Choice, EntityId, InputModel, IsoDate, Money, Notes
 
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Days = Annotated[int, Field(ge=1, le=36_500)]
+Days = Annotated[int, Field(ge=1, le=36_500), WHOLE]
 
 
 # -- tier runs ------------------------------------------------------------------------------------
@@ -20,7 +20,7 @@ class TierRunCreate(InputModel):
     """Thresholds for a run; any left out take their defaults (shown on each)."""
 
     #: Referred entities that became clients within the window (default 1).
-    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000)] = 1
+    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000), WHOLE] = 1
     #: How far back a referral's start date counts, in days (default 1095, three years).
     referral_window_days: Days = 1095
     #: Annual revenue for the revenue trait (default 10,000; null: use the percentile only).
@@ -124,9 +124,9 @@ class ServiceTemplatePublic(BaseModel):
 
 
 class ServiceTemplateUpdate(InputModel):
-    touches_per_year: Annotated[int, Field(ge=0, le=365)] | None = None
+    touches_per_year: Annotated[int, Field(ge=0, le=365), WHOLE] | None = None
     review_frequency: Choice[ReviewFrequency] | None = None
-    appreciation_events: Annotated[int, Field(ge=0, le=100)] | None = None
+    appreciation_events: Annotated[int, Field(ge=0, le=100), WHOLE] | None = None
     newsletters: bool | None = None
     holiday_cards: bool | None = None
     birthday_contact: bool | None = None
