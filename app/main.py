@@ -12,10 +12,10 @@ from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import idempotency, problems
+from app.api.deps import check_query_parameters, get_caller
 from app.api.gate import RequestGate
-from app.api.routing import each_route, fixed_paths
-from app.api.deps import get_caller, check_query_parameters
 from app.api.routes import access, analytics, catalogue, entities, health, relationships, tiers
+from app.api.routing import each_route, fixed_paths
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
 from app.repositories.practice import PracticeRepository

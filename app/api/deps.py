@@ -72,7 +72,8 @@ async def get_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     """The team member behind the request's API key (401 without a valid one): the one the
-    request gate found, or, for an app served without the gate, checked here."""
+    request gate (app.api.gate) found before the body was read; checked here only for a
+    request that did not pass the gate."""
     caller = request.scope.get(CALLER_SCOPE_KEY)
     if caller is not None:
         return caller
