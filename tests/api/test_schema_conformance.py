@@ -7,7 +7,7 @@ requests refused and valid ones accepted; methods a path does not take answered 
 Allow; nothing answered without a key; deleted records gone, created ones there). The rules
 of the campaign are in tools/schemathesis_long.py, which runs the same campaign for longer.
 
-Bounded to fit CI: ``BUDGET_S`` seconds of requests (about 8,000 on two cores), then the
+Bounded to fit CI: ``BUDGET_S`` seconds of requests (4,700-5,700 on two busy cores), then the
 counts are printed (run with ``-s``) and kept in ``$RAPPORT_SCHEMATHESIS_REPORT`` if set.
 """
 
