@@ -53,7 +53,8 @@ def serve(
         handler.setFormatter(logging.Formatter("%(levelname)s:     [%(name)s] %(message)s"))
         rapport_log.addHandler(handler)
         rapport_log.setLevel(getattr(logging, log_level.upper(), logging.INFO))
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level)
+    # The protocol answers even requests it cannot parse with problem details (app.serving).
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level=log_level, http="app.serving:AutoProtocol")
 
 
 @cli.command()

@@ -6,13 +6,16 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api import idempotency, problems
-from app.api.deps import get_caller, reject_unknown_query_parameters
+from app.api.deps import check_query_parameters, get_caller
+from app.api.gate import RequestGate
 from app.api.routes import access, analytics, catalogue, entities, health, relationships, tiers
+from app.api.routing import each_route, fixed_paths
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
 from app.repositories.practice import PracticeRepository
@@ -85,7 +88,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
         summary="Relationship intelligence for financial-advice practices",
         version="0.1.0",
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_query_parameters)],
+        dependencies=[Depends(check_query_parameters)],
     )
     app.state.snapshots = GraphSnapshots(settings.analytics_snapshot_max_age_s)
     app.state.callers = CallerCache(settings.auth_cache_s)
@@ -95,11 +98,33 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
 
     problems.install(app)
     app.include_router(health.router)
-    # Everything but the health check needs an API key.
+    # Everything but the health check (and the API's documents) needs an API key.
     authenticated = [Depends(get_caller)]
     for router in (*entities.routers, relationships.router, catalogue.router, analytics.router, tiers.router, access.router):
         app.include_router(router, dependencies=authenticated)
+    # Outermost: the key and the body's size are checked before anything reads the body.
+    app.add_middleware(
+        RequestGate, max_body_bytes=settings.max_body_bytes, public_paths=public_paths(app), fixed_paths=fixed_paths(app),
+    )
     return app
+
+
+def public_paths(app: FastAPI) -> set[str]:
+    """The paths that take no API key: every route that does not depend on ``get_caller``
+    (the health check, the OpenAPI schema and the documentation pages)."""
+    return {route.path for route in each_route(app) if not _needs_key(route)}
+
+
+def _needs_key(route: Any) -> bool:
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        if dependant.call is get_caller:
+            return True
+        pending.extend(dependant.dependencies)
+    return False
 
 
 def tune_served_process() -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from types import UnionType
+from typing import Annotated, Union, get_args, get_origin
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -63,10 +64,19 @@ async def authenticate(request: Request, token: str | None) -> Caller:
     return await run_in_threadpool(AccessService(_repository(request), cache=cache).authenticate, token)
 
 
+#: Where the request gate (app.api.gate) keeps the caller it authenticated, before the body is read.
+CALLER_SCOPE_KEY = "rapport.caller"
+
+
 async def get_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The team member behind the request's API key (401 without a valid one)."""
+    """The team member behind the request's API key (401 without a valid one): the one the
+    request gate (app.api.gate) found before the body was read; checked here only for a
+    request that did not pass the gate."""
+    caller = request.scope.get(CALLER_SCOPE_KEY)
+    if caller is not None:
+        return caller
     return await authenticate(request, credentials.credentials if credentials else None)
 
 
@@ -198,11 +208,17 @@ def parse_if_match(value: str | None) -> IfMatch:
     return IfMatch(frozenset(versions), present=True)
 
 
+#: What If-Match takes, as the OpenAPI schema shows it: ``*`` or entity tags (strong or weak)
+#: separated by commas (parse_if_match also takes the spaces and empty items RFC 9110 allows).
+IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"([ \t]*,[ \t]*(W/)?"[!#-~]*")*)$'
+
+
 async def get_if_match(
     if_match: Annotated[str | None, Header(
         description='Change or delete only if the record is still at this version: the ETag a read returned '
                     '(`"3"`), a list of them, or `*`. A stale one is refused with 412 and nothing changes; '
                     "a malformed one with 422.",
+        json_schema_extra={"pattern": IF_MATCH_PATTERN},
     )] = None,
 ) -> IfMatch:
     return parse_if_match(if_match)
@@ -217,29 +233,53 @@ LimitQuery = Annotated[int, Query(ge=1, le=500)]
 PositionQuery = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
 
 
-async def reject_unknown_query_parameters(request: Request) -> None:
-    """A misspelt filter must not silently return everything: unknown parameters are a 422."""
+async def check_query_parameters(request: Request) -> None:
+    """A misspelt filter must not silently return everything: unknown parameters are a 422.
+    Nor is a parameter's text read loosely: a number or flag is taken only as JSON spells it
+    (``5``, ``-2``, ``0.5``, ``1e3``, ``true``, ``false``; not ``5.0`` for an integer, `` 5``,
+    ``1_000``, ``nan`` or ``yes``), and a parameter that takes one value comes once. Dates
+    and instants are checked by their types (``IsoDate``, ``IsoInstant``)."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    allowed = _DECLARED_QUERY_NAMES.get(route.unique_id)
-    if allowed is None:
-        allowed = _DECLARED_QUERY_NAMES[route.unique_id] = _declared_query_names(route)
-    unknown = sorted(set(request.query_params) - allowed)
+    declared = _DECLARED_QUERY.get(route.unique_id)
+    if declared is None:
+        declared = _DECLARED_QUERY[route.unique_id] = _declared_query(route)
+    params = request.query_params
+    unknown = sorted(set(params) - declared.keys())
     if unknown:
         raise InvalidInput(
             f"unknown query parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"this endpoint takes {', '.join(sorted(allowed)) or 'none'}",
-            allowed=sorted(allowed),
+            f"this endpoint takes {', '.join(sorted(declared)) or 'none'}",
+            allowed=sorted(declared),
             errors=[{"location": ["query", name], "message": "unknown query parameter", "type": "extra_forbidden"} for name in unknown],
         )
+    errors = []
+    for name in params:
+        kind = declared[name]
+        values = params.getlist(name)
+        if kind is not list and len(values) > 1:
+            errors.append({"location": ["query", name], "message": f"send {name} once, not {len(values)} times",
+                           "type": "duplicate_parameter"})
+        elif kind in _SPELLING and not all(_SPELLING[kind][0].fullmatch(value) for value in values):
+            errors.append({"location": ["query", name], "message": _SPELLING[kind][1], "type": f"{kind.__name__}_parsing"})
+    if errors:
+        summary = "; ".join(f"query.{e['location'][1]}: {e['message']}" for e in errors[:5])
+        raise InvalidInput(f"invalid request: {summary}", errors=errors)
 
 
-_DECLARED_QUERY_NAMES: dict[str, frozenset[str]] = {}
+#: How a number or a flag is spelt in a query string: as in JSON.
+_SPELLING: dict[type, tuple[re.Pattern[str], str]] = {
+    bool: (re.compile(r"true|false"), "Input should be true or false"),
+    int: (re.compile(r"-?(0|[1-9][0-9]*)"), "Input should be an integer, in digits"),
+    float: (re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?"), "Input should be a number, as JSON writes one"),
+}
+#: Each route's query parameters and the kind of value each takes (bool, int, float, list or None).
+_DECLARED_QUERY: dict[str, dict[str, type | None]] = {}
 
 
-def _declared_query_names(route: APIRoute) -> frozenset[str]:
-    names: set[str] = set()
+def _declared_query(route: APIRoute) -> dict[str, type | None]:
+    declared: dict[str, type | None] = {}
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
@@ -247,7 +287,19 @@ def _declared_query_names(route: APIRoute) -> frozenset[str]:
         for field in dependant.query_params:
             model = field.field_info.annotation
             if isinstance(model, type) and issubclass(model, BaseModel):  # a query-parameter model
-                names.update(info.alias or name for name, info in model.model_fields.items())
+                declared.update({info.alias or name: _kind(info.annotation) for name, info in model.model_fields.items()})
             else:
-                names.add(field.alias)
-    return frozenset(names)
+                declared[field.alias] = _kind(model)
+    return declared
+
+
+def _kind(annotation: object) -> type | None:
+    """bool, int or float for a parameter of that type (optional or not), list for a list."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        kinds = {_kind(arg) for arg in get_args(annotation) if arg is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    if get_origin(annotation) in (list, set, tuple, frozenset):
+        return list
+    return annotation if annotation in (bool, int, float) else None

@@ -2,9 +2,9 @@
 
 Plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs every request a task and a
 stream); requests without the header pass straight through. The rules live in
-``app.services.idempotency``. The caller is authenticated first, so a key is scoped by the
-caller's API key id and nobody can replay another caller's response; a request without a
-valid key passes through untouched and the route answers 401.
+``app.services.idempotency``. The request gate (``app.api.gate``, outside this one) has
+authenticated the caller, so a key is scoped by the caller's API key id and nobody can
+replay another caller's response.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.deps import authenticate
+from app.api.deps import CALLER_SCOPE_KEY
 from app.api.problems import error_problem
 from app.domain.access import Caller
-from app.domain.errors import InvalidInput, RapportError, Unauthenticated
+from app.domain.errors import InvalidInput, RapportError
 from app.repositories.practice import PracticeRepository
 from app.services.idempotency import Claim, IdempotencyService, KeptResponse, RequestInProgress, request_fingerprint
 
@@ -51,18 +50,13 @@ class IdempotentPosts:
         if not keys:
             await self.app(scope, receive, send)
             return
+        caller: Caller | None = scope.get(CALLER_SCOPE_KEY)
+        if caller is None:  # a public path (no POST there): nothing to scope a key by
+            await self.app(scope, receive, send)
+            return
         request = Request(scope)
         application: FastAPI = scope["app"]
         repository = PracticeRepository(application.state.opened.store)
-        try:
-            caller = await _caller(request)
-        except Unauthenticated:
-            await self.app(scope, receive, send)  # the route answers 401, as without the header
-            return
-        except RapportError as error:
-            await error_problem(request, error)(scope, receive, send)
-            return
-
         body = await _read_body(receive)
         if body is None:  # the client went away
             return
@@ -132,13 +126,6 @@ async def _finish(service: IdempotencyService, claim: Claim, response: KeptRespo
         # The write is done and its answer goes out; the key stays "in progress" until it
         # expires, so a retry is refused (409) rather than run twice.
         log.exception("could not keep the response for an idempotency key")
-
-
-async def _caller(request: Request) -> Caller:
-    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("no bearer key")
-    return await authenticate(request, token)
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.routing import allowed_methods
 from app.domain.errors import (
     Conflict,
+    ContentTooLarge,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -33,6 +35,7 @@ _STATUS: dict[type[RapportError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     PreconditionFailed: 412,
+    ContentTooLarge: 413,
 }
 
 
@@ -73,15 +76,41 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
         {"location": list(e["loc"]), "message": e["msg"], "type": e["type"]}
         for e in error.errors()
     ]
+    return _invalid(request, errors)
+
+
+def _invalid(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
     summary = "; ".join(f"{'.'.join(str(p) for p in e['location'])}: {e['message']}" for e in errors[:5])
     return problem(422, f"invalid request: {summary}", request=request, title="Invalid input", errors=errors)
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    if error.status_code == 400 and isinstance(error.__cause__, ValueError | RecursionError):
+        # FastAPI's "error parsing the body" for what json.loads refused other than by a
+        # JSONDecodeError: a body that is not UTF-8, or nested past the recursion limit. The
+        # same answer as for any other body that is not JSON.
+        return _invalid(request, [{"location": ["body"], "message": _unreadable(error.__cause__), "type": "json_invalid"}])
+    if error.status_code == 405:
+        return method_not_allowed(request)
     response = problem(error.status_code, str(error.detail), request=request)
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def method_not_allowed(request: Request) -> JSONResponse:
+    """405 for a method the path does not take, with every method it does take in Allow."""
+    response = problem(405, f"{request.method} is not a method of {request.scope['path']}", request=request)
+    response.headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope["path"]))
+    return response
+
+
+def _unreadable(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not UTF-8 text (byte {cause.start}: {cause.reason})"
+    if isinstance(cause, RecursionError):
+        return "the body nests arrays or objects too deeply"
+    return f"the body is not JSON ({cause})"
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -105,7 +134,8 @@ _DOCUMENTED = {
     404: "No such record (or one the caller may not see)",
     409: "The request contradicts the current state (a duplicate, a record still in use, a request still running)",
     412: "If-Match names a version that is no longer current; nothing was changed",
-    422: "Invalid input: fields, parameters or headers; nothing was changed",
+    413: "The body is larger than the API reads (`RAPPORT_MAX_BODY_BYTES`); refused before the rest was read, nothing was changed",
+    422: "Invalid input: fields, parameters or headers, or a body that is not JSON; nothing was changed",
     503: "The graph store is not reachable",
 }
 
@@ -125,7 +155,7 @@ def _document(app: FastAPI) -> None:
             body = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
             for operations in schema.get("paths", {}).values():
                 for method, operation in operations.items():
-                    for status in _statuses(method, operation):
+                    for status in sorted(_statuses(method, operation)):
                         operation.setdefault("responses", {})[str(status)] = {"description": _DOCUMENTED[status], "content": body}
             for unused in ("HTTPValidationError", "ValidationError"):
                 components.pop(unused, None)
@@ -136,9 +166,12 @@ def _document(app: FastAPI) -> None:
 
 
 def _statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    # Any request: a body over the limit (whether the operation reads one or not), an unknown
+    # query parameter, the store down.
+    statuses = [413, 422, 503]
     if not operation.get("security"):  # the health check
-        return [503]
-    statuses = [401, 403, 404, 422, 503]
+        return statuses
+    statuses += [401, 403, 404]
     if method != "get":
         statuses.append(409)
     if any(p.get("in") == "header" and p.get("name", "").lower() == "if-match" for p in operation.get("parameters", [])):

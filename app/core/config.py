@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     #: How long (seconds) the response to a POST with an ``Idempotency-Key`` is kept for its
     #: retries; after this the key may be used again.
     idempotency_ttl_s: float = 24 * 3600.0
+    #: The largest request body (bytes) the API reads; a larger one is refused (413) before
+    #: the rest is read. Sized for POST /relationships/batch at its 50,000-item limit: a body
+    #: of 50,000 relationships with every field set and a 100-character note each is 14.2 MiB
+    #: (297 bytes an item, json.dumps; 106 with type and ends only), so 32 MiB leaves room for
+    #: notes of ~470 characters on every item. Bodies are read into memory before they are
+    #: parsed: this bounds what one request can make the process hold.
+    max_body_bytes: int = Field(32 * 1024 * 1024, ge=1024)
 
     @field_validator("graph_url")
     @classmethod

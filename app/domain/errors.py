@@ -58,3 +58,9 @@ class PreconditionFailed(RapportError):
     """An ``If-Match`` named a version that is no longer current."""
 
     title = "Precondition failed"
+
+
+class ContentTooLarge(RapportError):
+    """A request body over the size the API reads; refused before the rest is read."""
+
+    title = "Content too large"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.domain.access import VisibilityMode
 from app.domain.audit import AuditAction
 from app.domain.model import TeamRole
-from app.schemas.common import EntityId, InputModel, Name
+from app.schemas.common import Choice, EntityId, InputModel, IsoInstant, Name, QueryModel
 
 
 class ApiKeyBase(BaseModel):
@@ -39,7 +39,7 @@ class ApiKeyIssued(ApiKeyPublic):
 
 
 class PracticeSettingsUpdate(InputModel):
-    visibility: VisibilityMode
+    visibility: Choice[VisibilityMode]
 
 
 class PracticeSettingsPublic(BaseModel):
@@ -47,15 +47,15 @@ class PracticeSettingsPublic(BaseModel):
     updated_at: datetime | None = None
 
 
-class AuditFilters(InputModel):
+class AuditFilters(QueryModel):
     after: Annotated[str | None, Field(max_length=100, description="next_cursor of the previous page")] = None
     limit: Annotated[int, Field(ge=1, le=500)] = 100
     target_id: Annotated[str | None, Field(max_length=100, description="the entity, relationship, key or list entry changed")] = None
     target_kind: Annotated[str | None, Field(max_length=40)] = None
     actor_id: Annotated[str | None, Field(max_length=100, description="the team member who made the change")] = None
     action: AuditAction | None = None
-    from_: Annotated[datetime | None, Field(alias="from", description="at or after this instant")] = None
-    to: Annotated[datetime | None, Field(description="before this instant")] = None
+    from_: Annotated[IsoInstant | None, Field(alias="from", description="at or after this instant")] = None
+    to: Annotated[IsoInstant | None, Field(description="before this instant")] = None
 
 
 class AuditRecordPublic(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import EntityRef, InputModel
+from app.schemas.common import WHOLE, EntityRef, InputModel, Int, Money
 
 PartName = Literal[
     "pagerank", "reach", "converted_reach", "betweenness", "degree",
@@ -19,14 +19,14 @@ class SegmentRuleIn(InputModel):
     """When to suggest a segment; the first rule (lowest order) whose conditions hold wins."""
 
     segment: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")]
-    order: int = 0
+    order: Int = 0
     min_percentile: Fraction | None = None
     min_score: Fraction | None = None
-    min_reach: Annotated[int, Field(ge=0)] | None = None
-    min_converted_reach: Annotated[int, Field(ge=0)] | None = None
-    min_degree: Annotated[int, Field(ge=0)] | None = None
-    min_assets_under_management: Annotated[float, Field(ge=0)] | None = None
-    min_referred_assets_under_management: Annotated[float, Field(ge=0)] | None = None
+    min_reach: Annotated[int, Field(ge=0), WHOLE] | None = None
+    min_converted_reach: Annotated[int, Field(ge=0), WHOLE] | None = None
+    min_degree: Annotated[int, Field(ge=0), WHOLE] | None = None
+    min_assets_under_management: Money | None = None
+    min_referred_assets_under_management: Money | None = None
     match: Literal["all", "any"] = "all"
     description: Annotated[str, Field(max_length=200)] = ""
 
@@ -38,9 +38,9 @@ class ScoringRunCreate(InputModel):
     weights: dict[PartName, Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]] | None = None
     #: Sampled sources for betweenness; null for exact (slow on large practices).
     #: At least 2: from one sampled source betweenness is undefined (NaN, as in networkx).
-    betweenness_k: Annotated[int, Field(ge=2, le=100_000)] | None = 256
+    betweenness_k: Annotated[int, Field(ge=2, le=100_000), WHOLE] | None = 256
     #: Seeds the sampled betweenness sources: the same seed gives the same run.
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 42
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1), WHOLE] = 42
     normalisation: Literal["percentile", "max", "log"] = "percentile"
     #: Replace the default rules (critical top 5%, important next 15%, standard: referred
     #: someone or 3+ connections); include those to extend them.

@@ -9,16 +9,32 @@ from pydantic import BaseModel, Field
 
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
 from app.domain.tiers import Tier
-from app.schemas.common import CategoryCode, EntityId, InputModel, Money, Name, Notes, ShortText, Stored
+from app.schemas.common import (
+    CategoryCode,
+    Choice,
+    EntityId,
+    InputModel,
+    IsoDate,
+    Money,
+    Name,
+    Notes,
+    QueryModel,
+    ShortText,
+    Stored,
+    Kept,
+    omittable,
+)
 
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# Whitespace spelt out: "\s" is not the same class in pydantic's regex and in a schema's
+# (ECMA-262: U+0085 is no space there), so the API refused addresses the schema allowed.
+Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")]
 Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
 
 
 # -- clients ------------------------------------------------------------------------------
 class ClientBase(BaseModel):
     name: Name
-    kind: ClientKind
+    kind: Choice[ClientKind]
     stage: CategoryCode | None = None
     segment: CategoryCode | None = None
     source: CategoryCode | None = None
@@ -33,11 +49,11 @@ class ClientServiceFields(BaseModel):
     """What tiers and the cycle of service read: the tier assigned, the capacity to buy more
     (a flag, assets held elsewhere, a prospect's estimated size) and the next review date."""
 
-    tier: Tier | None = None
+    tier: Choice[Tier] | None = None
     able_to_buy_more: bool | None = None
     assets_held_elsewhere: Money | None = None
     estimated_size: Money | None = None
-    next_review_date: date | None = None
+    next_review_date: IsoDate | None = None
 
 
 class ClientCreate(InputModel, ClientBase, ClientServiceFields):
@@ -45,8 +61,9 @@ class ClientCreate(InputModel, ClientBase, ClientServiceFields):
 
 
 class ClientUpdate(InputModel, ClientServiceFields):
-    name: Name | None = None
-    kind: ClientKind | None = None
+    # Left out: unchanged; null clears a field, except those a client must have.
+    name: Kept[Name] = omittable()
+    kind: Kept[Choice[ClientKind]] = omittable()
     stage: CategoryCode | None = None
     segment: CategoryCode | None = None
     source: CategoryCode | None = None
@@ -58,7 +75,12 @@ class ClientUpdate(InputModel, ClientServiceFields):
 
 
 class ClientPublic(Stored, ClientBase, ClientServiceFields):
-    pass
+    # Shown as stored: records written before the bounds on input were set still read.
+    annual_revenue: float | None = None
+    assets_under_management: float | None = None
+    assets_held_elsewhere: float | None = None
+    estimated_size: float | None = None
+    next_review_date: date | None = None
 
 
 # -- people -------------------------------------------------------------------------------
@@ -68,7 +90,7 @@ class PersonBase(BaseModel):
     preferred_name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
@@ -78,17 +100,18 @@ class PersonCreate(InputModel, PersonBase):
 
 
 class PersonUpdate(InputModel):
-    first_name: Name | None = None
-    last_name: Name | None = None
+    first_name: Kept[Name] = omittable()
+    last_name: Kept[Name] = omittable()
     preferred_name: Name | None = None
     email: Email | None = None
     phone: Phone | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
 
 
 class PersonPublic(Stored, PersonBase):
+    birth_date: date | None = None  # as stored (see ClientPublic)
     #: The name the practice uses: preferred (or first) name and last name.
     name: str
 
@@ -96,7 +119,7 @@ class PersonPublic(Stored, PersonBase):
 # -- team members ---------------------------------------------------------------------------
 class TeamMemberBase(BaseModel):
     name: Name
-    role: TeamRole
+    role: Choice[TeamRole]
     email: Email | None = None
     phone: Phone | None = None
     reports_to_id: EntityId | None = None
@@ -107,8 +130,8 @@ class TeamMemberCreate(InputModel, TeamMemberBase):
 
 
 class TeamMemberUpdate(InputModel):
-    name: Name | None = None
-    role: TeamRole | None = None
+    name: Kept[Name] = omittable()
+    role: Kept[Choice[TeamRole]] = omittable()
     email: Email | None = None
     phone: Phone | None = None
     reports_to_id: EntityId | None = None
@@ -121,7 +144,7 @@ class TeamMemberPublic(Stored, TeamMemberBase):
 # -- providers ------------------------------------------------------------------------------
 class ProviderBase(BaseModel):
     name: Name
-    kind: ProviderKind
+    kind: Choice[ProviderKind]
     email: Email | None = None
     phone: Phone | None = None
     website: ShortText | None = None
@@ -134,8 +157,8 @@ class ProviderCreate(InputModel, ProviderBase):
 
 
 class ProviderUpdate(InputModel):
-    name: Name | None = None
-    kind: ProviderKind | None = None
+    name: Kept[Name] = omittable()
+    kind: Kept[Choice[ProviderKind]] = omittable()
     email: Email | None = None
     phone: Phone | None = None
     website: ShortText | None = None
@@ -158,7 +181,7 @@ class DivisionCreate(InputModel, DivisionBase):
 
 
 class DivisionUpdate(InputModel):
-    name: Name | None = None
+    name: Kept[Name] = omittable()
     description: Notes | None = None
 
 
@@ -185,7 +208,7 @@ class ClientDetailPublic(ClientPublic):
 
 
 # -- list filters (query parameters; unknown ones are rejected) --------------------------------
-class ListFilters(InputModel):
+class ListFilters(QueryModel):
     after: Annotated[str | None, Field(max_length=100, description="next_cursor of the previous page")] = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     name: Annotated[str | None, Field(max_length=300, description="name contains, ignoring case")] = None

@@ -8,7 +8,20 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
-from app.schemas.common import CategoryCode, EntityId, EntityRef, InputModel, Notes, ShortText, Stored
+from app.schemas.common import (
+    WHOLE,
+    CategoryCode,
+    Choice,
+    EntityId,
+    EntityRef,
+    InputModel,
+    IsoDate,
+    Kept,
+    Notes,
+    ShortText,
+    Stored,
+    omittable,
+)
 
 Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 #: For a membership: the part of the client's revenue and assets this member carries.
@@ -20,8 +33,8 @@ Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
 # -- relationships --------------------------------------------------------------------------
 class RelationshipBase(BaseModel):
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
     strength: Strength | None = None
     share: Share | None = None
     notes: Notes | None = None
@@ -53,6 +66,9 @@ def _check_dates(since: date | None, until: date | None) -> None:
 
 
 class RelationshipPublic(Stored, RelationshipBase):
+    # As stored: records written before the bounds on input dates were set still read.
+    since: date | None = None
+    until: date | None = None
     type: str
     category: RelationshipCategory
     role: MembershipRole | None = None
@@ -113,13 +129,13 @@ class NetworkPublic(BaseModel):
 class RelationshipTypeBase(BaseModel):
     phrase: Phrase
     reverse_phrase: Phrase
-    category: RelationshipCategory
-    from_kinds: Annotated[list[EntityKind], Field(min_length=1)]
-    to_kinds: Annotated[list[EntityKind], Field(min_length=1)]
+    category: Choice[RelationshipCategory]
+    from_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)]
+    to_kinds: Annotated[list[Choice[EntityKind]], Field(min_length=1)]
     #: How much a relationship of this type counts in influence analytics.
     weight: Weight = 1.0
     #: The membership role this type gives (membership category only).
-    role: MembershipRole | None = None
+    role: Choice[MembershipRole] | None = None
     description: ShortText = ""
 
 
@@ -138,11 +154,11 @@ class RelationshipTypeCreate(InputModel, RelationshipTypeBase):
 class RelationshipTypeUpdate(InputModel):
     """Code, category and role are fixed once relationships use them."""
 
-    phrase: Phrase | None = None
-    reverse_phrase: Phrase | None = None
-    from_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
-    to_kinds: Annotated[list[EntityKind], Field(min_length=1)] | None = None
-    weight: Weight | None = None
+    phrase: Kept[Phrase] = omittable()
+    reverse_phrase: Kept[Phrase] = omittable()
+    from_kinds: Kept[Annotated[list[Choice[EntityKind]], Field(min_length=1)]] = omittable()
+    to_kinds: Kept[Annotated[list[Choice[EntityKind]], Field(min_length=1)]] = omittable()
+    weight: Kept[Weight] = omittable()
     description: ShortText | None = None
 
 
@@ -160,13 +176,13 @@ class CategoryBase(BaseModel):
 
 class CategoryCreate(InputModel, CategoryBase):
     code: Annotated[CategoryCode, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,39}$")]
-    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000), WHOLE] | None = None
 
 
 class CategoryUpdate(InputModel):
-    label: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    label: Kept[Annotated[str, Field(min_length=1, max_length=80)]] = omittable()
     description: ShortText | None = None
-    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    position: Kept[Annotated[int, Field(ge=0, le=10_000), WHOLE]] = omittable()
 
 
 class CategoryPublic(CategoryBase):

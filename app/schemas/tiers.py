@@ -9,11 +9,10 @@ from pydantic import BaseModel, Field
 
 from app.domain.service_cycle import ImportantDateKind, ReviewFrequency, ServiceRequestKind, TouchKind
 from app.domain.tiers import Tier
-from app.schemas.common import EntityId, InputModel, Notes
+from app.schemas.common import MAX_MONEY, WHOLE, Choice, EntityId, InputModel, IsoDate, Money, Notes
 
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Days = Annotated[int, Field(ge=1, le=36_500)]
+Days = Annotated[int, Field(ge=1, le=36_500), WHOLE]
 
 
 # -- tier runs ------------------------------------------------------------------------------------
@@ -21,24 +20,24 @@ class TierRunCreate(InputModel):
     """Thresholds for a run; any left out take their defaults (shown on each)."""
 
     #: Referred entities that became clients within the window (default 1).
-    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000)] = 1
+    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000), WHOLE] = 1
     #: How far back a referral's start date counts, in days (default 1095, three years).
     referral_window_days: Days = 1095
     #: Annual revenue for the revenue trait (default 10,000; null: use the percentile only).
-    revenue_threshold: Amount | None = 10_000.0
+    revenue_threshold: Money | None = 10_000.0
     #: Or the percentile (0-1) of clients' revenue at or above which the trait holds (default unset).
     revenue_percentile: Fraction | None = None
     #: Assets held elsewhere, or a prospect's estimated size, for the able-to-buy-more trait (default 250,000).
-    capacity_threshold: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 250_000.0
+    capacity_threshold: Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)] = 250_000.0
     #: Below every threshold but within this fraction of one: a B (default 0.2).
     b_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.2
     #: Cost of a logged touch and of a service request, against revenue (defaults 150 and 100).
-    touch_cost: Amount = 150.0
-    service_request_cost: Amount = 100.0
+    touch_cost: Money = 150.0
+    service_request_cost: Money = 100.0
     #: How far back touches and service requests count toward the cost, in days (default 365).
     cost_window_days: Days = 365
     #: The day the run measures as of (default today).
-    as_of: date | None = None
+    as_of: IsoDate | None = None
 
 
 class TierRunPublic(BaseModel):
@@ -125,17 +124,17 @@ class ServiceTemplatePublic(BaseModel):
 
 
 class ServiceTemplateUpdate(InputModel):
-    touches_per_year: Annotated[int, Field(ge=0, le=365)] | None = None
-    review_frequency: ReviewFrequency | None = None
-    appreciation_events: Annotated[int, Field(ge=0, le=100)] | None = None
+    touches_per_year: Annotated[int, Field(ge=0, le=365), WHOLE] | None = None
+    review_frequency: Choice[ReviewFrequency] | None = None
+    appreciation_events: Annotated[int, Field(ge=0, le=100), WHOLE] | None = None
     newsletters: bool | None = None
     holiday_cards: bool | None = None
     birthday_contact: bool | None = None
 
 
 class TouchCreate(InputModel):
-    date: date
-    kind: TouchKind
+    date: IsoDate
+    kind: Choice[TouchKind]
     team_member_id: EntityId | None = None
     notes: Notes | None = None
 
@@ -151,8 +150,8 @@ class TouchPublic(BaseModel):
 
 
 class ServiceRequestCreate(InputModel):
-    date: date
-    kind: ServiceRequestKind
+    date: IsoDate
+    kind: Choice[ServiceRequestKind]
     team_member_id: EntityId | None = None
     notes: Notes | None = None
 
@@ -168,8 +167,8 @@ class ServiceRequestPublic(BaseModel):
 
 
 class ImportantDateCreate(InputModel):
-    kind: ImportantDateKind
-    date: date
+    kind: Choice[ImportantDateKind]
+    date: IsoDate
     #: Yearly (birthdays, anniversaries) or once (a review date); default: yearly except reviews.
     recurring: bool | None = None
     notes: Notes | None = None

@@ -716,7 +716,8 @@ class _Importer:
         references = [(column, ref) for column in fmt.references if values.get(column) is not None
                       and (ref := self._reference(item, values, column, problems)) is not None]
         try:
-            fields = fmt.model.model_validate(data).model_dump(mode="json", exclude_none=True)
+            # Lax: a CSV cell is text, whatever its column holds (the API's bodies are strict).
+            fields = fmt.model.model_validate(data, strict=False).model_dump(mode="json", exclude_none=True)
         except ValidationError as error:
             problems += [self._problem(item, fmt.column_of(str(e["loc"][0])) if e["loc"] else None, _message(e))
                          for e in error.errors()]
@@ -752,7 +753,7 @@ class _Importer:
                 data[name] = value
         fields: dict[str, Any] = {}
         try:
-            fields = fmt.model.model_validate(data).__dict__  # the validated fields (and type and ends)
+            fields = fmt.model.model_validate(data, strict=False).__dict__  # the validated fields (and type and ends)
         except ValidationError as error:
             for e in error.errors():
                 column = fmt.column_of(str(e["loc"][0])) if e["loc"] else None

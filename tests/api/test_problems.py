@@ -17,7 +17,54 @@ def test_unknown_route_is_a_problem(client):
 def test_wrong_method_is_a_problem_with_allow_header(client):
     response = client.put("/clients")
     problem(response, 405)
-    assert response.headers["allow"] == "POST"
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_allow_lists_every_method_of_every_path(client):
+    """Each method of a path is its own route; Allow names them all, not the first one's."""
+    paths = client.get("/openapi.json").json()["paths"]
+    values = {"entity_id": "x", "client_id": "x", "relationship_id": "x", "run_id": "x", "code": "x",
+              "list_name": "stages", "key_id": "x", "tier": "A", "important_date_id": "x"}
+    for path, operations in paths.items():
+        documented = sorted(method.upper() for method in operations)
+        response = client.request("PUT" if "put" not in operations else "TRACE", path.format(**values))
+        problem(response, 405)
+        assert response.headers["allow"] == ", ".join(documented), path
+
+
+def test_a_fixed_path_is_never_read_as_an_id(client):
+    """/relationships/batch takes POST only; GET there was read as relationship "batch" (404)."""
+    for method in ("GET", "PATCH", "DELETE"):
+        response = client.request(method, "/relationships/batch")
+        problem(response, 405)
+        assert response.headers["allow"] == "POST"
+
+
+def test_body_that_is_not_utf8_is_an_invalid_input_problem(client):
+    before = snapshot(client)
+    response = client.post("/people", content=b'{"first_name": "J\xe9r\xf4me"}', headers={"content-type": "application/json"})
+    body = problem(response, 422)
+    assert body["errors"] == [{"location": ["body"], "message": body["errors"][0]["message"], "type": "json_invalid"}]
+    assert "UTF-8" in body["detail"]
+    assert snapshot(client) == before
+
+
+def test_body_nested_too_deeply_is_an_invalid_input_problem(client):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    body = problem(client.post("/relationships/batch", content=deep, headers={"content-type": "application/json"}), 422)
+    assert body["errors"][0]["type"] == "json_invalid" and "nests" in body["detail"]
+
+
+def test_every_problem_the_app_answers_is_documented(client):
+    """Bodies over the limit (413) and unknown query parameters (422) on every operation;
+    401 wherever a key is needed."""
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("413", "422", "503"):
+                assert responses[status]["content"] == {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            assert ("401" in responses) == bool(operation.get("security")), (method, path)
+            assert not {"400", "500"} & responses.keys()
 
 
 def test_malformed_json_is_a_problem(client):

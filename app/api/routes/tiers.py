@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
 from app.domain.tiers import Tier
+from app.schemas.common import IsoDate
 from app.schemas.tiers import (
     ApplyTiers,
     ClientServicePublic,
@@ -31,7 +31,7 @@ from app.schemas.tiers import (
 from app.services.service_cycle import ServiceCycleService
 from app.services.tiers import SERVICE_REQUEST, TOUCH, settings_from
 
-Today = Annotated[date | None, Query(description="the day the report is for (default today)")]
+Today = Annotated[IsoDate | None, Query(description="the day the report is for (default today)")]
 
 router = APIRouter(tags=["tiers and cycle of service"])
 
