@@ -14,7 +14,9 @@ OPTIONAL MATCH (:Entity)-[holder]->(b)
 WHERE $singular_role IS NOT NULL AND holder.id <> r.id AND holder.role = $singular_role
   AND (holder.until IS NULL OR holder.until > $today)
 WITH a, b, r, duplicates, count(holder) AS role_holders
-WITH a, b, r, duplicates, role_holders, r.version = $expected_version AS version_ok
+// The whole relationship must still be what the service read ($before), not only its
+// version: see update_entity.cypher (a read beside a commit can be torn on Neo4j).
+WITH a, b, r, duplicates, role_holders, r.version = $expected_version AND r {.*} = $before AS version_ok
 WITH a, b, r, duplicates, role_holders, version_ok,
      version_ok AND ((NOT $active) OR (duplicates = 0 AND role_holders = 0)) AS allowed
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |

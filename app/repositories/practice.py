@@ -71,14 +71,15 @@ class PracticeRepository:
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
-        *, now: str, expected_version: int, audit: Mapping[str, Any], categories: Sequence[str] = (),
+        *, now: str, expected_version: int, before: Mapping[str, Any], audit: Mapping[str, Any],
+        categories: Sequence[str] = (),
     ) -> Row | None:
         """Replace the entity's properties if it is still at ``expected_version`` (and, as for
         ``create_entity``, its references and categories exist)."""
         rows = self._store.write(
             self._q("update_entity", label=kind.label),
             {"id": entity_id, "properties": dict(properties), "references": list(references),
-             "categories": list(categories), "now": now,
+             "categories": list(categories), "before": dict(before), "now": now,
              "expected_version": expected_version, "audit": dict(audit)},
         )
         return rows[0] if rows else None
@@ -174,14 +175,14 @@ class PracticeRepository:
     def update_relationship(
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
-        audit: Mapping[str, Any],
+        before: Mapping[str, Any], audit: Mapping[str, Any],
     ) -> GuardedWrite | None:
         """Replace the relationship's properties if it is still at ``expected_version``."""
         rows = self._store.write(
             self._q("update_relationship", rel_type=type_code),
             {"id": relationship_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "now": now,
-             "expected_version": expected_version, "audit": dict(audit)},
+             "expected_version": expected_version, "before": dict(before), "audit": dict(audit)},
         )
         return GuardedWrite(bool(rows[0]["updated"]), rows[0]) if rows else None
 

@@ -108,8 +108,8 @@ class EntityService:
                 after={**stored, "version": current["version"] + 1, "updated_at": now}, now=now,
             )
             row = self._repo.update_entity(
-                kind, entity_id, stored, references, now=now, expected_version=current["version"], audit=audit,
-                categories=_category_keys(changes),
+                kind, entity_id, stored, references, now=now, expected_version=current["version"], before=current,
+                audit=audit, categories=_category_keys(changes),
             )
             if row is None:
                 raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")

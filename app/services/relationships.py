@@ -170,7 +170,8 @@ class RelationshipService:
             outcome = self._repo.update_relationship(
                 spec.code, relationship_id, properties,
                 symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
-                today=today, now=now, expected_version=current["version"], audit=audit,
+                today=today, now=now, expected_version=current["version"],
+                before={k: v for k, v in current.items() if k not in _DERIVED_FIELDS}, audit=audit,
             )
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")

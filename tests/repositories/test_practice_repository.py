@@ -123,11 +123,15 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert repo.visible_entities(["p1", "c1", "nope"], {"t2"}) == {"p1"}  # p1 related to no client yet: seen by all
     assert [e["id"] for e in repo.list_entities(K.person, {"name": "JEAN"}, after=None, limit=10)] == ["p2"]
     client = repo.get_entity(K.client, "c1")
+    torn = {**client, "name": "Elliott Household (read while changing)"}  # the right version, other fields
+    refused = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1,
+                                 before=torn, audit=_audit("c1", "update"))
+    assert not refused["version_ok"] and repo.get_entity(K.client, "c1").get("segment") is None
     updated = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1,
-                                 audit=_audit("c1", "update"))
+                                 before=client, audit=_audit("c1", "update"))
     assert updated["version_ok"] and updated["entity"]["version"] == 2 and updated["entity"]["segment"] == "A"
     stale = repo.update_entity(K.client, "c1", {**client, "segment": "B"}, [], now="n", expected_version=1,
-                               audit=_audit("c1", "update"))
+                               before=client, audit=_audit("c1", "update"))
     assert not stale["version_ok"] and repo.get_entity(K.client, "c1")["segment"] == "A"
     # Guarded writes leave a record only when they write: two creates (of four) refused.
     assert [r["target_id"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)] == ["t1", "c1", "p1", "p2"]
@@ -182,9 +186,10 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert {row["id"] for row in repo.analytics_entities()} >= {"p1", "p2"}
     ends, strengths, ids = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True)
     assert (ends, strengths, ids) == (["p1 p2"], [None], [spouse["id"]])  # no strength given: none stored
+    stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"]
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
-                                       audit=_audit(spouse["id"], "update"))
+                                       before=stored_spouse, audit=_audit(spouse["id"], "update"))
     assert changed.done and changed.row["relationship"]["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
     assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
@@ -437,8 +442,9 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.create_important_date("missing", {**anniversary, "id": "d2"}, _audit("d2")) is None
     assert repo.create_important_date("c1", {**anniversary, "id": "d2", "entity_kind": "person"}, _audit("d2")) is None
     assert repo.important_date("d1") == anniversary and repo.important_date("d2") is None
-    repo.update_entity(K.person, "p2", {**repo.get_entity(K.person, "p2"), "birth_date": "1970-09-30"}, [],
-                       now="n", expected_version=1, audit=_audit("p2", "update"))
+    jean = repo.get_entity(K.person, "p2")
+    repo.update_entity(K.person, "p2", {**jean, "birth_date": "1970-09-30"}, [],
+                       now="n", expected_version=1, before=jean, audit=_audit("p2", "update"))
     found = {(r["important_date"]["entity_id"], r["important_date"]["kind"], r["name"]) for r in repo.important_dates()}
     assert found == {("c1", "anniversary", "Elliott Household"), ("p2", "birthday", "Jean Elliott")}
     assert [r["important_date"]["id"] for r in repo.important_dates("c1")] == ["d1"]
