@@ -1,16 +1,26 @@
-"""API speed on the embedded default, next to a bare FastAPI peer measured in the same run.
+"""API speed on the embedded default (and, with ``--store neo4j``, on Neo4j 5.26 in the same
+run), next to a bare FastAPI peer measured in the same run.
 
 Reads: ``GET /clients/{id}`` (client + owner + members, one Cypher query) under wrk, against a
 bare FastAPI route returning the same JSON; the ratio is the figure. Every request carries an
 API key (the bench bootstraps the first admin key straight in the store); a warm key costs a
-sha256 and a dict lookup, which the bench measures, and it counts the store queries per
-request to show the key is not looked up each time. Writes: relationships created through
+sha256 and a dict lookup, which the bench measures, and on FalkorDB it counts the store
+queries per request to show the key is not looked up each time (Neo4j Community keeps no
+per-query counters to read). Writes: relationships created through
 ``POST /relationships/batch`` (checks, an audit record per relationship), next to the same
-rows and records written straight into the store with the batch query (no HTTP, no checks).
-Both print the CPU each process spent per request or per 10,000 relationships: API and
-store share the machine's two cores. Writes run with one batch request at a time, then with
-two in flight (a loader with two connections): then the API's checks and encoding of one
-batch overlap the store's write of the other, on the other core.
+kind of rows and records written straight into the store with the batch query (no HTTP, no
+service checks; the store's own rule checks are part of the query). Both print the CPU each
+process spent per request or per 10,000 relationships: API and store share the machine's two
+cores. Writes run with one batch request at a time, then with two in flight (a loader with
+two connections): then the API's checks and encoding of one batch overlap the store's write
+of the other, on the other core.
+
+``--store neo4j`` starts the Neo4j test server (bench/stores.py) and a second API process on
+it, with the sample practice loaded into both stores; each run then measures FalkorDB's API,
+Neo4j's API and the bare peer one after the other, so that every Neo4j figure has
+FalkorDB's and the peer's from the same minutes beside it. The Neo4j server is a third
+process on the same two cores (idle while FalkorDB is measured, and the embedded store idle
+while Neo4j is).
 
 Server settings, as measured here (2 cores, 8 connections): uvicorn's httptools parser and
 uvloop loop (its defaults when installed, as ``uvicorn[standard]`` installs them; passed
@@ -19,7 +29,8 @@ explicitly below) against h11 and asyncio: h11 ~20% fewer requests/s, asyncio's 
 ``response_model``: pydantic-core serializes straight to JSON bytes; a custom response class
 (ORJSONResponse, for one) would turn that path off.
 
-Needs ``wrk`` (Debian package ``wrk``). Example: ``.venv/bin/python bench/api_bench.py --runs 3``.
+Needs ``wrk`` (Debian package ``wrk``). Example: ``.venv/bin/python bench/api_bench.py --runs 3``,
+``.venv/bin/python bench/api_bench.py --store neo4j --runs 2``.
 """
 
 from __future__ import annotations
@@ -37,11 +48,25 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.stores import (  # noqa: E402
+    FALKORDB,
+    NEO4J,
+    add_store_argument,
+    conditions,
+    cpu_seconds,
+    neo4j_environment,
+    neo4j_server,
+    neo4j_settings,
+)
 
 
 def start_uvicorn(app: str, port: int, env: dict[str, str], options: list[str]) -> subprocess.Popen:
@@ -50,7 +75,9 @@ def start_uvicorn(app: str, port: int, env: dict[str, str], options: list[str]) 
          "--log-level", "warning", *options],
         cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    # On Neo4j the sample practice goes in through the services before the app serves: with a
+    # cold JVM on a busy machine that took up to a minute here.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1).status_code == 200:
@@ -85,38 +112,59 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def bench_reads(
-    base: str, peer_base: str, client_id: str, seconds: int, connections: int, key: str, store, pids: dict[str, int]
-) -> None:
-    url, peer_url = f"{base}/clients/{client_id}", f"{peer_base}/clients/{client_id}"
-    wrk(url, 2, connections, key)  # warm both
+@dataclass
+class Target:
+    """One Rapport API process and the store it serves, which the bench also opens itself."""
+
+    name: str
+    base: str
+    key: str
+    client_id: str
+    #: A PracticeRepository on the API's store.
+    repository: object
+    #: "api" and "store": the processes whose CPU is counted.
+    pids: dict[str, int]
+    #: The embedded store's FalkorDB client (its Redis counters), or None.
+    falkordb: object | None = None
+    rates: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+def bench_reads(targets: list[Target], peer_base: str, peer_pid: int, seconds: int, connections: int) -> None:
+    """One run: each target's API, then the bare peer, under the same wrk load."""
+    key = targets[0].key
+    peer_url = f"{peer_base}/clients/{targets[0].client_id}"
+    for target in targets:  # warm all
+        wrk(f"{target.base}/clients/{target.client_id}", 2, connections, target.key)
     wrk(peer_url, 2, connections, key)
-    queries_before, cpu_before = _store_queries(store), {name: cpu_seconds(pid) for name, pid in pids.items()}
-    ours = wrk(url, seconds, connections, key)
-    queries = _store_queries(store) - queries_before
-    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
-    peer_cpu_before = cpu_seconds(pids["peer"])
+    results = []
+    for target in targets:
+        queries_before = _store_queries(target.falkordb) if target.falkordb else None
+        cpu_before = {name: cpu_seconds(pid) for name, pid in target.pids.items()}
+        figures = wrk(f"{target.base}/clients/{target.client_id}", seconds, connections, target.key)
+        requests = figures["rps"] * seconds
+        figures["cpu"] = {name: (cpu_seconds(pid) - cpu_before[name]) / requests * 1000 for name, pid in target.pids.items()}
+        figures["queries"] = (_store_queries(target.falkordb) - queries_before) / requests if target.falkordb else None
+        results.append((f"Rapport on {target.name}", figures))
+    peer_cpu_before = cpu_seconds(peer_pid)
     peer = wrk(peer_url, seconds, connections, key)
-    cpu["peer"] = cpu_seconds(pids["peer"]) - peer_cpu_before
-    print(f"\nGET /clients/{{id}}: wrk, 1 thread, {connections} connections, {seconds} s each, one uvicorn worker")
-    print(f"{'':28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-2xx':>10}")
-    for name, figures in (("Rapport (graph read)", ours), ("bare FastAPI, same JSON", peer)):
-        print(f"{name:28}{figures['rps']:>10.0f}{figures['p50_ms']:>10.2f}{figures['p99_ms']:>10.2f}{figures['errors']:>10}")
-    print(f"ratio Rapport / bare: {ours['rps'] / peer['rps']:.2f} of the throughput")
-    # One query (the client) per request: the API key is checked against the store only when
-    # its cached caller expires (every auth_cache_s seconds), not per request.
-    requests = ours["rps"] * seconds
-    print(f"store queries per request: {queries / requests:.3f}")
-    # The two processes share two cores: the API process's CPU per request bounds its throughput.
-    print(f"CPU per request: API process {cpu['api'] / requests * 1000:.2f} ms, store {cpu['store'] / requests * 1000:.2f} ms; "
-          f"bare FastAPI {cpu['peer'] / (peer['rps'] * seconds) * 1000:.2f} ms")
-    print(f"target: >= 1,000 req/s and p99 <= 20 ms -> {'met' if ours['rps'] >= 1000 and ours['p99_ms'] <= 20 else 'NOT met'}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU a process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    peer["cpu"] = {"api": (cpu_seconds(peer_pid) - peer_cpu_before) / (peer["rps"] * seconds) * 1000}
+    results.append(("bare FastAPI, same JSON", peer))
+    print(f"\nGET /clients/{{id}}: wrk, 1 thread, {connections} connections, {seconds} s each, one uvicorn worker; "
+          f"{conditions()}")
+    # The processes share two cores: the API process's CPU per request bounds its throughput.
+    print(f"{'':28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'vs bare':>9}  CPU ms/request")
+    for name, figures in results:
+        cpu = figures["cpu"]
+        cpu_text = f"API {cpu['api']:.2f}" + (f", store {cpu['store']:.2f}" if "store" in cpu else "")
+        print(f"{name:28}{figures['rps']:>9.0f}{figures['p50_ms']:>9.2f}{figures['p99_ms']:>9.2f}{figures['errors']:>9}"
+              f"{figures['rps'] / peer['rps']:>9.2f}  {cpu_text}")
+    for name, figures in results[:-1]:
+        # One query (the client) per request: the API key is checked against the store only
+        # when its cached caller expires (every auth_cache_s seconds), not per request.
+        if figures["queries"] is not None:
+            print(f"{name}: store queries per request {figures['queries']:.3f}")
+        met = figures["rps"] >= 1000 and figures["p99_ms"] <= 20
+        print(f"{name}: target >= 1,000 req/s and p99 <= 20 ms -> {'met' if met else 'NOT met'}")
 
 
 def _store_queries(store) -> int:
@@ -125,34 +173,32 @@ def _store_queries(store) -> int:
     return sum(v["calls"] for k, v in stats.items() if k.lower() in ("cmdstat_graph.query", "cmdstat_graph.ro_query"))
 
 
-def bench_auth(store, key: str) -> None:
+def bench_auth(target: Target) -> None:
     """What authentication costs a request in-process: a warm key is a sha256 and a dict lookup."""
-    from app.repositories.falkordb_store import FalkorGraphStore
-    from app.repositories.practice import PracticeRepository
     from app.services.access import AccessService, CallerCache, hash_key
 
     cache = CallerCache(60)
-    access = AccessService(PracticeRepository(FalkorGraphStore(store, "rapport")), cache=cache)
+    access = AccessService(target.repository, cache=cache)
     rounds = 20_000
     started = time.perf_counter()
     for _ in range(rounds):
-        cache.get(hash_key(key))
+        cache.get(hash_key(target.key))
     warm_us = (time.perf_counter() - started) / rounds * 1e6
     started = time.perf_counter()
     for _ in range(200):
         cache.clear()
-        access.authenticate(key)
+        access.authenticate(target.key)
     cold_us = (time.perf_counter() - started) / 200 * 1e6
-    print(f"authentication per request: cached key {warm_us:.1f} us (sha256 + dict lookup), "
+    print(f"authentication per request on {target.name}: cached key {warm_us:.1f} us (sha256 + dict lookup), "
           f"uncached {cold_us:.0f} us (store round trip)")
 
 
 def bench_batch_writes(
-    base: str, data_dir: Path, people: int, relationships: int, batch: int, key: str, run: int, pids: dict[str, int],
-    in_flight: int,
-) -> float:
-    """Print one write run's figures; return its rate through the API."""
-    headers = {"Authorization": f"Bearer {key}"}
+    target: Target, people: int, relationships: int, batch: int, run: int, in_flight: int,
+) -> tuple[float, float]:
+    """Print one write run's figures; return its rates through the API and straight into the store."""
+    headers = {"Authorization": f"Bearer {target.key}"}
+    base = target.base
     with httpx.Client(base_url=base, timeout=600, headers=headers) as http:
         # New people each run, so a repeated run creates no duplicate relationship.
         ids = [http.post("/people", json={"first_name": f"Bench{i}", "last_name": f"Run{run}"}).json()["id"] for i in range(people)]
@@ -175,8 +221,8 @@ def bench_batch_writes(
             opened.append(connections.http)
         connections.http.post("/relationships/batch", content=body).raise_for_status()
 
-    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items() if name != "peer"}
-    rewrites_before = _aof_rewrites(data_dir)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in target.pids.items()}
+    rewrites_before = _aof_rewrites(target.falkordb) if target.falkordb else None
     started = time.perf_counter()
     # One batch at a time, or several at once (a loader with a few connections): the checks
     # and the HTTP work of one batch then overlap the store's write of another.
@@ -185,75 +231,91 @@ def bench_batch_writes(
     api_seconds = time.perf_counter() - started
     for http in opened:
         http.close()
-    cpu = {name: (cpu_seconds(pids[name]) - before) / relationships * 10_000 for name, before in cpu_before.items()}
-    direct = _direct_store_rate(data_dir, ids, relationships, batch)
-    print(f"\nCreating relationships: {relationships:,} between {people:,} people, batches of {batch:,}, "
-          f"{in_flight} request{'s' if in_flight > 1 else ''} in flight")
-    print(f"{'POST /relationships/batch (checked, HTTP)':46}{relationships / api_seconds:>12,.0f} /s")
-    print(f"{'same rows straight into the store (peer)':46}{direct:>12,.0f} /s")
+    cpu = {name: (cpu_seconds(target.pids[name]) - before) / relationships * 10_000 for name, before in cpu_before.items()}
+    direct = _direct_store_rate(target.repository, ids, pairs, relationships, batch)
+    rate = relationships / api_seconds
+    print(f"\n{target.name}: creating relationships: {relationships:,} between {people:,} people, batches of {batch:,}, "
+          f"{in_flight} request{'s' if in_flight > 1 else ''} in flight; {conditions()}")
+    print(f"{'POST /relationships/batch (checked, HTTP)':46}{rate:>12,.0f} /s")
+    print(f"{'same kind of rows straight into the store (peer)':46}{direct:>12,.0f} /s")
     print(f"CPU per 10,000 through the API: API process {cpu['api']:.2f} s, store {cpu['store']:.2f} s")
-    # Redis rewrites the append-only file when it has doubled (a forked child writes the whole
-    # graph out): on two cores that competes with the writes measured here.
-    print(f"append-only file rewrites during this run (API and peer): {_aof_rewrites(data_dir) - rewrites_before}")
-    return relationships / api_seconds
+    if target.falkordb:
+        # Redis rewrites the append-only file when it has doubled (a forked child writes the
+        # whole graph out): on two cores that competes with the writes measured here.
+        print(f"append-only file rewrites during this run (API and peer): {_aof_rewrites(target.falkordb) - rewrites_before}")
+    return rate, direct
 
 
-def _aof_rewrites(data_dir: Path) -> int:
-    from falkordb import FalkorDB
-
-    return int(FalkorDB(unix_socket_path=str(data_dir / "falkordb.sock")).connection.info("persistence")["aof_rewrites"])
+def _aof_rewrites(falkordb) -> int:
+    return int(falkordb.connection.info("persistence")["aof_rewrites"])
 
 
-def _direct_store_rate(data_dir: Path, ids: list[str], count: int, batch: int) -> float:
-    from dataclasses import replace
-
-    from falkordb import FalkorDB
-
+def _direct_store_rate(repository, ids: list[str], taken: set[tuple[int, int]], count: int, batch: int) -> float:
+    """Relationships per second written straight into the store with the batch query the API
+    uses (``create_relationships_batch``: its in-query rule checks and an audit record per
+    relationship, as the API's), without HTTP or the service's checks. Same type, strength
+    and people as the API's run, on pairs the API did not join (so none clashes)."""
     from app.domain.access import LOCAL_OPERATOR
     from app.domain.audit import creation_records
-    from app.domain.model import now_iso
-    from app.repositories.falkordb_store import FalkorGraphStore
-    from app.repositories.practice import PracticeRepository
+    from app.domain.model import now_iso, today_iso
     from app.services.bulk import new_ulids
+    from app.services.catalogue import CatalogueService
+    from app.services.relationship_rules import own_properties, type_properties
 
-    client = FalkorDB(unix_socket_path=str(data_dir / "falkordb.sock"))
-    repository = PracticeRepository(FalkorGraphStore(client, "rapport"))
+    spec = next(t for t in CatalogueService(repository, LOCAL_OPERATOR).relationship_types() if t.code == "ACQUAINTANCE_OF")
     rng = random.Random(11)
-    now = now_iso()
-    # The properties the API stores for the bench's items: strength 0.5 of each row's own, and
-    # those every relationship of the type shares (category, timestamps, version), sent once.
-    shared = {"category": "other", "created_at": now, "updated_at": now, "version": 1}
-    rows = [
-        {"from_id": rng.choice(ids), "to_id": rng.choice(ids), "properties": {"id": f"KNOWS_BENCH-{ulid}", "strength": 0.5}}
-        for ulid in new_ulids(count)
-    ]
-    # The API writes an audit record per relationship in the same query: so does the peer.
-    audited_shared = {**shared, "type": "KNOWS_BENCH"}
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < count:
+        a, b = rng.sample(range(len(ids)), 2)
+        pair = (min(a, b), max(a, b))
+        if pair not in taken:
+            pairs.add(pair)
+    today, now = today_iso(), now_iso()
+    shared = type_properties(spec, now)
+    audited_shared = {**shared, "type": spec.code}
+    rows = [{"from_id": ids[a], "to_id": ids[b], "active": True,
+             "properties": own_properties({"strength": 0.5}, f"{spec.code}-{ulid}")}
+            for (a, b), ulid in zip(sorted(pairs), new_ulids(count))]
     audits = creation_records(
         LOCAL_OPERATOR, "relationship",
         [({**row["properties"], "from_id": row["from_id"], "to_id": row["to_id"]}, audited_shared) for row in rows],
         ids=new_ulids(count), now=now,
     )
-    repository.ensure_relationship_indexes(["KNOWS_BENCH"])
     started = time.perf_counter()
     for start in range(0, count, batch):
         part = slice(start, start + batch)
-        repository.create_relationships_batch(
-            {"KNOWS_BENCH": rows[part]}, {"KNOWS_BENCH": shared}, replace(audits, own=audits.own[part])
+        clashes = repository.create_relationships_batch(
+            {spec.code: rows[part]}, {spec.code: shared}, replace(audits, own=audits.own[part]),
+            rules={spec.code: spec.pair_rule}, today=today,
         )
+        if clashes != 0:  # None: nothing written (an end or the type missing)
+            raise SystemExit(f"the store peer's batch was not written ({clashes!r})")
     return count / (time.perf_counter() - started)
 
 
-def bootstrap_key(store) -> str:
+def bootstrap_key(repository) -> str:
     """The practice's first admin key, created straight in the store the API serves."""
-    from app.repositories.falkordb_store import FalkorGraphStore
-    from app.repositories.practice import PracticeRepository
     from app.services.access import AccessService
 
-    issued = AccessService(PracticeRepository(FalkorGraphStore(store, "rapport"))).bootstrap_admin(name="Bench Admin")
+    issued = AccessService(repository).bootstrap_admin(name="Bench Admin")
     if issued is None:
         raise SystemExit("the bench store already has an admin key")
     return issued.key
+
+
+def start_target(name: str, port: int, env: dict[str, str], options: list[str], repository, pids: dict[str, int],
+                 falkordb=None) -> tuple[Target, subprocess.Popen]:
+    """An API process on a store (the sample practice loaded into it), with an admin key."""
+    api = start_uvicorn("app.main:app", port, {**env, "RAPPORT_SAMPLE_DATA": "yes"}, options)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        key = bootstrap_key(repository)
+        found = httpx.get(f"{base}/clients", params={"name": "Elliott Household"},
+                          headers={"Authorization": f"Bearer {key}"}).json()["items"]
+        return Target(name, base, key, found[0]["id"], repository, {"api": api.pid, **pids}, falkordb), api
+    except BaseException:
+        stop(api)
+        raise
 
 
 def main() -> None:
@@ -269,53 +331,76 @@ def main() -> None:
     parser.add_argument("--only", choices=("reads", "writes"), help="run one half only")
     parser.add_argument("--uvicorn", default="--http httptools --loop uvloop",
                         help="uvicorn options for both servers, e.g. '--http h11 --loop asyncio'")
+    add_store_argument(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/api_bench.py needs wrk: apt-get install wrk")
     from falkordb import FalkorDB
 
+    from app.repositories.factory import open_store
+    from app.repositories.falkordb_store import FalkorGraphStore
+    from app.repositories.practice import PracticeRepository
+
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
     document = data_dir / "client.json"
     options = args.uvicorn.split()
-    api = start_uvicorn("app.main:app", 8811, {"RAPPORT_DATA_DIR": str(data_dir), "RAPPORT_SAMPLE_DATA": "auto"}, options)
-    peer = None
-    try:
-        base = "http://127.0.0.1:8811"
-        store = FalkorDB(unix_socket_path=str(data_dir / "falkordb.sock"))
-        key = bootstrap_key(store)
-        headers = {"Authorization": f"Bearer {key}"}
-        client_id = httpx.get(f"{base}/clients", params={"name": "Elliott Household"}, headers=headers).json()["items"][0]["id"]
-        document.write_text(json.dumps(httpx.get(f"{base}/clients/{client_id}", headers=headers).json()))
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        processes: list[subprocess.Popen] = []
+        cleanup.callback(lambda: [stop(process) for process in reversed(processes)])
+        targets: list[Target] = []
+        # The embedded store is started by its API process; the bench then opens it too.
+        api = start_uvicorn("app.main:app", 8811, {"RAPPORT_DATA_DIR": str(data_dir), "RAPPORT_SAMPLE_DATA": "yes"}, options)
+        processes.append(api)
+        falkordb = FalkorDB(unix_socket_path=str(data_dir / "falkordb.sock"))
+        repository = PracticeRepository(FalkorGraphStore(falkordb, "rapport"))
+        key = bootstrap_key(repository)
+        client_id = httpx.get("http://127.0.0.1:8811/clients", params={"name": "Elliott Household"},
+                              headers={"Authorization": f"Bearer {key}"}).json()["items"][0]["id"]
+        targets.append(Target(FALKORDB, "http://127.0.0.1:8811", key, client_id, repository,
+                              {"api": api.pid, "store": int((data_dir / "falkordb.pid").read_text())}, falkordb))
+        if args.store == "neo4j":
+            server = cleanup.enter_context(neo4j_server())
+            opened = open_store(neo4j_settings(server, sample_data="no"))
+            cleanup.callback(opened.close)
+            target, api = start_target(NEO4J, 8813, neo4j_environment(server), options,
+                                       PracticeRepository(opened.store), {"store": server.process.pid})
+            processes.append(api)
+            targets.append(target)
+        headers = {"Authorization": f"Bearer {targets[0].key}"}
+        document.write_text(json.dumps(httpx.get(f"{targets[0].base}/clients/{targets[0].client_id}", headers=headers).json()))
         peer = start_uvicorn("bench.peer_app:app", 8812, {"RAPPORT_BENCH_DOCUMENT": str(document)}, options)
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; Python {sys.version.split()[0]}; "
-              f"uvicorn {' '.join(options) or '(its defaults)'}")
-        pids = {"api": api.pid, "peer": peer.pid, "store": int((data_dir / "falkordb.pid").read_text())}
+        processes.append(peer)
+        print(f"machine: {conditions()}; Python {sys.version.split()[0]}; uvicorn {' '.join(options) or '(its defaults)'}; "
+              f"stores: {', '.join(t.name for t in targets)}")
         for _ in range(args.runs):
             if args.only != "writes":
-                bench_reads(base, "http://127.0.0.1:8812", client_id, args.seconds, args.connections, key, store, pids)
+                bench_reads(targets, "http://127.0.0.1:8812", peer.pid, args.seconds, args.connections)
         if args.only != "writes":
-            bench_auth(store, key)
-        rates: dict[int, list[float]] = {in_flight: [] for in_flight in args.in_flight}
+            for target in targets:
+                bench_auth(target)
+        for target in targets:
+            target.rates = {in_flight: [] for in_flight in args.in_flight}
         for run in range(args.runs):
             if args.only != "reads":
                 for step, in_flight in enumerate(args.in_flight):
-                    rates[in_flight].append(bench_batch_writes(
-                        base, data_dir, args.people, args.relationships, args.batch, key,
-                        run * len(args.in_flight) + step, pids, in_flight,
-                    ))
+                    for target in targets:
+                        target.rates[in_flight].append(bench_batch_writes(
+                            target, args.people, args.relationships, args.batch, run * len(args.in_flight) + step,
+                            in_flight,
+                        ))
         if args.only != "reads":
             # The target is a rate of relationships created in batches; a loader may keep a
             # few batch requests in flight, so each setting is judged on its own.
-            print("\ntarget: >= 20,000 relationships/s created through POST /relationships/batch")
-            for in_flight, measured in rates.items():
-                figures = ", ".join(f"{rate:,.0f}" for rate in measured)
-                verdict = "met" if min(measured) >= 20_000 else "met in some runs" if max(measured) >= 20_000 else "NOT met"
-                print(f"  {in_flight} request{'s' if in_flight > 1 else ''} in flight: {figures} /s -> {verdict}")
-    finally:
-        if peer is not None:
-            stop(peer)
-        stop(api)
-        shutil.rmtree(data_dir, ignore_errors=True)
+            print("\ntarget: >= 20,000 relationships/s created through POST /relationships/batch "
+                  "(API rate, then the store peer's from the same run)")
+            for target in targets:
+                for in_flight, measured in target.rates.items():
+                    figures = ", ".join(f"{rate:,.0f} (peer {direct:,.0f})" for rate, direct in measured)
+                    rates = [rate for rate, _ in measured]
+                    verdict = "met" if min(rates) >= 20_000 else "met in some runs" if max(rates) >= 20_000 else "NOT met"
+                    print(f"  {target.name}, {in_flight} request{'s' if in_flight > 1 else ''} in flight: "
+                          f"{figures} /s -> {verdict}")
 
 
 if __name__ == "__main__":

@@ -64,12 +64,17 @@ class Neo4jTestServer:
         self.stop()
 
 
-def start(port: int = 0, *, password: str | None = None, java_opts: str | None = None) -> Neo4jTestServer:
-    """Build (first use) and start the test server; return once Bolt answers."""
+def start(
+    port: int = 0, *, password: str | None = None, java_opts: str | None = None, page_cache_mb: int | None = None
+) -> Neo4jTestServer:
+    """Build (first use) and start the test server; return once Bolt answers.
+    ``page_cache_mb``: Neo4j's page cache (the server's default: 128 MB)."""
     password = password or secrets.token_urlsafe(16)
     env = dict(os.environ, NEO4J_PASSWORD=password)
     if java_opts:
         env["NEO4J_JAVA_OPTS"] = java_opts
+    if page_cache_mb:
+        env["NEO4J_PAGECACHE_MB"] = str(page_cache_mb)
     started = time.monotonic()
     process = subprocess.Popen(
         [str(SERVE), str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
