@@ -9,7 +9,8 @@
 // already joins its pair (either way round for symmetric types) or its client already has
 // an active holder of the type's singular role. The import checked every row beforehand,
 // so only another writer since then can make one clash. Nothing is written if the type
-// left the catalogue meanwhile. (The CASE: see create_relationships_batch.cypher.)
+// left the catalogue meanwhile. The role check is there only for a type with a singular
+// role ($role_type): see create_relationships_batch.cypher.
 MATCH (t:RelationshipType {code: $type_code})
 // lock: [t]
 WITH t
@@ -19,10 +20,13 @@ MATCH (b:Entity {id: row.to_id})
 // lock: CASE WHEN a.id < b.id THEN [a, b] ELSE [b, a] END
 WITH row, a, b,
      [(a)-[same:`{{rel_type}}`]-(b) WHERE ($symmetric OR startNode(same) = a)
-       AND (same.until IS NULL OR same.until > $today) | 1] AS duplicates,
-     CASE WHEN $singular_role IS NULL THEN [] ELSE [(:Entity)-[holder]->(b) WHERE holder.role = $singular_role
-       AND (holder.until IS NULL OR holder.until > $today) | 1] END AS role_holders
-WHERE NOT row.active OR (size(duplicates) = 0 AND size(role_holders) = 0)
+       AND (same.until IS NULL OR same.until > $today) | 1] AS duplicates
+WHERE NOT row.active OR size(duplicates) = 0
+// each role_type
+WITH row, a, b, [(:Entity)-[holder]->(b) WHERE holder.role = $singular_role
+       AND (holder.until IS NULL OR holder.until > $today) | 1] AS role_holders
+WHERE NOT row.active OR size(role_holders) = 0
+// end each
 CREATE (a)-[r:`{{rel_type}}`]->(b)
 SET r = row.properties, r += $shared
 WITH count(r) AS created

@@ -40,6 +40,12 @@ def _rule_params(rule: PairRule) -> dict[str, Any]:
     return {"symmetric": rule.symmetric, "singular_role": rule.singular_role}
 
 
+def _role_types(type_code: str, rule: PairRule) -> list[str]:
+    """The ``// each role_type`` block of a one-type query: there only when the type has a
+    singular role (FalkorDB evaluates a role check that a CASE would skip)."""
+    return [type_code] if rule.singular_role else []
+
+
 class PracticeRepository:
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -233,7 +239,8 @@ class PracticeRepository:
             checks[type_code] = {**_rule_params(rules[type_code]), "rows": [
                 {"from_index": place[row["from_id"]], "to_index": place[row["to_id"]]} for row in rows if row["active"]]}
         write = self._store.prepare_write(
-            self._q("create_relationships_batch", rel_type=sorted(rows_by_type)),
+            self._q("create_relationships_batch", rel_type=sorted(rows_by_type),
+                    role_type=sorted(code for code in rows_by_type if rules[code].singular_role)),
             {"type_codes": sorted(rows_by_type), "endpoint_ids": endpoint_ids, "rows_by_type": placed,
              "checks_by_type": checks, "today": today, "shared_by_type": shared_by_type,
              "audits": audits.own, "audit_shared": audits.shared, "audit_changed": audits.changed_sets,
@@ -544,7 +551,8 @@ class PracticeRepository:
         active row that ``rule`` refuses at write time is left out)."""
         params = {"rows": list(rows), "shared": dict(shared or {}), "type_code": type_code, "today": today,
                   **_rule_params(rule), "audit": dict(audit)}
-        return self._store.write(self._q("create_relationships", rel_type=type_code), params)[0]["created"]
+        return self._store.write(self._q("create_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
+                                 params)[0]["created"]
 
     def update_relationships(
         self, type_code: str, rows: Sequence[Mapping[str, Any]], *, rule: PairRule, today: str, audit: Mapping[str, Any],
@@ -552,7 +560,8 @@ class PracticeRepository:
         """As ``update_entities``, for relationships of one type, from ``{id, version,
         properties, active}`` rows; an active row that ``rule`` refuses is left out."""
         params = {"rows": list(rows), "today": today, **_rule_params(rule), "audit": dict(audit)}
-        return self._store.write(self._q("update_relationships", rel_type=type_code), params)[0]["updated"]
+        return self._store.write(self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
+                                 params)[0]["updated"]
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})

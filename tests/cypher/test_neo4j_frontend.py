@@ -197,7 +197,7 @@ def _lint_rendered(tmp_path: Path, texts: dict[str, str]) -> dict[str, str]:
 
 
 # A placeholder is filled with a sample identifier, as lint.js does for the files.
-SAMPLE_IDENTIFIERS = {"label": "Client", "rel_type": "SPOUSE_OF", "field": "stage"}
+SAMPLE_IDENTIFIERS = {"label": "Client", "rel_type": "SPOUSE_OF", "field": "stage", "role_type": ["PRIMARY_CONTACT_AT"]}
 
 
 def test_restricted_queries_pass_neo4j_frontend(tmp_path: Path):
@@ -225,7 +225,8 @@ def test_locking_queries_pass_neo4j_frontend(tmp_path: Path):
         try:
             texts[name] = library(name, **SAMPLE_IDENTIFIERS)
         except QueryTemplateError:  # a query repeating a block per type takes a list of them
-            texts[name] = library(name, **{**SAMPLE_IDENTIFIERS, "rel_type": ["SPOUSE_OF", "REFERRER_OF"]})
+            texts[name] = library(name, **{**SAMPLE_IDENTIFIERS, "rel_type": ["SPOUSE_OF", "REFERRER_OF"],
+                                           "role_type": ["PRIMARY_CONTACT_AT"]})
         assert "rapport_lock" in texts[name], f"{name}: its '// lock:' line was not rendered for Neo4j"
     problems = _lint_rendered(tmp_path, texts)
     assert not problems, f"Neo4j's Cypher front end rejects locking queries: {problems}"
