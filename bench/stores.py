@@ -61,10 +61,20 @@ def neo4j_server() -> Iterator[object]:
           flush=True)
     running = server.start(java_opts=NEO4J_JAVA_OPTS, page_cache_mb=NEO4J_PAGE_CACHE_MB)
     try:
-        print(f"  Neo4j test server answering in {running.started_in_s:.0f} s", flush=True)
+        print(f"  Neo4j test server answering in {running.started_in_s:.0f} s; {driver()}", flush=True)
         yield running
     finally:
         running.stop()
+
+
+def driver() -> str:
+    """The Python driver's version, and whether its optional Rust extension (``neo4j-rust-ext``,
+    not a Rapport dependency) decodes Bolt messages: it changes the client's CPU per read."""
+    from importlib.metadata import version
+    from importlib.util import find_spec
+
+    rust = find_spec("neo4j._rust") is not None
+    return f"Python driver neo4j {version('neo4j')}, Rust extension {'installed' if rust else 'not installed'}"
 
 
 def neo4j_settings(running: object, **settings: object) -> Settings:
