@@ -338,11 +338,10 @@ class RelationshipService:
     def _batch_conflict(clashes: list[Clash], count: int) -> Conflict:
         """A batch refused because items repeat active relationships or role holders, whether
         in the store or earlier in the batch (one message per item, the store's first)."""
-        flagged_roles = {clash.item for clash in clashes if clash.role}
         kept, seen = [], set()
-        for clash in clashes:  # a role repeat inside the batch only where the store has none
+        for clash in clashes:  # per item, its first pair clash and its first role clash
             key = (clash.item, clash.role is not None)
-            if key not in seen and not (clash.role and clash.item in flagged_roles and key in seen):
+            if key not in seen:
                 seen.add(key)
                 kept.append(clash)
         conflicts = [{"index": clash.item, "message": _clash_message(clash)} for clash in sorted(kept, key=lambda c: c.item)]
