@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -85,6 +85,8 @@ class RelationshipGraph:
         Strength of each relationship in [0, 1] (1.0 where the store had none).
     active : numpy.ndarray of bool
         False for relationships that have ended. Analytics use active ones only.
+    counted : numpy.ndarray of bool, or None
+        False for entities hidden from whoever reads the answers (see :meth:`hiding`).
 
     Examples
     --------
@@ -118,6 +120,8 @@ class RelationshipGraph:
     weights: np.ndarray
     strengths: np.ndarray
     active: np.ndarray
+    #: False for entities left out of every figure and count (see :meth:`hiding`); None: all count.
+    counted: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ building
@@ -430,6 +434,49 @@ class RelationshipGraph:
     def reverse_sentence(self, e: int) -> str:
         """Relationship ``e`` read from its end ("Elliott Household has Adviser Anna Shaw")."""
         return f"{self.name_of(self.dst[e])} {self.reverse_phrases[self.types[e]]} {self.name_of(self.src[e])}"
+
+    def hiding(
+        self, positions: np.ndarray, *, names: Sequence[str] | np.ndarray, keep_relationships: bool = False
+    ) -> RelationshipGraph:
+        """This graph as seen by someone who may not see the entities at ``positions``.
+
+        Those entities carry no stage, revenue or assets and are not counted, and their
+        names become ``names`` (one per position), so sentences about them name nobody.
+        Their relationships end (``active`` False), so no figure, count or ranking an
+        analysis derives depends on anything of theirs; with ``keep_relationships`` they
+        stay, for chains and paths that may pass through someone unnamed.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> G = RelationshipGraph.from_arrays(["anna", "ben"], np.array([1, 0]), np.array([0]),
+        ...     np.array([1]), np.zeros(1), type_codes=["REFERRER_OF"], type_categories=["referral"],
+        ...     names=["Anna", "Ben Ltd"], annual_revenue=np.array([0.0, 500.0]))
+        >>> seen = G.hiding(np.array([1]), names=["a client you cannot see"])
+        >>> seen.sentence(0), seen.annual_revenue.tolist(), seen.counted.tolist(), seen.active.tolist()
+        ('Anna is referrer of a client you cannot see', [0.0, nan], [True, False], [False])
+        >>> G.hiding(np.array([1]), names=["someone"], keep_relationships=True).active.tolist()
+        [True]
+        """
+        positions = np.asarray(positions, dtype=np.int64)
+        counted = np.ones(self.n_entities, dtype=bool) if self.counted is None else self.counted.copy()
+        counted[positions] = False
+        stages, revenue, assets, shown = (
+            self.stages.copy(), self.annual_revenue.copy(), self.assets_under_management.copy(), self.names.copy()
+        )
+        stages[positions] = -1
+        revenue[positions] = np.nan
+        assets[positions] = np.nan
+        shown[positions] = np.asarray(names, dtype=object)
+        active = self.active if keep_relationships else self.active & counted[self.src] & counted[self.dst]
+        for array_field in (counted, stages, revenue, assets, shown, active):
+            array_field.flags.writeable = False
+        return replace(self, stages=stages, annual_revenue=revenue, assets_under_management=assets, names=shown,
+                       active=active, counted=counted, _cache={})
+
+    def counted_entities(self) -> np.ndarray:
+        """Boolean mask of the entities figures and counts include (all, unless :meth:`hiding`)."""
+        return np.ones(self.n_entities, dtype=bool) if self.counted is None else self.counted
 
     def converted_clients(self) -> np.ndarray:
         """Boolean mask of converted clients: kind ``client`` at stage ``client``."""

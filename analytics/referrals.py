@@ -9,7 +9,7 @@ any directed graph, including diamonds (someone referred by two people) and cycl
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,9 +184,10 @@ def _referral_index(G: RelationshipGraph) -> _ReferralIndex:
 
 
 def _entity_values(G: RelationshipGraph) -> np.ndarray:
-    """(n, 4) float matrix: 1, converted-client flag, revenue, AUM (unknown as 0)."""
+    """(n, 4) float matrix: counted (1, or 0 for a hidden entity), converted-client flag,
+    revenue, AUM (unknown as 0)."""
     values = np.empty((G.n_entities, 4))
-    values[:, _COUNT] = 1.0
+    values[:, _COUNT] = G.counted_entities()
     values[:, _CONVERTED] = G.converted_clients()
     values[:, _REVENUE] = np.nan_to_num(G.annual_revenue, nan=0.0)
     values[:, _AUM] = np.nan_to_num(G.assets_under_management, nan=0.0)
@@ -506,7 +507,7 @@ def referral_lineage(G: RelationshipGraph, entity_id: str, *, max_depth: int | N
 
 
 def referral_tree(
-    G: RelationshipGraph, entity_id: str, *, max_depth: int = 3, unattributed: Collection[str] = ()
+    G: RelationshipGraph, entity_id: str, *, max_depth: int = 3
 ) -> ReferralTreeNode:
     """The referrals downstream of an entity, as a tree limited to ``max_depth`` levels.
 
@@ -522,9 +523,6 @@ def referral_tree(
         The root referrer.
     max_depth : int
         Levels below the root to show (default 3).
-    unattributed : collection of str
-        Ids of entities whose revenue, AUM and conversion no sum includes (as if unknown), such as
-        those a caller may not see; they still count as downstream entities.
 
     Returns
     -------
@@ -544,16 +542,15 @@ def referral_tree(
     (['ben', 'cara'], 2, 30.0, True)
     >>> referral_tree(G, "anna").attributable_revenue
     60.0
-    >>> referral_tree(G, "anna", unattributed={"dan"}).attributable_revenue
-    30.0
+    >>> tree = referral_tree(G.hiding(np.array([1]), names=["someone"]), "anna")
+    >>> [c.entity_id for c in tree.children], tree.downstream, tree.attributable_revenue
+    (['cara'], 1, 20.0)
     """
     if max_depth < 0:
         raise ValueError("max_depth must be >= 0")
     root = G.index_of(entity_id)
     index = _referral_index(G)
     values = _entity_values(G)
-    if unattributed:
-        values[G.indices_of(unattributed), _CONVERTED:] = 0.0  # conversion, revenue and AUM; still counted
     order = [root]
     parent_edge = {root: -1}
     depth = {root: 0}
@@ -606,7 +603,8 @@ def top_referral_sources(G: RelationshipGraph, *, n: int = 20, aum_weight: float
     :func:`referral_reach`). With the default ``aum_weight=1.0`` AUM dominates; a
     practice charging, say, 1% a year on assets can pass ``aum_weight=0.01`` to compare
     both in revenue terms. Ties are broken by reach, then converted reach, then id.
-    Only entities that referred someone are listed.
+    Only entities that referred someone are listed, and none that :meth:`RelationshipGraph.hiding`
+    hides.
 
     Parameters
     ----------
@@ -634,7 +632,7 @@ def top_referral_sources(G: RelationshipGraph, *, n: int = 20, aum_weight: float
     """
     table = referral_reach_arrays(G)
     value = table[:, _REVENUE] + aum_weight * table[:, _AUM]
-    candidates = np.flatnonzero(table[:, _COUNT] > 0)
+    candidates = np.flatnonzero((table[:, _COUNT] > 0) & G.counted_entities())
     if not candidates.size or n <= 0:
         return []
     ids = G.ids[candidates].astype(str)

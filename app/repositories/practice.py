@@ -139,6 +139,11 @@ class PracticeRepository:
         )
         return {row["id"] for row in rows}
 
+    def visible_clients_and_people(self, owners: Collection[str]) -> set[str]:
+        """The ids of every client and person a caller who sees ``owners``' clients may see."""
+        rows = self._store.read(self._q("visible_clients_and_people", restricted=True), {"owners": _owners(owners)})
+        return {row["id"] for row in rows}
+
     def client_detail(self, client_id: str, *, today: str) -> Row | None:
         rows = self._store.read(self._q("client_detail"), {"id": client_id, "today": today})
         return rows[0] if rows else None
@@ -394,16 +399,22 @@ class PracticeRepository:
         return [row["score"] for row in self._store.read(self._q("entity_influence_scores"), {"entity_id": entity_id})]
 
     def influence_scores_after(
-        self, run_id: str, *, after: int, limit: int, differing_only: bool, owners: Collection[str] | None
+        self, run_id: str, *, after: int, skip: int = 0, limit: int, differing_only: bool,
+        owners: Collection[str] | None,
     ) -> list[Row]:
-        """A page of a run's scores after position ``after`` (all, or only differing ones), of
-        entities visible to ``owners`` (None: every entity)."""
+        """A page of a run's scores after position ``after`` and ``skip`` rows (all, or only
+        differing ones), of entities visible to ``owners`` (None: every entity)."""
         rows = self._store.read(
             self._q("influence_scores_after", restricted=owners is not None),
-            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only,
+            {"run_id": run_id, "after": after, "skip": skip, "limit": limit, "differing_only": differing_only,
              "owners": _owners(owners)},
         )
         return [row["score"] for row in rows]
+
+    def influence_score_counts(self, run_id: str, *, no_segment: str, owners: Collection[str]) -> list[Row]:
+        """``{suggested, differs, entities}`` rows: a run's scored entities visible to ``owners``."""
+        return self._store.read(self._q("influence_score_counts", restricted=True),
+                                {"run_id": run_id, "no_segment": no_segment, "owners": _owners(owners)})
 
     def influence_segment_differences(self, run_id: str, *, after: int, limit: int) -> list[Row]:
         rows = self._store.read(
@@ -640,15 +651,22 @@ class PracticeRepository:
         return [row["run"] for row in self._store.read(self._q("tier_runs"), {"id": run_id, "limit": limit})]
 
     def tier_suggestions(
-        self, run_id: str, *, after: int, limit: int, differing_only: bool = False, owners: Collection[str] | None = None
+        self, run_id: str, *, after: int, skip: int = 0, limit: int, differing_only: bool = False,
+        owners: Collection[str] | None = None,
     ) -> list[Row]:
-        """A page of a run's suggestions; with ``owners``, only of clients visible to them."""
+        """A page of a run's suggestions after position ``after`` and ``skip`` rows; with
+        ``owners``, only of clients visible to them."""
         rows = self._store.read(
             self._q("tier_suggestions", restricted=owners is not None),
-            {"run_id": run_id, "after": after, "limit": limit, "differing_only": differing_only,
+            {"run_id": run_id, "after": after, "skip": skip, "limit": limit, "differing_only": differing_only,
              "owners": _owners(owners)},
         )
         return [row["suggestion"] for row in rows]
+
+    def tier_suggestion_counts(self, run_id: str, *, no_tier: str, owners: Collection[str]) -> list[Row]:
+        """``{suggested, differs, clients}`` rows: a tier run's clients visible to ``owners``."""
+        return self._store.read(self._q("tier_suggestion_counts", restricted=True),
+                                {"run_id": run_id, "no_tier": no_tier, "owners": _owners(owners)})
 
     def delete_tier_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
         rows = self._store.write(self._q("delete_tier_run"), {"id": run_id, "audit": dict(audit)})

@@ -53,8 +53,10 @@ class ScoringRunPublic(BaseModel):
     finished_at: str | None
     graph_read_at: str
     parameters: dict[str, Any]
-    entities: int
-    relationships: int
+    #: The practice's totals when the run was made: null for a caller with a restricted view,
+    #: whose ``scored``, ``segment_counts`` and ``differences`` count the entities they see.
+    entities: int | None
+    relationships: int | None
     scored: int
     segment_counts: dict[str, int]
     #: Entities whose suggested segment differs from the one assigned when the run was made.
@@ -72,23 +74,30 @@ class ReasonPublic(BaseModel):
 
 
 class InfluenceScorePublic(BaseModel):
+    """One entity's score in a run. A caller with a restricted view gets positions counted
+    among the entities they see (none on an entity's own scores) and, with
+    ``figures_withheld``, no ``rank``, ``composite``, ``percentile``, ``parts``, ``raw``,
+    ``summary`` or ``reasons``: each is computed over the whole practice, entities they may
+    not see included. The suggested segment is the practice's, shown as an applied one is."""
+
     run_id: str
     #: 1 for the highest composite of the run; positions are unique, ranks share ties.
-    position: int
-    rank: int
+    position: int | None
+    rank: int | None = None
     entity_id: str
     name: str
     kind: str
-    composite: float
-    percentile: float
-    parts: dict[str, float]
-    raw: dict[str, float]
+    composite: float | None = None
+    percentile: float | None = None
+    parts: dict[str, float] | None = None
+    raw: dict[str, float] | None = None
     suggested_segment: str | None
     assigned_segment: str | None
     differs: bool
     rule: str | None
-    summary: str
-    reasons: list[ReasonPublic]
+    summary: str | None = None
+    reasons: list[ReasonPublic] = []
+    figures_withheld: bool = False
 
 
 class ScorePage(BaseModel):
@@ -119,8 +128,8 @@ class SegmentApplicationPublic(BaseModel):
 
 
 class ReferralStepPublic(BaseModel):
-    #: Null for an entity the caller may not see (named "restricted" in the sentence); the
-    #: relationship id is null too then.
+    #: Null for an entity the caller may not see (the sentence calls it "a client you cannot
+    #: see" or "a person you cannot see"); the relationship id is null too then.
     referrer_id: str | None
     referred_id: str | None
     relationship_id: str | None
@@ -140,9 +149,9 @@ class ReferralLineagePublic(BaseModel):
 
 
 class ReferralTreePublic(BaseModel):
-    #: Null, with name "restricted" and no stage or figures of its own, for an entity the
-    #: caller may not see; the tree keeps its shape and totals.
-    entity_id: str | None
+    #: Entities the caller may not see, and referrals through them, are not in their tree;
+    #: its counts and sums are of what the caller sees.
+    entity_id: str
     name: str
     kind: str
     stage: str | None
@@ -156,7 +165,6 @@ class ReferralTreePublic(BaseModel):
     attributable_assets_under_management: float
     truncated: bool
     children: list[ReferralTreePublic]
-    restricted: bool = False
     graph_read_at: str | None = None
 
 
@@ -180,7 +188,7 @@ class TopReferralSourcesPublic(BaseModel):
 class IntroductionPathPublic(BaseModel):
     source: EntityRef
     #: Null for an entity the caller may not see, and for the relationships to it; the steps
-    #: name it "restricted".
+    #: call it "a client you cannot see" or "a person you cannot see".
     entity_ids: list[str | None]
     relationship_ids: list[str | None]
     hops: int

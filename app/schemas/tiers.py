@@ -46,7 +46,9 @@ class TierRunPublic(BaseModel):
     finished_at: str | None
     as_of: str
     settings: dict[str, Any]
-    #: The revenue at the settings' percentile, when one was set.
+    #: The revenue at the settings' percentile, when one was set (null for a caller with a
+    #: restricted view, whose ``clients``, ``tier_counts`` and ``differences`` count the
+    #: clients they see).
     revenue_percentile_cut: float | None = None
     clients: int
     #: Suggested tiers and how many clients got each ("none": no tier).
@@ -79,6 +81,10 @@ class TierSuggestionPublic(BaseModel):
     service_cost: float
     summary: str
     reasons: list[TierReasonPublic]
+    #: True for a caller with a restricted view: the referral trait (its reason, its place in
+    #: ``traits`` and the summary naming it) is left out, as its counts include referred
+    #: entities across the practice. Positions count the clients they see.
+    figures_withheld: bool = False
 
 
 class TierSuggestionPage(BaseModel):

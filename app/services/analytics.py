@@ -5,8 +5,9 @@ practice's graph, with results stored and explained."""
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from analytics import (
     top_referral_sources,
     warm_introductions,
 )
+from analytics.graph import RelationshipGraph
 from analytics.segments import NO_SEGMENT
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
@@ -35,7 +37,7 @@ from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 from app.services.practice_graph import GraphSnapshots, PracticeGraph, read_practice_graph
-from app.services.visibility import RESTRICTED, Visibility
+from app.services.visibility import Visibility
 
 #: Scores are written in batches of this many rows (one query each); the run becomes
 #: visible only when all are stored.
@@ -87,12 +89,6 @@ class AnalyticsService:
     def practice_graph(self) -> PracticeGraph:
         return self._snapshots.get(lambda: read_practice_graph(self._repo, self._catalogue))
 
-    def _position(self, practice: PracticeGraph, entity_id: str) -> int:
-        try:
-            return practice.graph.index_of(entity_id)
-        except KeyError:
-            raise NotFound(f"no entity with id '{entity_id}'") from None
-
     # -- scoring runs ---------------------------------------------------------------------------
     def run_scoring(self, parameters: ScoringParameters, progress: Progress | None = None) -> dict[str, Any]:
         """Read the graph, score and suggest, store the run; returns the stored run."""
@@ -140,13 +136,27 @@ class AnalyticsService:
         return {**_run_public(run), "timings": timings}
 
     def runs(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        return [_run_public(run) for run in self._repo.scoring_runs(limit=limit)]
+        return [self._run_seen(run) for run in self._repo.scoring_runs(limit=limit)]
 
     def run(self, run_id: str) -> dict[str, Any]:
         runs = self._repo.scoring_runs(run_id, limit=1)
         if not runs:
             raise NotFound(f"no scoring run with id '{run_id}'")
-        return _run_public(runs[0])
+        return self._run_seen(runs[0])
+
+    def _run_seen(self, run: dict[str, Any]) -> dict[str, Any]:
+        """A run's summary; a restricted caller's counts are of the entities they see, and the
+        practice's entity and relationship totals are not theirs to know."""
+        public = _run_public(run)
+        owners = self._visibility.owners
+        if owners is None:
+            return public
+        rows = self._repo.influence_score_counts(run["id"], no_segment=NO_SEGMENT, owners=owners)
+        counts = {segment: 0 for segment in public["segment_counts"]}
+        for row in rows:
+            counts[row["suggested"]] = counts.get(row["suggested"], 0) + row["entities"]
+        return {**public, "entities": None, "relationships": None, "scored": sum(counts.values()),
+                "segment_counts": counts, "differences": sum(row["entities"] for row in rows if row["differs"])}
 
     def delete_run(self, run_id: str) -> None:
         self._caller.require(Permission.write, "delete scoring runs")
@@ -160,22 +170,28 @@ class AnalyticsService:
         """A page of a run's scores, best first; the cursor is the last position."""
         run = self.run(run_id)
         if not self._visibility.sees_everything:
-            return self._visible_scores(run_id, after=after, limit=limit, differing_only=False)
+            return self._scores_seen(run_id, after=after, limit=limit, differing_only=False)
         keys = [_position_key(run_id, position) for position in range(after + 1, min(after + limit, run["scored"]) + 1)]
         items = [_score_public(row) for row in self._repo.influence_scores(keys)]
         last = after + len(items)
         return items, (last if last < run["scored"] else None)
 
     def entity_scores(self, entity_id: str) -> list[dict[str, Any]]:
+        """An entity's score in every run; a restricted caller gets no position (it would count
+        the entities ranked above that they may not see) and no practice-wide figures."""
         if not self._visibility.visible_ids([entity_id]):
             return []  # as for an id naming no entity
-        return [_score_public(row) for row in self._repo.entity_influence_scores(entity_id)]
+        practice_wide = self._visibility.sees_everything
+        return [
+            {**_score_public(row, practice_wide=practice_wide), **({} if practice_wide else {"position": None})}
+            for row in self._repo.entity_influence_scores(entity_id)
+        ]
 
     def differences(self, run_id: str, *, after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
         """Where a run's suggestion differs from the segment assigned when it ran."""
         self.run(run_id)
         if not self._visibility.sees_everything:
-            return self._visible_scores(run_id, after=after, limit=limit, differing_only=True)
+            return self._scores_seen(run_id, after=after, limit=limit, differing_only=True)
         rows = self._repo.influence_segment_differences(run_id, after=after, limit=limit + 1)
         items = [_score_public(row) for row in rows[:limit]]
         return items, (items[-1]["position"] if len(rows) > limit else None)
@@ -234,74 +250,64 @@ class AnalyticsService:
         visible = self._visibility.visible_ids(c["entity_id"] for a in applications for c in a["changes"])
         return [{**a, "changes": [c for c in a["changes"] if c["entity_id"] in visible]} for a in applications]
 
-    def _visible_scores(
+    def _scores_seen(
         self, run_id: str, *, after: int, limit: int, differing_only: bool
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """A full page of the scores of entities the caller sees, filtered in the query."""
-        rows = self._repo.influence_scores_after(
-            run_id, after=after, limit=limit + 1, differing_only=differing_only, owners=self._visibility.owners
+        """A restricted caller's full page of the scores of entities they see (filtered in the
+        query), numbered among those, without the practice-wide figures."""
+        rows, cursor = self._visibility.page_of_run(
+            lambda after_position, skip, count: self._repo.influence_scores_after(
+                run_id, after=after_position, skip=skip, limit=count, differing_only=differing_only,
+                owners=self._visibility.owners,
+            ),
+            after=after, limit=limit,
         )
-        items = [_score_public(row) for row in rows[:limit]]
-        return items, (items[-1]["position"] if len(rows) > limit else None)
+        return [_score_public(row, practice_wide=False) for row in rows], cursor
 
     # -- referral chains, introductions, risk, communities ------------------------------------
     def referral_lineage(self, entity_id: str) -> dict[str, Any]:
         practice = self.practice_graph()
-        self._visible_position(practice, entity_id)
-        lineage = asdict(referral_lineage(practice.graph, entity_id))
-        steps = lineage["chain"] + lineage["referrers"]
-        hidden = self._hidden({i for step in steps for i in (step["referrer_id"], step["referred_id"])})
-        if hidden:
-            lineage["chain"] = [_restricted_step(practice.graph, step, hidden) for step in lineage["chain"]]
-            lineage["referrers"] = [_restricted_step(practice.graph, step, hidden) for step in lineage["referrers"]]
-            lineage["sources"] = [source for source in lineage["sources"] if source not in hidden]
+        graph = self._graph_seen(practice, chains=True)
+        self._visible_position(graph, entity_id)
+        lineage = asdict(referral_lineage(graph, entity_id))
+        if _hidden_positions(graph) is not None:
+            lineage["chain"] = [_restricted_step(graph, step) for step in lineage["chain"]]
+            lineage["referrers"] = [_restricted_step(graph, step) for step in lineage["referrers"]]
+            lineage["sources"] = [source for source in lineage["sources"] if not _is_hidden(graph, source)]
         return {**lineage, "graph_read_at": practice.read_at}
 
     def referral_tree(self, entity_id: str, *, depth: int) -> dict[str, Any]:
         practice = self.practice_graph()
-        self._visible_position(practice, entity_id)
-        tree = asdict(referral_tree(practice.graph, entity_id, max_depth=depth))
-        hidden = self._hidden(_tree_ids(tree))
-        if hidden:
-            # The sums leave out what the hidden entities bring (a difference of two shown
-            # sums would give their figures away); they still count as entities downstream.
-            tree = asdict(referral_tree(practice.graph, entity_id, max_depth=depth, unattributed=hidden))
-            tree = _restricted_tree(tree, hidden, parent_hidden=False)
+        graph = self._graph_seen(practice)
+        self._visible_position(graph, entity_id)
+        tree = asdict(referral_tree(graph, entity_id, max_depth=depth))
         return {**tree, "graph_read_at": practice.read_at}
 
     def top_referral_sources(self, *, n: int) -> dict[str, Any]:
-        """The best ``n`` sources the caller may see, ranked among themselves."""
+        """The best ``n`` sources the caller may see, ranked among themselves by what they see."""
         practice = self.practice_graph()
-        wanted = n
-        while True:
-            sources = [asdict(s) for s in top_referral_sources(practice.graph, n=wanted)]
-            hidden = self._hidden(s["entity_id"] for s in sources)
-            shown = [s for s in sources if s["entity_id"] not in hidden]
-            if len(shown) >= n or len(sources) < wanted:
-                break
-            wanted *= 4  # the caller sees few of the best: look further down the ranking
-        shown = [{**s, "rank": rank} for rank, s in enumerate(shown[:n], start=1)]
-        return {"sources": shown, "graph_read_at": practice.read_at}
+        sources = [asdict(s) for s in top_referral_sources(self._graph_seen(practice), n=n)]
+        return {"sources": sources, "graph_read_at": practice.read_at}
 
     def introductions(self, target_id: str, *, from_id: str | None, k: int, max_hops: int) -> dict[str, Any]:
         """The warmest chains to the target from one person or team member, or from every
         team member of the practice."""
         practice = self.practice_graph()
-        graph = practice.graph
-        self._visible_position(practice, target_id)
+        graph = self._graph_seen(practice, chains=True)
+        self._visible_position(graph, target_id)
         if from_id is not None:
-            self._visible_position(practice, from_id)
+            self._visible_position(graph, from_id)
             sources = [from_id]
         else:
             team = np.flatnonzero(graph.kinds == KINDS.index(EntityKind.team_member.value))
             sources = graph.ids[team].tolist()
         paths = warm_introductions(graph, sources, target_id, k=k, max_hops=max_hops)
         # A chain through someone the caller may not see keeps its shape, that hop restricted.
-        hidden = self._hidden(i for path in paths for i in path.entity_ids)
+        restricted = _hidden_positions(graph) is not None
         return {
             "target": _ref(graph, graph.index_of(target_id)),
             "paths": [
-                {**(_restricted_path(graph, path, hidden) if hidden else asdict(path)),
+                {**(_restricted_path(graph, path) if restricted else asdict(path)),
                  "source": _ref(graph, graph.index_of(path.source_id))}
                 for path in paths
             ],
@@ -309,55 +315,78 @@ class AnalyticsService:
         }
 
     def key_person_risk(self) -> dict[str, Any]:
-        """Key people and bridges the caller may see; the clients they cut off, those the caller
-        sees (counted and listed, the first 50)."""
+        """Key people and bridges the caller may see, with the clients they cut off that the
+        caller sees (counted, and the first 50 listed); those that cut off none of them are left out."""
         practice = self.practice_graph()
-        restricted = not self._visibility.sees_everything
+        graph = self._graph_seen(practice)
+        restricted = _hidden_positions(graph) is not None
         # A restricted caller's counts are of the clients they see: every one is listed first.
-        risk = key_person_risk(practice.graph, max_listed=practice.graph.n_entities if restricted else _LISTED)
+        risk = key_person_risk(graph, max_listed=graph.n_entities if restricted else _LISTED)
         people = [asdict(a) for a in sorted(risk.articulation_points.values(), key=lambda a: (-a.clients_cut_off, a.name))]
         bridges = [asdict(b) for b in sorted(risk.bridges, key=lambda b: -b.clients_cut_off)]
-        hidden = self._hidden(
-            [p["entity_id"] for p in people] + [i for b in bridges for i in (b["from_id"], b["to_id"])]
-            + [c for found in people + bridges for c in found["cut_off_client_ids"]]
-        )
         if restricted:
-            people = [_seen_cut_off(p, hidden) for p in people if p["entity_id"] not in hidden]
-            bridges = [_seen_cut_off(b, hidden) for b in bridges if b["from_id"] not in hidden and b["to_id"] not in hidden]
-            people.sort(key=lambda p: (-p["clients_cut_off"], p["name"]))
-            bridges.sort(key=lambda b: -b["clients_cut_off"])
+            people = [_seen_cut_off(graph, p) for p in people if not _is_hidden(graph, p["entity_id"])]
+            bridges = [_seen_cut_off(graph, b) for b in bridges
+                       if not _is_hidden(graph, b["from_id"]) and not _is_hidden(graph, b["to_id"])]
+            people = sorted((p for p in people if p["clients_cut_off"]), key=lambda p: (-p["clients_cut_off"], p["name"]))
+            bridges = sorted((b for b in bridges if b["clients_cut_off"]), key=lambda b: -b["clients_cut_off"])
         return {"key_people": people, "bridges": bridges, "graph_read_at": practice.read_at}
 
     def communities(self, *, resolution: float, seed: int, min_size: int) -> dict[str, Any]:
         """Communities with their first 200 members the caller may see (those with none are left out)."""
         practice = self.practice_graph()
-        graph = practice.graph
+        graph = self._graph_seen(practice)
         found = communities(graph, seed=seed, resolution=resolution)
-        kept = [members for members in found.communities if len(members) >= min_size]
-        hidden = self._hidden(m for members in kept for m in members)
+        counted = graph.counted_entities()
         groups = []
-        for members in kept:
-            shown = [m for m in members if m not in hidden][:200] if hidden else members[:200]
+        for members in found.communities:
+            if len(members) < min_size:
+                continue
+            # The size a caller sees counts the members they see.
+            shown = [m for m in members if counted[graph.index_of(m)]]
             if shown:
-                # The size a caller sees counts the members they see.
-                size = sum(1 for m in members if m not in hidden) if hidden else len(members)
-                groups.append({"size": size, "members": [_ref(graph, graph.index_of(m)) for m in shown]})
+                groups.append({"size": len(shown), "members": [_ref(graph, graph.index_of(m)) for m in shown[:200]]})
         return {"modularity": found.modularity, "communities": groups, "graph_read_at": practice.read_at}
 
     # -- what the caller may see ----------------------------------------------------------------
-    def _visible_position(self, practice: PracticeGraph, entity_id: str) -> int:
+    def _graph_seen(self, practice: PracticeGraph, *, chains: bool = False) -> RelationshipGraph:
+        """The practice's graph as the caller may see it: the one place the analytics answers
+        apply the visibility rule (``RelationshipGraph.hiding``). For a restricted caller,
+        each client or person they may not see is nameless ("a client you cannot see"),
+        carries no figures and counts in nothing, and its relationships are left out, so no
+        figure, count or ranking depends on it. With ``chains`` (referral lineage and warm
+        introductions) its relationships stay: a chain may pass through it, unnamed."""
+        graph = practice.graph
+        owners = self._visibility.owners
+        if owners is None:
+            return graph
+
+        def seen() -> RelationshipGraph:
+            visible = self._repo.visible_clients_and_people(owners)
+            hideable = np.isin(graph.kinds, [KINDS.index(kind.value) for kind in _HIDEABLE])
+            seen_ids = np.fromiter((i in visible for i in graph.ids.tolist()), dtype=bool, count=graph.n_entities)
+            hidden = np.flatnonzero(hideable & ~seen_ids)
+            return graph.hiding(hidden, names=[_UNSEEN[KINDS[graph.kinds[i]]] for i in hidden.tolist()],
+                                keep_relationships=chains)
+
+        views = graph.cached("seen by", dict)
+        key = (owners, chains)
+        with _SEEN_VIEWS_LOCK:
+            view = views.pop(key, None) or seen()
+            views[key] = view  # the most recent last; the oldest goes past _SEEN_VIEWS
+            while len(views) > _SEEN_VIEWS:
+                views.pop(next(iter(views)))
+        return view
+
+    def _visible_position(self, graph: RelationshipGraph, entity_id: str) -> int:
         """The entity's position, if the caller may see it; otherwise answered as an unknown id."""
-        position = self._position(practice, entity_id)
-        if not self._visibility.visible_ids([entity_id]):
+        try:
+            position = graph.index_of(entity_id)
+        except KeyError:
+            position = None
+        if position is None or not graph.counted_entities()[position]:
             raise NotFound(f"no entity with id '{entity_id}'")
         return position
-
-    def _hidden(self, ids: Iterable[str]) -> set[str]:
-        """The ids among ``ids`` of entities the caller may not see (none when they see everything)."""
-        if self._visibility.sees_everything:
-            return set()
-        wanted = set(ids)
-        return wanted - self._visibility.visible_ids(wanted)
 
 
 # -- stored forms ---------------------------------------------------------------------------------
@@ -395,8 +424,16 @@ def _score_rows(run_id, practice: PracticeGraph, scores, suggestions) -> list[di
     return [{k: v for k, v in row.items() if v is not None} for row in rows]
 
 
-def _score_public(row: dict[str, Any]) -> dict[str, Any]:
+#: What a restricted caller is not shown of a stored score: each is computed over the whole
+#: practice, entities they may not see included (the suggestion itself is the practice's).
+_PRACTICE_WIDE = ("rank", "composite", "percentile", "parts", "raw", "summary", "reasons")
+
+
+def _score_public(row: dict[str, Any], *, practice_wide: bool = True) -> dict[str, Any]:
     details = json.loads(row["details"])
+    if not practice_wide:
+        details = {name: value for name, value in details.items() if name not in _PRACTICE_WIDE}
+        details["figures_withheld"] = True
     return {
         "run_id": row["run_id"], "position": row["position"], "entity_id": row["entity_id"],
         "suggested_segment": row.get("suggested"), "assigned_segment": row.get("assigned"),
@@ -437,73 +474,55 @@ def _ref(graph, i: int) -> dict[str, Any]:
 
 
 # -- answers with entities the caller may not see ---------------------------------------------
-def _restricted_sentence(graph, relationship_id: str, hidden: set[str]) -> str:
-    """``graph.sentence`` of a relationship, an end the caller may not see named "restricted"."""
-    edges = graph.cached("edge_positions", lambda: {rid: e for e, rid in enumerate(graph.edge_ids.tolist())})
-    e = edges[relationship_id]
-
-    def name(i: int) -> str:
-        return RESTRICTED if graph.ids[i] in hidden else graph.name_of(i)
-
-    return f"{name(graph.src[e])} is {graph.phrases[graph.types[e]]} {name(graph.dst[e])}"
-
-
-def _restricted_step(graph, step: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
-    """A referral step with an end the caller may not see shown as restricted (no id, no name)."""
-    if step["referrer_id"] not in hidden and step["referred_id"] not in hidden:
-        return step
-    return {
-        **step, "sentence": _restricted_sentence(graph, step["relationship_id"], hidden), "relationship_id": None,
-        "referrer_id": None if step["referrer_id"] in hidden else step["referrer_id"],
-        "referred_id": None if step["referred_id"] in hidden else step["referred_id"],
-    }
-
-
-def _tree_ids(node: dict[str, Any]) -> Iterator[str]:
-    yield node["entity_id"]
-    for child in node["children"]:
-        yield from _tree_ids(child)
-
-
+#: Kinds a restricted caller may be unable to see (the practice's directory is seen by all).
+_HIDEABLE = (EntityKind.client, EntityKind.person)
+#: What a client or person the caller may not see is called in sentences and names.
+_UNSEEN = {"client": "a client you cannot see", "person": "a person you cannot see"}
+#: Views of the graph (by visible owners, with or without chains) kept with each snapshot.
+_SEEN_VIEWS = 16
+_SEEN_VIEWS_LOCK = threading.Lock()
 #: How many cut-off clients key-person risk lists per key person or bridge.
 _LISTED = 50
 
 
-def _seen_cut_off(found: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+def _hidden_positions(graph: RelationshipGraph) -> np.ndarray | None:
+    """Positions of entities the reader may not see; None when they see everything."""
+    return None if graph.counted is None else np.flatnonzero(~graph.counted)
+
+
+def _is_hidden(graph: RelationshipGraph, entity_id: str) -> bool:
+    return not graph.counted_entities()[graph.index_of(entity_id)]
+
+
+def _restricted_step(graph: RelationshipGraph, step: dict[str, Any]) -> dict[str, Any]:
+    """A referral step with an end the caller may not see: no id for it or the relationship."""
+    referrer_hidden, referred_hidden = _is_hidden(graph, step["referrer_id"]), _is_hidden(graph, step["referred_id"])
+    if not referrer_hidden and not referred_hidden:
+        return step
+    return {
+        **step, "relationship_id": None,
+        "referrer_id": None if referrer_hidden else step["referrer_id"],
+        "referred_id": None if referred_hidden else step["referred_id"],
+    }
+
+
+def _seen_cut_off(graph: RelationshipGraph, found: dict[str, Any]) -> dict[str, Any]:
     """A key person or bridge with the clients it cuts off that the caller sees, counted and
     listed (the first ``_LISTED``): the count must not give away hidden clients."""
-    seen = [c for c in found["cut_off_client_ids"] if c not in hidden]
+    seen = [c for c in found["cut_off_client_ids"] if not _is_hidden(graph, c)]
     return {**found, "clients_cut_off": len(seen), "cut_off_client_ids": seen[:_LISTED]}
 
 
-def _restricted_tree(node: dict[str, Any], hidden: set[str], *, parent_hidden: bool) -> dict[str, Any]:
-    """The tree with each entity the caller may not see shown as restricted: no id, name,
-    stage or figures of its own, and no id for the referrals into or out of it. The tree
-    keeps its shape and its totals."""
-    is_hidden = node["entity_id"] in hidden
-    children = [_restricted_tree(child, hidden, parent_hidden=is_hidden) for child in node["children"]]
-    if is_hidden:
-        node = {**node, "entity_id": None, "name": RESTRICTED, "stage": None, "annual_revenue": None,
-                "assets_under_management": None, "restricted": True}
-    if is_hidden or parent_hidden:
-        node = {**node, "relationship_id": None}
-    return {**node, "children": children}
-
-
-def _restricted_path(graph, path, hidden: set[str]) -> dict[str, Any]:
+def _restricted_path(graph: RelationshipGraph, path) -> dict[str, Any]:
     """An introduction chain with each entity the caller may not see (and the relationships
-    to it) shown as restricted; the chain keeps its hops and cost."""
+    to it) left unnamed; the chain keeps its hops and cost."""
     ids = path.entity_ids
-    steps = []
-    relationship_ids: list[str | None] = []
-    for hop, relationship_id in enumerate(path.relationship_ids):
-        if ids[hop] in hidden or ids[hop + 1] in hidden:
-            steps.append(_restricted_sentence(graph, relationship_id, hidden))
-            relationship_ids.append(None)
-        else:
-            steps.append(path.steps[hop])
-            relationship_ids.append(relationship_id)
+    hidden = [_is_hidden(graph, i) for i in ids]
+    relationship_ids = [
+        None if hidden[hop] or hidden[hop + 1] else relationship_id
+        for hop, relationship_id in enumerate(path.relationship_ids)
+    ]
     return {
-        **asdict(path), "entity_ids": [None if i in hidden else i for i in ids],
-        "relationship_ids": relationship_ids, "steps": steps, "sentence": "; ".join(steps),
+        **asdict(path), "entity_ids": [None if h else i for i, h in zip(ids, hidden, strict=True)],
+        "relationship_ids": relationship_ids,
     }

@@ -133,6 +133,7 @@ class EntityService:
             current = self.get(kind, entity_id)
             if expected_version is not None and current["version"] != expected_version:
                 raise stale_version(kind.value, entity_id, current["version"], expected_version)
+            self._refuse_links_out_of_view(kind, entity_id)
             now = now_iso()
             audits = [audit_record(self._caller, AuditAction.delete, kind.value, entity_id, before=current, after=None, now=now)]
             holds = self._cascade(entity_id, now, audits) if cascade else None
@@ -152,6 +153,7 @@ class EntityService:
             if row["deleted"]:
                 return
             if row["unchanged"]:
+                self._refuse_links_out_of_view(kind, entity_id)  # one may have come meanwhile
                 raise self._still_held(kind, entity_id, row)
             if expected_version is not None:
                 raise stale_version(kind.value, entity_id, None, expected_version)
@@ -192,6 +194,21 @@ class EntityService:
             found += page
             after = page[-1]["id"]
         return found
+
+    def _refuse_links_out_of_view(self, kind: EntityKind, entity_id: str) -> None:
+        """The delete rule for a caller with a restricted view: they delete only an entity whose
+        relationships they all see, as a delete (or its cascade) would otherwise remove, or be
+        refused for, what they may not see. The refusal says neither who, nor how many."""
+        if self._visibility.sees_everything:
+            return
+        rows = self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True)
+        others = {row["other"]["id"] for row in rows}
+        if others - self._visibility.visible_ids(others):
+            raise Conflict(
+                f"{_describe(kind)} '{entity_id}' is related to records outside your view, so you may not delete "
+                "it; nothing was deleted. A team member who sees the whole practice (an admin or a practice "
+                "manager) can."
+            )
 
     @staticmethod
     def _still_held(kind: EntityKind, entity_id: str, row: Mapping[str, Any]) -> Conflict:

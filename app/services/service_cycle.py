@@ -216,13 +216,13 @@ class ServiceCycleService:
     def household_rollups(self, *, client_id: str | None = None) -> list[dict[str, Any]]:
         """Each household's (or one client's) revenue and assets with its members. A person in
         several clients is listed once under each, with their roles there and the number of
-        clients they belong to."""
+        clients they belong to (of those the caller sees)."""
         rows = self._repo.tier_clients(today=date.today().isoformat())
-        clients_of: dict[str, set[str]] = defaultdict(set)
+        rows = [row for row in rows if self._visibility.may_see_client(row["client"])]
+        clients_of: dict[str, set[str]] = defaultdict(set)  # of the clients the caller sees
         for row in rows:
             for member in row["members"]:
                 clients_of[member["id"]].add(row["client"]["id"])
-        rows = [row for row in rows if self._visibility.may_see_client(row["client"])]
         if client_id is not None and not any(row["client"]["id"] == client_id for row in rows):
             raise NotFound(f"no client with id '{client_id}'")
         rollups = []

@@ -14,7 +14,7 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
-from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, classify, revenue_cut
+from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
 from app.repositories.practice import PracticeRepository
 from app.services.visibility import Visibility
 
@@ -104,7 +104,7 @@ class TierService:
             suggestion = classify(traits[client["id"]], settings, revenue_percentile_cut=cut)
             suggested = suggestion.tier.value if suggestion.tier else None
             assigned = client.get("tier")
-            counts[suggested or "none"] += 1
+            counts[suggested or _NO_TIER] += 1
             rows.append({k: v for k, v in {
                 "run_id": run_id, "position": position, "client_id": client["id"], "suggested": suggested,
                 "assigned": assigned, "differs": suggested != assigned,
@@ -126,13 +126,27 @@ class TierService:
         return self.get_run(run_id)
 
     def runs(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        return [_run_public(run) for run in self._repo.tier_runs(limit=limit)]
+        return [self._run_seen(run) for run in self._repo.tier_runs(limit=limit)]
 
     def get_run(self, run_id: str) -> dict[str, Any]:
         runs = self._repo.tier_runs(run_id, limit=1)
         if not runs:
             raise NotFound(f"no tier run with id '{run_id}'")
-        return _run_public(runs[0])
+        return self._run_seen(runs[0])
+
+    def _run_seen(self, run: dict[str, Any]) -> dict[str, Any]:
+        """A run's summary; a restricted caller's counts are of the clients they see, and the
+        revenue cut (a percentile of every client's revenue) is not theirs to know."""
+        public = _run_public(run)
+        owners = self._visibility.owners
+        if owners is None:
+            return public
+        rows = self._repo.tier_suggestion_counts(run["id"], no_tier=_NO_TIER, owners=owners)
+        counts: dict[str, int] = defaultdict(int)
+        for row in rows:
+            counts[row["suggested"]] += row["clients"]
+        return {**public, "revenue_percentile_cut": None, "clients": sum(counts.values()), "tier_counts": dict(counts),
+                "differences": sum(row["clients"] for row in rows if row["differs"])}
 
     def delete_run(self, run_id: str) -> None:
         self._caller.require(Permission.write, "delete tier runs")
@@ -148,11 +162,14 @@ class TierService:
         """A page of a run's suggestions (or only those differing from the assigned tier), of the
         clients the caller sees."""
         self.get_run(run_id)
-        rows = self._repo.tier_suggestions(
-            run_id, after=after, limit=limit + 1, differing_only=differing_only, owners=self._visibility.owners
+        rows, cursor = self._visibility.page_of_run(
+            lambda after_position, skip, count: self._repo.tier_suggestions(
+                run_id, after=after_position, skip=skip, limit=count, differing_only=differing_only,
+                owners=self._visibility.owners,
+            ),
+            after=after, limit=limit,
         )
-        items = [_suggestion_public(row) for row in rows[:limit]]
-        return items, (items[-1]["position"] if len(rows) > limit else None)
+        return [_suggestion_public(row, practice_wide=self._visibility.sees_everything) for row in rows], cursor
 
     def apply(self, run_id: str, client_ids: Sequence[str] | None, *, applied_by: str | None = None) -> dict[str, Any]:
         """Give clients the tiers a run suggested: an explicit action, recorded with who did it
@@ -218,11 +235,28 @@ def _run_public(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _suggestion_public(row: dict[str, Any]) -> dict[str, Any]:
+#: How a run counts the clients it suggests no tier for.
+_NO_TIER = "none"
+
+
+def _suggestion_public(row: dict[str, Any], *, practice_wide: bool = True) -> dict[str, Any]:
+    """A stored suggestion. Without ``practice_wide`` (a caller with a restricted view), the
+    referral trait is withheld, its reason, its place among the traits and the summary that
+    names it: its counts are of referred entities across the practice, some of which the
+    caller may not see. The tier suggested is the practice's, shown as an applied tier is."""
+    details = json.loads(row["details"])
+    if not practice_wide:
+        details = {
+            **details, "figures_withheld": True,
+            "traits": [trait for trait in details["traits"] if trait != Trait.quality_referrals],
+            "reasons": [reason for reason in details["reasons"] if reason["trait"] != Trait.quality_referrals],
+            "summary": f"{row.get('suggested') or 'no tier'}: from the whole practice's records; the referral "
+                       "trait is withheld, as its counts include clients you cannot see",
+        }
     return {
         "run_id": row["run_id"], "position": row["position"], "client_id": row["client_id"],
         "suggested_tier": row.get("suggested"), "assigned_tier": row.get("assigned"), "differs": row["differs"],
-        **json.loads(row["details"]),
+        **details,
     }
 
 

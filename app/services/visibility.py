@@ -13,15 +13,12 @@ analytics answer names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from app.domain.access import Caller
 from app.domain.model import EntityKind
 from app.repositories.practice import PracticeRepository
-
-#: The name an entity the caller may not see gets in a path, chain or network.
-RESTRICTED = "restricted"
 
 
 class Visibility:
@@ -60,3 +57,21 @@ class Visibility:
 
     def may_see_client(self, client: Mapping[str, Any]) -> bool:
         return self.caller.may_see_client(client.get("owner_id"))
+
+    def page_of_run(
+        self, read: Callable[[int, int, int], list[dict[str, Any]]], *, after: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """A page of a stored run's rows (scores, tier suggestions) and the next cursor.
+
+        ``read(after, skip, limit)`` reads rows after stored position ``after``, skipping
+        ``skip`` of those the caller sees. A caller who sees everything pages by stored
+        position. For a restricted caller, ``after`` counts the rows they see and positions are
+        renumbered among those, so no gap tells how many rows they may not see come between.
+        """
+        if self.sees_everything:
+            rows = read(after, 0, limit + 1)
+            page = rows[:limit]
+            return page, (page[-1]["position"] if len(rows) > limit else None)
+        rows = read(0, after, limit + 1)
+        page = [{**row, "position": position} for position, row in enumerate(rows[:limit], start=after + 1)]
+        return page, (after + limit if len(rows) > limit else None)

@@ -17,7 +17,16 @@ referral lineage and tree, records and dates; every relationship; scores, differ
 applications of a scoring run and a tier run; referral sources, introductions, key-person
 risk, communities; the service reports. No response may contain the id or the name of an
 entity (or the id of a relationship) the caller may not see; lists must hold exactly the
-visible ones; a hidden entity or relationship must be 404. The counts of examples and
+visible ones; a hidden entity or relationship must be 404.
+
+Then figures: no figure or count the caller reads may be computed from what they may not
+see. The test reads every answer that carries figures or counts (referral trees, lineage,
+top sources, introductions, key-person risk, communities, the service reports and
+household rollups, and each run's summary), changes the revenue, assets and stage of every
+entity the caller may not see, and reads them again: nothing may differ. It then joins
+those entities to each other by new relationships (referrals first): again nothing may
+differ, except referral lineage and introductions, whose chains may pass through someone
+the caller may not see, unnamed (the documented exception). The counts of examples and
 responses checked are printed (``-s`` not needed) for the closing note.
 """
 
@@ -294,6 +303,67 @@ def _check(admin: TestClient, store, practice: Practice, stats: Counter) -> None
         check.get(url)
     check.get("/service/upcoming-dates", days=366)
 
+    if hidden and not (practice.mode == "open" or practice.caller is None):
+        _check_figures(admin, check, built, visible, hidden, run["id"], tier_run["id"])
+
+
+def _without_read_times(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_read_times(v) for k, v in value.items() if k != "graph_read_at"}
+    if isinstance(value, list):
+        return [_without_read_times(v) for v in value]
+    return value
+
+
+def _figures(check: Checker, built: Built, visible: set[tuple[K, int]], run_id: str, tier_run_id: str,
+             *, chains: bool) -> dict[str, Any]:
+    """Every answer with figures or counts the caller gets (chains: lineage and introductions too)."""
+    answers = {
+        "sources": check.get("/analytics/referrals/top-sources", n=50),
+        "risk": check.get("/analytics/key-person-risk"),
+        "communities": check.get("/analytics/communities", min_size=1),
+        "households": check.get("/service/households"),
+        "report": check.get("/service/report"),
+        "overdue": check.get("/service/overdue"),
+        "run": check.get(f"/analytics/runs/{run_id}"),
+        "tier run": check.get(f"/tiers/runs/{tier_run_id}"),
+    }
+    for entity in sorted(visible, key=lambda e: (e[0].value, e[1])):
+        if entity[0] in (K.client, K.person):
+            entity_id = built.ids[entity]
+            answers[f"tree {entity_id}"] = check.get(f"/analytics/referrals/{entity_id}/tree", depth=3)
+            if chains:
+                answers[f"lineage {entity_id}"] = check.get(f"/analytics/referrals/{entity_id}/lineage")
+                answers[f"introductions {entity_id}"] = check.get("/analytics/introductions", target_id=entity_id, k=3)
+    return _without_read_times(answers)
+
+
+def _check_figures(admin: TestClient, check: Checker, built: Built, visible: set[tuple[K, int]],
+                   hidden: set[tuple[K, int]], run_id: str, tier_run_id: str) -> None:
+    before = _figures(check, built, visible, run_id, tier_run_id, chains=True)
+    for entity in sorted(hidden):
+        if entity[0] is K.client:
+            ok(admin.patch(f"/clients/{built.ids[entity]}", json={
+                "annual_revenue": 987_654.0 + entity[1], "assets_under_management": 9_876_543.0, "stage": "prospect"}))
+    assert _figures(check, built, visible, run_id, tier_run_id, chains=True) == before, "hidden figures show"
+    check.stats["figure checks"] += 1
+
+    # New relationships among the hidden entities, referrals first (the fitting types in order).
+    items = []
+    for a in sorted(hidden):
+        for b in sorted(hidden):
+            fitting = [t for t in sorted(TYPES, key=lambda t: t.category.value != "referral")
+                       if a[0] in t.from_kinds and b[0] in t.to_kinds and not t.symmetric]
+            if a != b and fitting:
+                items.append({"type": fitting[0].code, "from_id": built.ids[a], "to_id": built.ids[b]})
+    if items:
+        response = admin.post("/relationships/batch", json={"relationships": items[:20]})
+        if response.status_code == 201:  # refused when one repeats an active relationship
+            after = _figures(check, built, visible, run_id, tier_run_id, chains=False)
+            assert after == {k: v for k, v in before.items() if not k.startswith(("lineage", "introductions"))}, \
+                "hidden relationships show"
+            check.stats["figure checks"] += 1
+
 
 def test_no_read_shows_what_the_caller_may_not_see(client: TestClient, store, capsys: pytest.CaptureFixture) -> None:
     stats: Counter = Counter()
@@ -309,5 +379,5 @@ def test_no_read_shows_what_the_caller_may_not_see(client: TestClient, store, ca
     check()
     with capsys.disabled():
         print(f"\n[visibility property] {stats['examples']} examples, {stats['responses']} responses checked, "
-              f"{stats['hidden entities']} hidden entities in all")
-    assert stats["examples"] >= MAX_EXAMPLES // 2 and stats["responses"] > 0
+              f"{stats['hidden entities']} hidden entities in all, {stats['figure checks']} figure checks")
+    assert stats["examples"] >= MAX_EXAMPLES // 2 and stats["responses"] > 0 and stats["figure checks"] > 0

@@ -393,6 +393,9 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert [run["id"] for run in repo.tier_runs()] == ["tr1"] and repo.tier_runs("nope") == []
     assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, differing_only=True)] == ["c1"]
     assert repo.tier_suggestions("tr1", after=1, limit=10) == []
+    assert repo.tier_suggestions("tr1", after=0, skip=1, limit=10) == []
+    # c1 has no owner now: nobody with a restricted view sees it, nor counts it.
+    assert repo.tier_suggestion_counts("tr1", no_tier="none", owners=["nobody"]) == []
     # Backup pages of a label keyed by a pair (run, position): one record a page, in order.
     assert repo.create_tier_run({"id": "tr0", "started_at": "2026-11-22T10:00:00Z"},
                                 [{**suggestion, "run_id": "tr0", "position": p} for p in (2, 1)], _audit("tr0")) == 2
@@ -475,6 +478,12 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     assert [s["entity_id"] for s in repo.influence_segment_differences("run1", after=0, limit=10)] == ["p1"]
     assert [s["entity_id"] for s in repo.influence_scores_after(
         "run1", after=0, limit=10, differing_only=False, owners=None)] == ["p1", "p2"]
+    # p1 is the primary contact of c1, which has no owner; p2 is related to no client.
+    assert [s["entity_id"] for s in repo.influence_scores_after(
+        "run1", after=0, skip=0, limit=10, differing_only=False, owners=["nobody"])] == ["p2"]
+    assert repo.influence_score_counts("run1", no_segment="none", owners=["nobody"]) == [
+        {"suggested": "none", "differs": False, "entities": 1}]
+    assert {"p2"} <= repo.visible_clients_and_people(["nobody"]) and not {"p1", "c1"} & repo.visible_clients_and_people(["nobody"])
     version = repo.get_entity(K.person, "p1")["version"]
     change = {"entity_id": "p1", "from": None, "to": "critical", "version": version, "audit": _audit("p1", "apply")}
     application = repo.apply_influencer_segments("run1", "app1", [change], now="2026-11-23T10:00:02Z")

@@ -184,23 +184,19 @@ def test_a_network_leaves_out_what_the_caller_may_not_see(team, sample_client):
     assert {node["name"] for node in omar_view["nodes"]} & (ELLIOTT_PEOPLE | ANNA_CLIENTS) == {"John Elliott"}
 
 
-def test_paths_and_chains_show_a_hidden_hop_as_restricted(team, sample_client):
+def test_paths_and_chains_show_a_hidden_hop_unnamed(team, sample_client):
     people, clients = ids(sample_client, "people"), ids(sample_client, "clients")
     john = people["John Elliott"]
-    # John referred the Okafor Household: Anna's tree keeps the hop, restricted.
+    # John referred the Okafor Household, which Anna may not see: her tree from John leaves it
+    # out (it leads to nobody she sees) and counts nothing of it.
     tree = ok(team["anna"].get(f"/analytics/referrals/{john}/tree"))
-    [child] = tree["children"]
-    assert (child["entity_id"], child["name"], child["restricted"], child["relationship_id"]) == (
-        None, "restricted", True, None)
-    assert child["annual_revenue"] is None and child["assets_under_management"] is None
+    assert tree["children"] == []
     assert "Okafor" not in team["anna"].get(f"/analytics/referrals/{john}/tree").text
     full = ok(team["admin"].get(f"/analytics/referrals/{john}/tree"))
     assert full["children"][0]["name"] == "Okafor Household"
-    # The sums leave the hidden household's figures out (the admin's show them), so no
-    # difference of two sums gives them away; it still counts as an entity downstream.
-    assert full["attributable_revenue"] + full["attributable_assets_under_management"] > 0
+    assert full["downstream"] > 0 and full["attributable_revenue"] + full["attributable_assets_under_management"] > 0
     assert (tree["downstream"], tree["attributable_revenue"], tree["attributable_assets_under_management"],
-            tree["converted"]) == (full["downstream"], 0, 0, 0)
+            tree["converted"]) == (0, 0, 0, 0)
     # Introductions to John from every team member: for Omar, a chain through the Elliotts'
     # household (Anna's) shows that hop restricted; no name or id of it appears.
     intro = team["omar"].get("/analytics/introductions", params={"target_id": john, "k": 5})
@@ -210,7 +206,7 @@ def test_paths_and_chains_show_a_hidden_hop_as_restricted(team, sample_client):
     assert restricted, body
     for path in restricted:
         assert len(path["entity_ids"]) == path["hops"] + 1 == len(path["relationship_ids"]) + 1
-        assert "restricted" in path["sentence"]
+        assert "a client you cannot see" in path["sentence"]
     # The lineage of a visible entity names hidden referrers as restricted; a hidden one is 404.
     lineage = ok(team["anna"].get(f"/analytics/referrals/{clients['Smart Systems Ltd']}/lineage"))
     assert [s["sentence"] for s in lineage["chain"]] == ["Laura Harper is the Introducer of Smart Systems Ltd"]
@@ -279,8 +275,88 @@ def test_counts_in_analytics_count_only_what_the_caller_sees(team, sample_client
         assert not set(found["cut_off_client_ids"]) & hidden
     laura = {found["name"]: found for found in full["key_people"]}["Laura Harper"]
     assert (laura["clients_cut_off"], laura["cut_off_client_ids"]) == (1, [quiet["id"]])  # as the admin sees it
-    assert {found["name"]: found for found in risk["key_people"]}["Laura Harper"]["clients_cut_off"] == 0
+    # Laura cuts off only a client Anna may not see: for Anna she is no key person at all.
+    assert "Laura Harper" not in {found["name"] for found in risk["key_people"]}
     shown = ok(anna.get("/analytics/communities", params={"min_size": 1}))["communities"]
     assert shown and all(group["size"] == len(group["members"]) for group in shown)  # all under 200
     every = ok(admin.get("/analytics/communities", params={"min_size": 1}))["communities"]
     assert sum(group["size"] for group in shown) < sum(group["size"] for group in every)
+
+
+def test_a_hidden_clients_figures_reach_no_restricted_answer(client):
+    """Issue 13's reproduction: an analyst who sees no client reads no figure of a hidden one."""
+    adviser = ok(client.post("/team-members", json={"name": "Second Adviser", "role": "adviser"}), 201)
+    analyst_member = ok(client.post("/team-members", json={"name": "An Analyst", "role": "analyst"}), 201)
+    hidden = ok(client.post("/clients", json={
+        "name": "Hidden Co", "kind": "business", "owner_id": adviser["id"], "stage": "client",
+        "annual_revenue": 155001.51, "assets_under_management": 1550015.51}), 201)
+    provider = ok(client.post("/providers", json={"name": "Visible Accountants", "kind": "accountancy"}), 201)
+    ok(client.post("/relationships", json={"type": "INTRODUCER_OF", "from_id": provider["id"], "to_id": hidden["id"]}), 201)
+    ok(client.patch("/practice-settings", json={"visibility": "owner_hierarchy"}))
+    analyst = as_caller(client, issue_key(client, analyst_member["id"]))
+    problem(analyst.get(f"/clients/{hidden['id']}"), 404)
+
+    # As the admin sees it, then as the analyst: no source, as the only referral is hidden.
+    [source] = ok(client.get("/analytics/referrals/top-sources"))["sources"]
+    assert (source["revenue"], source["assets_under_management"], source["reach"]) == (155001.51, 1550015.51, 1)
+    assert ok(analyst.get("/analytics/referrals/top-sources"))["sources"] == []
+    tree = ok(analyst.get(f"/analytics/referrals/{provider['id']}/tree"))
+    assert (tree["downstream"], tree["converted"], tree["attributable_revenue"], tree["children"]) == (0, 0, 0, [])
+
+    run = ok(client.post("/analytics/runs", json={}), 201)
+    tier_run = ok(client.post("/tiers/runs", json={}), 201)
+    [admin_score] = [s for s in ok(client.get(f"/analytics/entities/{provider['id']}/scores"))]
+    assert admin_score["raw"]["referred_revenue"] == 155001.51
+    for response in (analyst.get(f"/analytics/entities/{provider['id']}/scores"),
+                     analyst.get(f"/analytics/runs/{run['id']}/scores", params={"limit": 500}),
+                     analyst.get(f"/analytics/runs/{run['id']}/differences", params={"limit": 500}),
+                     analyst.get(f"/analytics/runs/{run['id']}"), analyst.get("/analytics/runs"),
+                     analyst.get(f"/tiers/runs/{tier_run['id']}"), analyst.get("/service/households")):
+        assert response.status_code == 200, response.text
+        for secret in ("155001", "1550015", hidden["id"], "Hidden Co"):
+            assert secret not in response.text, (response.request.url, secret)
+    [score] = ok(analyst.get(f"/analytics/entities/{provider['id']}/scores"))
+    assert (score["position"], score["raw"], score["reasons"], score["figures_withheld"]) == (None, None, [], True)
+    # Positions count only what the analyst sees (every team member, provider and division).
+    scores = ok(analyst.get(f"/analytics/runs/{run['id']}/scores", params={"limit": 500}))["items"]
+    assert [s["position"] for s in scores] == list(range(1, len(scores) + 1))
+    seen_run = ok(analyst.get(f"/analytics/runs/{run['id']}"))
+    assert (seen_run["entities"], seen_run["relationships"], seen_run["scored"]) == (None, None, len(scores))
+    assert sum(seen_run["segment_counts"].values()) == len(scores) < run["scored"]
+    seen_tier_run = ok(analyst.get(f"/tiers/runs/{tier_run['id']}"))
+    assert (seen_tier_run["clients"], seen_tier_run["tier_counts"], seen_tier_run["differences"]) == (0, {}, 0)
+
+
+def test_tier_suggestions_withhold_the_referral_trait_from_a_restricted_caller(team):
+    run = ok(team["admin"].post("/tiers/runs", json={}), 201)
+    full = {s["client_id"]: s for s in ok(team["admin"].get(f"/tiers/runs/{run['id']}/suggestions"))["items"]}
+    seen = ok(team["anna"].get(f"/tiers/runs/{run['id']}/suggestions"))["items"]
+    assert [s["position"] for s in seen] == list(range(1, len(seen) + 1)) and len(seen) == len(ANNA_CLIENTS)
+    for suggestion in seen:
+        assert suggestion["figures_withheld"] and suggestion["suggested_tier"] == full[suggestion["client_id"]]["suggested_tier"]
+        assert "quality_referrals" not in suggestion["traits"]
+        assert all(reason["trait"] != "quality_referrals" for reason in suggestion["reasons"])
+        assert any(reason["trait"] == "quality_referrals" for reason in full[suggestion["client_id"]]["reasons"])
+    # Paging counts what Anna sees: the second of two pages of one starts at position 2.
+    first = ok(team["anna"].get(f"/tiers/runs/{run['id']}/suggestions", params={"limit": 1}))
+    second = ok(team["anna"].get(f"/tiers/runs/{run['id']}/suggestions",
+                                 params={"limit": 1, "after": first["next_cursor"]}))
+    assert (first["next_cursor"], [s["position"] for s in second["items"]], second["next_cursor"]) == (1, [2], None)
+
+
+def test_a_restricted_caller_may_not_delete_what_is_related_to_records_outside_their_view(team, sample_client):
+    """Issue 13: adviser A1's client M is related to a client A1 cannot see. A1 reads no such
+    relationship, so a delete must neither count it nor remove it: it is refused, naming
+    nothing; whoever sees the whole practice may delete M with its relationships."""
+    clients = ids(sample_client, "clients")
+    anna, admin = team["anna"], team["admin"]
+    smart, okafor = clients["Smart Systems Ltd"], clients["Okafor Logistics"]
+    ok(admin.post("/relationships", json={"type": "BUSINESS_GROUP_WITH", "from_id": okafor, "to_id": smart}), 201)
+    assert okafor not in anna.get(f"/clients/{smart}/relationships", params={"include_ended": "true"}).text
+    before = len(ok(admin.get(f"/clients/{smart}/relationships", params={"include_ended": "true"})))
+    for params in ({}, {"cascade": "true"}):
+        body = problem(anna.delete(f"/clients/{smart}", params=params), 409)
+        assert "outside your view" in body["detail"] and okafor not in str(body) and "Okafor" not in str(body)
+        assert not any(str(n) in body["detail"].replace(smart, "") for n in range(1, 10))  # no count
+    assert len(ok(admin.get(f"/clients/{smart}/relationships", params={"include_ended": "true"}))) == before
+    assert admin.delete(f"/clients/{smart}", params={"cascade": "true"}).status_code == 204
