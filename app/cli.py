@@ -34,7 +34,7 @@ def _root() -> None:
 @cli.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int | None = typer.Option(None, min=1, max=65_535, help="Port to listen on (default: RAPPORT_PORT, else 8000)."),
     workers: int = typer.Option(1, help="Worker processes (the embedded store supports one)."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
@@ -46,6 +46,9 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.store_kind == "embedded":
         _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
+    port = settings.port if port is None else port
+    _show_store(settings)
+    typer.echo(f"Rapport on {_base_url(host, port)}: the workspace at /ui/, the API's documentation at /docs", err=True)
     # Rapport's own log lines (the store loading its data, rewriting its log) beside uvicorn's.
     rapport_log = logging.getLogger("rapport")
     if not rapport_log.handlers:
@@ -140,7 +143,7 @@ def export(
     """Export the whole practice, or one client's network, as import files or as GraphML."""
     from app.services.export import export_practice
 
-    with _practice() as repository, _progress() as on_progress:
+    with _practice(existing="export") as repository, _progress() as on_progress:
         report = export_practice(repository, target, file_format=file_format, client=client, depth=depth,
                                  on_progress=on_progress)
     typer.echo(f"Exported to {target} ({file_format}): {_counts(report.counts)}")
@@ -151,7 +154,7 @@ def backup(path: Path = typer.Argument(..., help="The backup file to write (gzip
     """Write a consistent snapshot of the whole store to one file."""
     from app.services.backup import backup as write_backup
 
-    with _practice() as repository, _progress() as on_progress:
+    with _practice(existing="back up") as repository, _progress() as on_progress:
         report = write_backup(repository, path, on_progress=on_progress)
     typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
     if not report.point_in_time:
@@ -192,7 +195,7 @@ def analytics_score(
     from app.services.catalogue import CatalogueService
     from app.services.practice_graph import GraphSnapshots
 
-    with _practice() as repository:
+    with _practice(existing="score") as repository:
         service = AnalyticsService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
         with _progress() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
@@ -241,7 +244,7 @@ def tiers_run(
     from app.domain.tiers import TierSettings
     from app.services.tiers import TierService
 
-    with _practice() as repository:
+    with _practice(existing="suggest tiers for") as repository:
         settings = TierSettings(
             revenue_threshold=revenue_threshold, revenue_percentile=revenue_percentile,
             referral_window_days=referral_window_days, capacity_threshold=capacity_threshold, b_margin=b_margin,
@@ -298,7 +301,7 @@ def service_report(
 
     from app.services.service_cycle import ServiceCycleService
 
-    with _practice() as repository:
+    with _practice(existing="report on") as repository:
         rows = ServiceCycleService(repository, LOCAL_OPERATOR).client_report(owner_id=owner_id)
         owners = repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
     rows = [r for r in rows if r["overdue"] or not overdue]
@@ -323,7 +326,7 @@ def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many da
 
     from app.services.service_cycle import ServiceCycleService
 
-    with _practice() as repository:
+    with _practice(existing="report on") as repository:
         rows = ServiceCycleService(repository, LOCAL_OPERATOR).upcoming_dates(days=days)
     table = Table(title=f"Important dates in the next {days} days")
     for column in ("on", "in days", "who", "kind", "notes"):
@@ -427,22 +430,68 @@ def settings_visibility(
 
 
 def _show_key(issued: object, holder: str) -> None:
-    # The key goes to stdout alone (scripts can capture it); the explanation to stderr.
-    typer.echo(f"API key {issued.api_key['id']} for {holder}. It is shown only now; store it safely:", err=True)
+    """The key in a box that cannot be missed, saying where it goes. On a terminal the box
+    holds the key; when stdout is captured (``KEY=$(rapport keys bootstrap)``) stdout gets
+    the key alone and the box, without it, goes to stderr."""
+    base = _base_url("127.0.0.1", _settings().port)
+    on_terminal = _stdout_is_terminal()
+    box = _box([
+        f"API key {issued.api_key['id']} for {holder}",
+        "",
+        f"    {issued.key}" if on_terminal else "    (the key went to standard output)",
+        "",
+        "It is shown only now: store it safely (a password manager).",
+        "Use it while `rapport serve` runs:",
+        f"  - in the workspace at {base}/ui/ (paste it when asked), or",
+        "  - on every API call, as the header  Authorization: Bearer <key>",
+        f"    curl -H \"Authorization: Bearer $KEY\" {base}/me",
+    ])
+    if on_terminal:
+        typer.echo(box)
+        return
+    typer.echo(box, err=True)
     typer.echo(issued.key)
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    return "\n".join(["╔" + "═" * (width + 2) + "╗", *(f"║ {line.ljust(width)} ║" for line in lines),
+                      "╚" + "═" * (width + 2) + "╝"])
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _show_store(settings: Settings) -> None:
+    """One line on stderr naming the store a command works on (stdout stays clean for pipes)."""
+    typer.echo(f"store: {settings.store_location}", err=True)
+
+
 @contextmanager
-def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
+def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator[PracticeRepository]:
     """The practice in the configured store, with the default catalogue in a new one (and,
     with ``prepare``, the sample practice where ``rapport serve`` would load it). A
     refusal or an unreadable file becomes one line and exit code 1. An embedded store server
-    that was running already (``rapport serve``) is left running."""
+    that was running already (``rapport serve``) is left running.
+
+    ``existing``: what the command does with a practice (``"back up"``...); a store that Rapport
+    never set up is then refused, and none is created: backing up, exporting or reporting on
+    a brand-new empty store would only hide that the command looked in the wrong place."""
+    from app.repositories.embedded_falkordb import holds_a_store
     from app.repositories.factory import open_store
     from app.repositories.practice import PracticeRepository
     from app.services.catalogue import CatalogueService
 
     settings = _settings()
+    _show_store(settings)
+    if existing and settings.store_kind == "embedded" and not holds_a_store(settings.data_dir):
+        _fail(_no_practice(settings, existing))
     try:
         with _loading_line() as on_loading:
             opened = open_store(settings, on_loading=on_loading)
@@ -452,6 +501,8 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
     running = opened.embedded is not None and opened.embedded.adopted
     try:
         repository = PracticeRepository(opened.store)
+        if existing and not repository.relationship_types():
+            _fail(_no_practice(settings, existing))
         if prepare:
             from app.main import prepare_store
 
@@ -468,6 +519,11 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
             opened.store.close()
         else:
             opened.close()
+
+
+def _no_practice(settings: Settings, action: str) -> str:
+    return (f"{settings.store_location} holds no practice, so there is nothing to {action}; point at your store "
+            "with RAPPORT_DATA_DIR (or RAPPORT_GRAPH_URL), or load a practice first (rapport import, restore or demo)")
 
 
 @contextmanager

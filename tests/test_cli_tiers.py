@@ -33,7 +33,7 @@ def test_tiers_and_the_cycle_of_service_from_the_command_line(data_dir):
     run_id = re.search(r"rapport tiers apply (\S+)", result.output).group(1)
 
     applied = rapport("tiers", "apply", run_id)
-    assert applied.exit_code == 0 and applied.output.startswith("applied 4 of 4 tier changes")
+    assert applied.exit_code == 0 and applied.stdout.startswith("applied 4 of 4 tier changes")
     again = rapport("tiers", "apply", run_id)
     assert again.exit_code == 1 and "no client still has the tier" in again.stderr
 
