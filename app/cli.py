@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ import typer
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
+from app.domain.tiers import TierSettings
 
 if TYPE_CHECKING:
     from app.repositories.embedded_falkordb import LoadProgress
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
 
 #: (phase, done, total): how the services report progress.
 OnProgress = Callable[[str, int, "int | None"], None]
+
+#: The tier thresholds' defaults: the domain's, as the API's are.
+_TIERS = TierSettings()
 
 cli = typer.Typer(help="Rapport: relationship intelligence for financial-advice practices.", no_args_is_help=True)
 
@@ -120,13 +126,13 @@ def import_files(
         _fail(f"{_many(len(report.problems), 'problem')} in {_many(report.rows, 'row')}; nothing was imported")
     outcome = (f"created {_counts(report.created)}; updated {_counts(report.updated)}; "
                f"unchanged {_counts(report.unchanged)}")
-    if report.rejected:
-        typer.secho(f"{_many(report.rejected, 'row')} left out, written to {reject_file}", fg=typer.colors.YELLOW, err=True)
     if dry_run:
-        typer.echo(f"Dry run: {report.rows:,} rows checked, nothing written; the import would have {outcome}")
+        left_out = f", {report.rejected:,} of them to be left out" if report.rejected else ""
+        typer.echo(f"Dry run: {report.rows:,} rows checked{left_out}, nothing written; the import would have {outcome}")
         return
-    typer.echo(f"Imported {report.rows:,} rows in {report.seconds:.1f} s ({report.relationships / max(report.seconds, 1e-9):,.0f} "
-               f"relationships/s): {outcome}")
+    rejected = f"; rejected {report.rejected:,}, written to {reject_file}," if report.rejected else ""
+    typer.echo(f"Imported {_many(report.imported, 'row')}{rejected} in {report.seconds:.1f} s "
+               f"({report.relationships / max(report.seconds, 1e-9):,.0f} relationships/s): {outcome}")
     _show_compaction(report.compaction)
     if report.changed_meanwhile:
         typer.secho(f"{report.changed_meanwhile:,} records changed in the store during the import and were left as they "
@@ -229,63 +235,105 @@ cli.add_typer(service_cli, name="service")
 
 @tiers_cli.command("run")
 def tiers_run(
-    revenue_threshold: float = typer.Option(10_000.0, min=0, help="Annual revenue for the significant-revenue trait."),
-    revenue_percentile: float | None = typer.Option(None, min=0, max=1, help="Or this percentile (0-1) of clients' revenue."),
-    referral_window_days: int = typer.Option(1095, min=1, help="How far back a referral counts, in days."),
-    capacity_threshold: float = typer.Option(250_000.0, min=1, help="Assets held elsewhere, or a prospect's size, for able-to-buy-more."),
-    b_margin: float = typer.Option(0.2, min=0, max=0.99, help="Within this fraction of a threshold: a B."),
-    touch_cost: float = typer.Option(150.0, min=0, help="Cost of one touch, against revenue."),
-    service_request_cost: float = typer.Option(100.0, min=0, help="Cost of one service request, against revenue."),
+    min_quality_referrals: int = typer.Option(_TIERS.min_quality_referrals, help="Referred entities that became "
+                                              "clients within the window, for the quality-referrals trait."),
+    revenue_threshold: float = typer.Option(_TIERS.revenue_threshold, min=0, help="Annual revenue for the significant-revenue trait."),
+    revenue_percentile: float | None = typer.Option(_TIERS.revenue_percentile, min=0, max=1,
+                                                    help="Or this percentile (0-1) of clients' revenue."),
+    referral_window_days: int = typer.Option(_TIERS.referral_window_days, min=1, help="How far back a referral counts, in days."),
+    capacity_threshold: float = typer.Option(_TIERS.capacity_threshold, min=1,
+                                             help="Assets held elsewhere, or a prospect's size, for able-to-buy-more."),
+    b_margin: float = typer.Option(_TIERS.b_margin, min=0, max=0.99, help="Within this fraction of a threshold: a B."),
+    touch_cost: float = typer.Option(_TIERS.touch_cost, min=0, help="Cost of one touch, against revenue."),
+    service_request_cost: float = typer.Option(_TIERS.service_request_cost, min=0,
+                                               help="Cost of one service request, against revenue."),
+    cost_window_days: int = typer.Option(_TIERS.cost_window_days, help="How far back touches and service requests "
+                                         "count toward the cost, in days."),
+    as_of: str | None = typer.Option(None, help="The day to measure as of, YYYY-MM-DD (default: today)."),
+    top: int | None = typer.Option(None, min=1, help="List this many clients, best suggested tier first."),
+    owner: str | None = typer.Option(None, help="List this owner's clients (a team member's id or external id)."),
 ) -> None:
-    """Suggest a tier for every client, store the run and print each suggestion with its reasons."""
+    """Suggest a tier for every client, store the run and print a summary: clients per tier and
+    the changes from the assigned tiers. --top and --owner list clients with their reasons."""
     from rich.console import Console
     from rich.table import Table
 
-    from app.domain.tiers import TierSettings
-    from app.services.tiers import TierService
+    from app.domain.model import EntityKind
+    from app.domain.tiers import Tier
+    from app.services.tiers import TierService, settings_from
 
+    try:
+        settings = settings_from(dict(
+            min_quality_referrals=min_quality_referrals, revenue_threshold=revenue_threshold,
+            revenue_percentile=revenue_percentile, referral_window_days=referral_window_days,
+            capacity_threshold=capacity_threshold, b_margin=b_margin, touch_cost=touch_cost,
+            service_request_cost=service_request_cost, cost_window_days=cost_window_days,
+        ))
+    except RapportError as error:
+        _fail(error.detail)
+    day = _date(as_of, "--as-of")
     with _practice(existing="suggest tiers for") as repository:
-        settings = TierSettings(
-            revenue_threshold=revenue_threshold, revenue_percentile=revenue_percentile,
-            referral_window_days=referral_window_days, capacity_threshold=capacity_threshold, b_margin=b_margin,
-            touch_cost=touch_cost, service_request_cost=service_request_cost,
-        )
+        owner_id = None
+        if owner is not None:
+            found = repository.entity_by_id_or_external_id(EntityKind.team_member, owner)
+            if found is None:
+                _fail(f"no team member has the id or external id '{owner}'")
+            owner_id = found["id"]
         service = TierService(repository, LOCAL_OPERATOR)
         with _progress() as on_progress:
             on_progress("suggesting tiers", 0, 1)
-            run = service.run(settings)
+            run = service.run(settings, as_of=day)
             on_progress("suggesting tiers", 1, 1)
         suggestions, after = [], 0
         while after is not None:
             page, after = service.suggestions(run["id"], after=after, limit=500)
             suggestions.extend(page)
-    table = Table(title=f"Suggested tiers (run {run['id']}, as of {run['as_of']})")
-    for column in ("client", "stage", "suggested", "assigned", "why"):
-        table.add_column(column)
-    for s in suggestions:
-        table.add_row(
-            s["name"], s["stage"] or "-", s["suggested_tier"] or "-", s["assigned_tier"] or "-",
-            s["summary"] + "".join(f"\n  {r['text']}" for r in s["reasons"] if r["met"] or r["near"]),
-        )
+    order = {tier: rank for rank, tier in enumerate([*(t.value for t in Tier), None])}
     console = Console()
-    console.print(table)
+    if top is not None or owner_id is not None:
+        listed = sorted((s for s in suggestions if owner_id is None or s["owner_id"] == owner_id),
+                        key=lambda s: (order[s["suggested_tier"]], s["position"]))[:top]
+        table = Table(title=f"Suggested tiers (run {run['id']}, as of {run['as_of']})")
+        for column in ("client", "stage", "suggested", "assigned", "why"):
+            table.add_column(column)
+        for s in listed:
+            table.add_row(
+                s["name"], s["stage"] or "-", s["suggested_tier"] or "-", s["assigned_tier"] or "-",
+                s["summary"] + "".join(f"\n  {r['text']}" for r in s["reasons"] if r["met"] or r["near"]),
+            )
+        console.print(table)
+    by_tier = {tier or "none": run["tier_counts"].get(tier or "none", 0) for tier in order}
+    changes = Counter(f"{s['assigned_tier'] or 'none'} -> {s['suggested_tier'] or 'none'}" for s in suggestions if s["differs"])
     console.print(
-        f"{_many(run['clients'], 'client')}; suggested {_counts(run['tier_counts'])}; "
-        f"{run['differences']:,} differ from the assigned tier. Apply with: rapport tiers apply {run['id']}"
+        f"Tier run {run['id']} as of {run['as_of']}: {_many(run['clients'], 'client')}; suggested {_counts(by_tier)}; "
+        f"{run['differences']:,} differ from the assigned tier"
+        + (f" (assigned -> suggested: {', '.join(f'{c} {n:,}' for c, n in sorted(changes.items()))})" if changes else "")
+        + f".\nApply with: rapport tiers apply {run['id']}"
+        + ("" if top is not None or owner_id is not None else "; list clients with --top N or --owner ID."),
+        highlight=False, soft_wrap=True,
     )
 
 
 @tiers_cli.command("apply")
 def tiers_apply(
     run_id: str = typer.Argument(..., help="The tier run whose suggestions to apply."),
-    client: list[str] = typer.Option(None, "--client", help="Only this client (repeat for several); default: all."),
+    client: list[str] = typer.Option(None, "--client", help="Only this client, by id or external id (repeat for several); "
+                                     "default: all."),
     applied_by: str | None = typer.Option(None, help="The team member applying them (recorded)."),
 ) -> None:
     """Give clients the tiers a run suggested; the application is recorded."""
+    from app.domain.model import EntityKind
     from app.services.tiers import TierService
 
     with _practice() as repository:
-        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client or None, applied_by=applied_by)
+        client_ids = None
+        if client:
+            found = {ref: repository.entity_by_id_or_external_id(EntityKind.client, ref) for ref in client}
+            unknown = [ref for ref, entity in found.items() if entity is None]
+            if unknown:
+                _fail(f"no client has the id or external id {', '.join(repr(ref) for ref in unknown)}")
+            client_ids = [entity["id"] for entity in found.values()]
+        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client_ids, applied_by=applied_by)
     typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
                f"(application {application['id']})")
 
@@ -593,6 +641,21 @@ def _progress() -> Iterator[OnProgress]:
 
     with bars:
         yield on_progress
+
+
+def _date(text: str | None, option: str) -> date | None:
+    """A date option, read as the API reads dates (the same messages)."""
+    if text is None:
+        return None
+    from pydantic import TypeAdapter, ValidationError
+
+    from app.schemas.common import IsoDate
+
+    try:
+        return TypeAdapter(IsoDate).validate_python(text)
+    except ValidationError as error:
+        _fail(f"{option}: {error.errors()[0]['msg']}")
+        raise
 
 
 def _many(count: int, noun: str) -> str:

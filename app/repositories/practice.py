@@ -563,6 +563,14 @@ class PracticeRepository:
         return self._store.write(self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
                                  params)[0]["updated"]
 
+    def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
+        """The entity of this kind whose id is ``reference``, else the one with that external
+        id (an imported record's id in its source system), else None."""
+        found = self.get_entity(kind, reference)
+        if found is None:
+            found = next((e for e in self.entities_by_external_id([reference]) if e["entity_kind"] == kind.value), None)
+        return found
+
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})
         return [row["entity"] for row in rows]

@@ -50,6 +50,17 @@ def test_create_with_invalid_field_is_rejected(client):
     assert snapshot(client) == before
 
 
+def test_a_date_in_the_right_form_but_not_in_the_calendar_says_so(client):
+    for written, message in (("1980-02-30", "1980-02-30 has no such day (February 1980 has 29 days)"),
+                             ("1981-02-29", "1981-02-29 has no such day (February 1981 has 28 days)"),
+                             ("1980-04-31", "1980-04-31 has no such day (April 1980 has 30 days)"),
+                             ("1980-00-10", "1980-00-10 has no such month (months run from 01 to 12)")):
+        error = problem(client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "birth_date": written}), 422)
+        assert [e["message"] for e in error["errors"]] == [message]
+    assert "should be a date as YYYY-MM-DD" in problem(
+        client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "birth_date": "30/02/1980"}), 422)["detail"]
+
+
 def test_patch_explicit_null_clears_optional_fields(client):
     person = create_person(client, email="john@example.com", phone="0123 456", birth_date="1968-04-12", notes="n")
     cleared = ok(client.patch(f"/people/{person['id']}", json={"email": None, "phone": None, "birth_date": None, "notes": None}))
