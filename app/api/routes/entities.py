@@ -12,7 +12,7 @@ from app.api.deps import ETAG_HEADER, EntitiesDep, IfMatchDep, RelationshipsDep,
 from app.domain.model import EntityKind, RelationshipCategory
 from app.schemas import entities as s
 from app.schemas.common import Page
-from app.schemas.relationships import EntityRelationshipPublic, NetworkPublic
+from app.schemas.relationships import EntityRelationshipPublic, MembershipPublic, NetworkPublic
 
 
 
@@ -95,15 +95,13 @@ def entity_router(
     if kind is EntityKind.person:
 
         @router.get(
-            "/{entity_id}/memberships", response_model=list[EntityRelationshipPublic],
-            summary="The clients a person belongs to, with roles",
+            "/{entity_id}/memberships", response_model=list[MembershipPublic],
+            summary="The clients a person belongs to, each once, with every role the person holds there",
         )
         def person_memberships(
             entity_id: str, service: RelationshipsDep, include_ended: bool = False
         ) -> Any:
-            return service.of_entity(
-                kind, entity_id, category=RelationshipCategory.membership, include_ended=include_ended
-            )
+            return service.memberships(entity_id, include_ended=include_ended)
 
     return router
 

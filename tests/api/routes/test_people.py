@@ -89,8 +89,15 @@ def test_name_filter_matches_the_display_name(client):
 def test_memberships_list_the_clients_with_roles(sample_client):
     jean = sample_id(sample_client, "people", "Jean Elliott")
     memberships = get(sample_client, f"/people/{jean}/memberships")
-    assert sorted((m["other"]["name"], m["relationship"]["role"]) for m in memberships) == [
-        ("Elliott Household", "partner"), ("Smart Systems Ltd", "director"), ("Smart Systems Ltd", "primary_contact")]
+    # One entry per client, with every role Jean holds there.
+    assert sorted((m["other"]["name"], sorted(m["roles"])) for m in memberships) == [
+        ("Elliott Household", ["partner"]), ("Smart Systems Ltd", ["director", "primary_contact"])]
+    smart = next(m for m in memberships if m["other"]["name"] == "Smart Systems Ltd")
+    assert sorted(r["relationship"]["role"] for r in smart["relationships"]) == ["director", "primary_contact"]
+    assert [r["relationship"]["role"] for r in smart["relationships"]] == smart["roles"]
+    assert {r["other"]["id"] for r in smart["relationships"]} == {smart["other"]["id"]}
+    # As before the grouping: each entry's own relationship, direction and sentence (its first relationship's).
+    assert smart["relationship"] == smart["relationships"][0]["relationship"]
     assert all(m["relationship"]["category"] == "membership" and m["direction"] == "outgoing" for m in memberships)
     assert "Jean Elliott is a Partner Contact at Elliott Household" in [m["sentence"] for m in memberships]
 
@@ -107,6 +114,13 @@ def test_ended_memberships_only_with_include_ended(client):
     assert get(client, f"/people/{person['id']}/memberships") == []
     [history] = get(client, f"/people/{person['id']}/memberships", include_ended="true")
     assert history["relationship"]["active"] is False and history["relationship"]["role"] == "dependant"
+    # A new, active role at the same client: still one entry, the active relationship first.
+    relate(client, "MEMBER_OF", person["id"], household["id"], since="2022-09-01")
+    [now] = get(client, f"/people/{person['id']}/memberships")
+    assert now["roles"] == ["member"] and len(now["relationships"]) == 1
+    [both] = get(client, f"/people/{person['id']}/memberships", include_ended="true")
+    assert both["roles"] == ["member", "dependant"] and both["relationship"]["active"] is True
+    assert [r["relationship"]["active"] for r in both["relationships"]] == [True, False]
 
 
 def test_memberships_of_unknown_or_non_person_is_404(client):
