@@ -132,6 +132,17 @@ class PracticeRepository:
         )
         return [row["entity"] for row in rows]
 
+    def likely_duplicates(
+        self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
+        differing email (see the query), those a caller who sees ``owners``' clients may see."""
+        return self._store.read(
+            self._q("likely_duplicates", label=kind.label, restricted=owners is not None),
+            {"id": entity["id"], "name": entity["name"], "email": entity.get("email"), "limit": limit,
+             "owners": _owners(owners)},
+        )
+
     def visible_entities(self, ids: Iterable[str], owners: Collection[str] | None) -> set[str]:
         """Which of ``ids`` name entities a caller who sees ``owners``' clients may see."""
         rows = self._store.read(

@@ -181,3 +181,19 @@ def test_delete_member_is_refused_then_cascade_removes_membership(sample_client)
     after = snapshot(sample_client)
     assert len(after["relationships"]) == len(before["relationships"]) - 2
     assert after["clients"] == before["clients"]
+
+
+# -- likely duplicates ----------------------------------------------------------------------------
+def test_a_likely_duplicate_is_created_and_named(client):
+    jean = create_person(client, "Jean", "Elliott", email="jean@smartsystems.example")
+    response = client.post("/people", json={"first_name": "JEAN", "last_name": "elliott", "email": "Jean@SmartSystems.Example"})
+    again = ok(response, 201)  # the create stands: two people may share a name
+    assert again["likely_duplicates"] == [{"id": jean["id"], "kind": "person", "name": "Jean Elliott"}]
+    assert response.headers["Warning"] == '299 rapport "1 likely duplicate: see likely_duplicates"'
+    assert "likely_duplicates" not in get(client, f"/people/{again['id']}")  # said once, on the create
+
+    elsewhere = client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "email": "jean@elsewhere.example"})
+    assert ok(elsewhere, 201)["likely_duplicates"] == [] and "Warning" not in elsewhere.headers  # another Jean
+    no_email = ok(client.post("/people", json={"first_name": "Jean", "last_name": "Elliott"}), 201)
+    assert {d["id"] for d in no_email["likely_duplicates"]} == {jean["id"], again["id"], elsewhere.json()["id"]}
+    assert ok(client.post("/people", json={"first_name": "Joan", "last_name": "Elliott"}), 201)["likely_duplicates"] == []
