@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ import typer
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
+from app.domain.tiers import TierSettings
 
 if TYPE_CHECKING:
     from app.repositories.embedded_falkordb import LoadProgress
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
 
 #: (phase, done, total): how the services report progress.
 OnProgress = Callable[[str, int, "int | None"], None]
+
+#: The tier thresholds' defaults: the domain's, as the API's are.
+_TIERS = TierSettings()
 
 cli = typer.Typer(help="Rapport: relationship intelligence for financial-advice practices.", no_args_is_help=True)
 
@@ -34,7 +40,7 @@ def _root() -> None:
 @cli.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
+    port: int | None = typer.Option(None, min=1, max=65_535, help="Port to listen on (default: RAPPORT_PORT, else 8000)."),
     workers: int = typer.Option(1, help="Worker processes (the embedded store supports one)."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
 ) -> None:
@@ -46,6 +52,9 @@ def serve(
     settings = _settings()
     if workers > 1 and settings.store_kind == "embedded":
         _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
+    port = settings.port if port is None else port
+    _show_store(settings)
+    typer.echo(f"Rapport on {_base_url(host, port)}: the workspace at /ui/, the API's documentation at /docs", err=True)
     # Rapport's own log lines (the store loading its data, rewriting its log) beside uvicorn's.
     rapport_log = logging.getLogger("rapport")
     if not rapport_log.handlers:
@@ -117,13 +126,13 @@ def import_files(
         _fail(f"{_many(len(report.problems), 'problem')} in {_many(report.rows, 'row')}; nothing was imported")
     outcome = (f"created {_counts(report.created)}; updated {_counts(report.updated)}; "
                f"unchanged {_counts(report.unchanged)}")
-    if report.rejected:
-        typer.secho(f"{_many(report.rejected, 'row')} left out, written to {reject_file}", fg=typer.colors.YELLOW, err=True)
     if dry_run:
-        typer.echo(f"Dry run: {report.rows:,} rows checked, nothing written; the import would have {outcome}")
+        left_out = f", {report.rejected:,} of them to be left out" if report.rejected else ""
+        typer.echo(f"Dry run: {report.rows:,} rows checked{left_out}, nothing written; the import would have {outcome}")
         return
-    typer.echo(f"Imported {report.rows:,} rows in {report.seconds:.1f} s ({report.relationships / max(report.seconds, 1e-9):,.0f} "
-               f"relationships/s): {outcome}")
+    rejected = f"; rejected {report.rejected:,}, written to {reject_file}," if report.rejected else ""
+    typer.echo(f"Imported {_many(report.imported, 'row')}{rejected} in {report.seconds:.1f} s "
+               f"({report.relationships / max(report.seconds, 1e-9):,.0f} relationships/s): {outcome}")
     _show_compaction(report.compaction)
     if report.changed_meanwhile:
         typer.secho(f"{report.changed_meanwhile:,} records changed in the store during the import and were left as they "
@@ -140,7 +149,7 @@ def export(
     """Export the whole practice, or one client's network, as import files or as GraphML."""
     from app.services.export import export_practice
 
-    with _practice() as repository, _progress() as on_progress:
+    with _practice(existing="export") as repository, _progress() as on_progress:
         report = export_practice(repository, target, file_format=file_format, client=client, depth=depth,
                                  on_progress=on_progress)
     typer.echo(f"Exported to {target} ({file_format}): {_counts(report.counts)}")
@@ -151,7 +160,7 @@ def backup(path: Path = typer.Argument(..., help="The backup file to write (gzip
     """Write a consistent snapshot of the whole store to one file."""
     from app.services.backup import backup as write_backup
 
-    with _practice() as repository, _progress() as on_progress:
+    with _practice(existing="back up") as repository, _progress() as on_progress:
         report = write_backup(repository, path, on_progress=on_progress)
     typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
     if not report.point_in_time:
@@ -192,7 +201,7 @@ def analytics_score(
     from app.services.catalogue import CatalogueService
     from app.services.practice_graph import GraphSnapshots
 
-    with _practice() as repository:
+    with _practice(existing="score") as repository:
         service = AnalyticsService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
         with _progress() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
@@ -226,63 +235,105 @@ cli.add_typer(service_cli, name="service")
 
 @tiers_cli.command("run")
 def tiers_run(
-    revenue_threshold: float = typer.Option(10_000.0, min=0, help="Annual revenue for the significant-revenue trait."),
-    revenue_percentile: float | None = typer.Option(None, min=0, max=1, help="Or this percentile (0-1) of clients' revenue."),
-    referral_window_days: int = typer.Option(1095, min=1, help="How far back a referral counts, in days."),
-    capacity_threshold: float = typer.Option(250_000.0, min=1, help="Assets held elsewhere, or a prospect's size, for able-to-buy-more."),
-    b_margin: float = typer.Option(0.2, min=0, max=0.99, help="Within this fraction of a threshold: a B."),
-    touch_cost: float = typer.Option(150.0, min=0, help="Cost of one touch, against revenue."),
-    service_request_cost: float = typer.Option(100.0, min=0, help="Cost of one service request, against revenue."),
+    min_quality_referrals: int = typer.Option(_TIERS.min_quality_referrals, help="Referred entities that became "
+                                              "clients within the window, for the quality-referrals trait."),
+    revenue_threshold: float = typer.Option(_TIERS.revenue_threshold, min=0, help="Annual revenue for the significant-revenue trait."),
+    revenue_percentile: float | None = typer.Option(_TIERS.revenue_percentile, min=0, max=1,
+                                                    help="Or this percentile (0-1) of clients' revenue."),
+    referral_window_days: int = typer.Option(_TIERS.referral_window_days, min=1, help="How far back a referral counts, in days."),
+    capacity_threshold: float = typer.Option(_TIERS.capacity_threshold, min=1,
+                                             help="Assets held elsewhere, or a prospect's size, for able-to-buy-more."),
+    b_margin: float = typer.Option(_TIERS.b_margin, min=0, max=0.99, help="Within this fraction of a threshold: a B."),
+    touch_cost: float = typer.Option(_TIERS.touch_cost, min=0, help="Cost of one touch, against revenue."),
+    service_request_cost: float = typer.Option(_TIERS.service_request_cost, min=0,
+                                               help="Cost of one service request, against revenue."),
+    cost_window_days: int = typer.Option(_TIERS.cost_window_days, help="How far back touches and service requests "
+                                         "count toward the cost, in days."),
+    as_of: str | None = typer.Option(None, help="The day to measure as of, YYYY-MM-DD (default: today)."),
+    top: int | None = typer.Option(None, min=1, help="List this many clients, best suggested tier first."),
+    owner: str | None = typer.Option(None, help="List this owner's clients (a team member's id or external id)."),
 ) -> None:
-    """Suggest a tier for every client, store the run and print each suggestion with its reasons."""
+    """Suggest a tier for every client, store the run and print a summary: clients per tier and
+    the changes from the assigned tiers. --top and --owner list clients with their reasons."""
     from rich.console import Console
     from rich.table import Table
 
-    from app.domain.tiers import TierSettings
-    from app.services.tiers import TierService
+    from app.domain.model import EntityKind
+    from app.domain.tiers import Tier
+    from app.services.tiers import TierService, settings_from
 
-    with _practice() as repository:
-        settings = TierSettings(
-            revenue_threshold=revenue_threshold, revenue_percentile=revenue_percentile,
-            referral_window_days=referral_window_days, capacity_threshold=capacity_threshold, b_margin=b_margin,
-            touch_cost=touch_cost, service_request_cost=service_request_cost,
-        )
+    try:
+        settings = settings_from(dict(
+            min_quality_referrals=min_quality_referrals, revenue_threshold=revenue_threshold,
+            revenue_percentile=revenue_percentile, referral_window_days=referral_window_days,
+            capacity_threshold=capacity_threshold, b_margin=b_margin, touch_cost=touch_cost,
+            service_request_cost=service_request_cost, cost_window_days=cost_window_days,
+        ))
+    except RapportError as error:
+        _fail(error.detail)
+    day = _date(as_of, "--as-of")
+    with _practice(existing="suggest tiers for") as repository:
+        owner_id = None
+        if owner is not None:
+            found = repository.entity_by_id_or_external_id(EntityKind.team_member, owner)
+            if found is None:
+                _fail(f"no team member has the id or external id '{owner}'")
+            owner_id = found["id"]
         service = TierService(repository, LOCAL_OPERATOR)
         with _progress() as on_progress:
             on_progress("suggesting tiers", 0, 1)
-            run = service.run(settings)
+            run = service.run(settings, as_of=day)
             on_progress("suggesting tiers", 1, 1)
         suggestions, after = [], 0
         while after is not None:
             page, after = service.suggestions(run["id"], after=after, limit=500)
             suggestions.extend(page)
-    table = Table(title=f"Suggested tiers (run {run['id']}, as of {run['as_of']})")
-    for column in ("client", "stage", "suggested", "assigned", "why"):
-        table.add_column(column)
-    for s in suggestions:
-        table.add_row(
-            s["name"], s["stage"] or "-", s["suggested_tier"] or "-", s["assigned_tier"] or "-",
-            s["summary"] + "".join(f"\n  {r['text']}" for r in s["reasons"] if r["met"] or r["near"]),
-        )
+    order = {tier: rank for rank, tier in enumerate([*(t.value for t in Tier), None])}
     console = Console()
-    console.print(table)
+    if top is not None or owner_id is not None:
+        listed = sorted((s for s in suggestions if owner_id is None or s["owner_id"] == owner_id),
+                        key=lambda s: (order[s["suggested_tier"]], s["position"]))[:top]
+        table = Table(title=f"Suggested tiers (run {run['id']}, as of {run['as_of']})")
+        for column in ("client", "stage", "suggested", "assigned", "why"):
+            table.add_column(column)
+        for s in listed:
+            table.add_row(
+                s["name"], s["stage"] or "-", s["suggested_tier"] or "-", s["assigned_tier"] or "-",
+                s["summary"] + "".join(f"\n  {r['text']}" for r in s["reasons"] if r["met"] or r["near"]),
+            )
+        console.print(table)
+    by_tier = {tier or "none": run["tier_counts"].get(tier or "none", 0) for tier in order}
+    changes = Counter(f"{s['assigned_tier'] or 'none'} -> {s['suggested_tier'] or 'none'}" for s in suggestions if s["differs"])
     console.print(
-        f"{_many(run['clients'], 'client')}; suggested {_counts(run['tier_counts'])}; "
-        f"{run['differences']:,} differ from the assigned tier. Apply with: rapport tiers apply {run['id']}"
+        f"Tier run {run['id']} as of {run['as_of']}: {_many(run['clients'], 'client')}; suggested {_counts(by_tier)}; "
+        f"{run['differences']:,} differ from the assigned tier"
+        + (f" (assigned -> suggested: {', '.join(f'{c} {n:,}' for c, n in sorted(changes.items()))})" if changes else "")
+        + f".\nApply with: rapport tiers apply {run['id']}"
+        + ("" if top is not None or owner_id is not None else "; list clients with --top N or --owner ID."),
+        highlight=False, soft_wrap=True,
     )
 
 
 @tiers_cli.command("apply")
 def tiers_apply(
     run_id: str = typer.Argument(..., help="The tier run whose suggestions to apply."),
-    client: list[str] = typer.Option(None, "--client", help="Only this client (repeat for several); default: all."),
+    client: list[str] = typer.Option(None, "--client", help="Only this client, by id or external id (repeat for several); "
+                                     "default: all."),
     applied_by: str | None = typer.Option(None, help="The team member applying them (recorded)."),
 ) -> None:
     """Give clients the tiers a run suggested; the application is recorded."""
+    from app.domain.model import EntityKind
     from app.services.tiers import TierService
 
     with _practice() as repository:
-        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client or None, applied_by=applied_by)
+        client_ids = None
+        if client:
+            found = {ref: repository.entity_by_id_or_external_id(EntityKind.client, ref) for ref in client}
+            unknown = [ref for ref, entity in found.items() if entity is None]
+            if unknown:
+                _fail(f"no client has the id or external id {', '.join(repr(ref) for ref in unknown)}")
+            client_ids = [entity["id"] for entity in found.values()]
+        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client_ids, applied_by=applied_by)
     typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
                f"(application {application['id']})")
 
@@ -298,7 +349,7 @@ def service_report(
 
     from app.services.service_cycle import ServiceCycleService
 
-    with _practice() as repository:
+    with _practice(existing="report on") as repository:
         rows = ServiceCycleService(repository, LOCAL_OPERATOR).client_report(owner_id=owner_id)
         owners = repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
     rows = [r for r in rows if r["overdue"] or not overdue]
@@ -323,7 +374,7 @@ def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many da
 
     from app.services.service_cycle import ServiceCycleService
 
-    with _practice() as repository:
+    with _practice(existing="report on") as repository:
         rows = ServiceCycleService(repository, LOCAL_OPERATOR).upcoming_dates(days=days)
     table = Table(title=f"Important dates in the next {days} days")
     for column in ("on", "in days", "who", "kind", "notes"):
@@ -427,22 +478,68 @@ def settings_visibility(
 
 
 def _show_key(issued: object, holder: str) -> None:
-    # The key goes to stdout alone (scripts can capture it); the explanation to stderr.
-    typer.echo(f"API key {issued.api_key['id']} for {holder}. It is shown only now; store it safely:", err=True)
+    """The key in a box that cannot be missed, saying where it goes. On a terminal the box
+    holds the key; when stdout is captured (``KEY=$(rapport keys bootstrap)``) stdout gets
+    the key alone and the box, without it, goes to stderr."""
+    base = _base_url("127.0.0.1", _settings().port)
+    on_terminal = _stdout_is_terminal()
+    box = _box([
+        f"API key {issued.api_key['id']} for {holder}",
+        "",
+        f"    {issued.key}" if on_terminal else "    (the key went to standard output)",
+        "",
+        "It is shown only now: store it safely (a password manager).",
+        "Use it while `rapport serve` runs:",
+        f"  - in the workspace at {base}/ui/ (paste it when asked), or",
+        "  - on every API call, as the header  Authorization: Bearer <key>",
+        f"    curl -H \"Authorization: Bearer $KEY\" {base}/me",
+    ])
+    if on_terminal:
+        typer.echo(box)
+        return
+    typer.echo(box, err=True)
     typer.echo(issued.key)
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _box(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    return "\n".join(["╔" + "═" * (width + 2) + "╗", *(f"║ {line.ljust(width)} ║" for line in lines),
+                      "╚" + "═" * (width + 2) + "╝"])
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _show_store(settings: Settings) -> None:
+    """One line on stderr naming the store a command works on (stdout stays clean for pipes)."""
+    typer.echo(f"store: {settings.store_location}", err=True)
+
+
 @contextmanager
-def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
+def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator[PracticeRepository]:
     """The practice in the configured store, with the default catalogue in a new one (and,
     with ``prepare``, the sample practice where ``rapport serve`` would load it). A
     refusal or an unreadable file becomes one line and exit code 1. An embedded store server
-    that was running already (``rapport serve``) is left running."""
+    that was running already (``rapport serve``) is left running.
+
+    ``existing``: what the command does with a practice (``"back up"``...); a store that Rapport
+    never set up is then refused, and none is created: backing up, exporting or reporting on
+    a brand-new empty store would only hide that the command looked in the wrong place."""
+    from app.repositories.embedded_falkordb import holds_a_store
     from app.repositories.factory import open_store
     from app.repositories.practice import PracticeRepository
     from app.services.catalogue import CatalogueService
 
     settings = _settings()
+    _show_store(settings)
+    if existing and settings.store_kind == "embedded" and not holds_a_store(settings.data_dir):
+        _fail(_no_practice(settings, existing))
     try:
         with _loading_line() as on_loading:
             opened = open_store(settings, on_loading=on_loading)
@@ -452,6 +549,8 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
     running = opened.embedded is not None and opened.embedded.adopted
     try:
         repository = PracticeRepository(opened.store)
+        if existing and not repository.relationship_types():
+            _fail(_no_practice(settings, existing))
         if prepare:
             from app.main import prepare_store
 
@@ -468,6 +567,11 @@ def _practice(*, prepare: bool = False) -> Iterator[PracticeRepository]:
             opened.store.close()
         else:
             opened.close()
+
+
+def _no_practice(settings: Settings, action: str) -> str:
+    return (f"{settings.store_location} holds no practice, so there is nothing to {action}; point at your store "
+            "with RAPPORT_DATA_DIR (or RAPPORT_GRAPH_URL), or load a practice first (rapport import, restore or demo)")
 
 
 @contextmanager
@@ -537,6 +641,21 @@ def _progress() -> Iterator[OnProgress]:
 
     with bars:
         yield on_progress
+
+
+def _date(text: str | None, option: str) -> date | None:
+    """A date option, read as the API reads dates (the same messages)."""
+    if text is None:
+        return None
+    from pydantic import TypeAdapter, ValidationError
+
+    from app.schemas.common import IsoDate
+
+    try:
+        return TypeAdapter(IsoDate).validate_python(text)
+    except ValidationError as error:
+        _fail(f"{option}: {error.errors()[0]['msg']}")
+        raise
 
 
 def _many(count: int, noun: str) -> str:

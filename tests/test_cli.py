@@ -63,17 +63,23 @@ def test_import_export_backup_restore(data_dir, tmp_path):
 def test_a_bad_file_is_reported_and_nothing_imported(data_dir, tmp_path):
     folder = Path(shutil.copytree(EXAMPLES / "csv", tmp_path / "in"))
     people = folder / "people.csv"
-    people.write_text(people.read_text().replace("1968-04-12", "12/04/1968"))
+    people.write_text(people.read_text().replace("1968-04-12", "12/04/1968").replace("1970-09-30", "1970-02-30"))
     result = rapport("import", folder)
-    assert refusal(result) == "rapport: 6 problems in 59 rows; nothing was imported"  # John Elliott and 5 rows naming him
+    # John and Jean Elliott, and the 8 rows naming them
+    assert refusal(result) == "rapport: 11 problems in 59 rows; nothing was imported"
     assert "people.csv:2: birth_date: '12/04/1968' is not a date; write dates as YYYY-MM-DD" in result.stderr
+    assert "people.csv:3: birth_date: 1970-02-30 has no such day (February 1970 has 28 days)" in result.stderr
     assert "would have created team members 5" in rapport("import", folder / "team_members.csv", "--dry-run").stdout
+    dry = rapport("import", folder, "--skip-bad-rows", "--dry-run")
+    assert "Dry run: 59 rows checked, 10 of them to be left out, nothing written" in dry.stdout
     rejects = tmp_path / "rejects.jsonl"
     skipped = rapport("import", folder, "--skip-bad-rows", "--reject-file", rejects)
-    assert skipped.exit_code == 0 and "6 rows left out" in skipped.stderr
+    assert skipped.exit_code == 0
+    assert f"Imported 49 rows; rejected 10, written to {rejects}, in" in skipped.stdout
+    assert "people 10, memberships 7, relationships 17" in skipped.stdout  # 12, 11 and 21 in the files
     left_out = [json.loads(line) for line in rejects.read_text().splitlines()]
-    assert [(r["file"], r["line"]) for r in left_out][:1] == [("people.csv", 2)]
-    assert len(left_out) == 6
+    assert [(r["file"], r["line"]) for r in left_out][:2] == [("people.csv", 2), ("people.csv", 3)]
+    assert len(left_out) == 10
 
 
 def test_demo_generates_and_loads_a_practice(data_dir, tmp_path):

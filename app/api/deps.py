@@ -143,6 +143,20 @@ def etag(version: int) -> str:
 
 
 #: The ETag response header, as the OpenAPI schema shows it.
+LIKELY_DUPLICATES_HEADER = {
+    "Warning": {
+        "description": 'Only when the body\'s `likely_duplicates` is not empty: `299 rapport "N likely duplicates: '
+                       'see likely_duplicates"` (the created record stands).',
+        "schema": {"type": "string"},
+    },
+}
+
+
+def likely_duplicates_warning(count: int) -> str:
+    """The ``Warning`` header (RFC 7234's form, code 299) of a create that found likely duplicates."""
+    return f'299 rapport "{count} likely duplicate{"" if count == 1 else "s"}: see likely_duplicates"'
+
+
 ETAG_HEADER = {
     "ETag": {
         "description": 'The stored version of the record, as a strong tag (`"3"`); send it back in `If-Match` '

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+def default_data_dir() -> Path:
+    """The per-user data directory of the XDG base directory spec: ``$XDG_DATA_HOME/rapport``,
+    else ``~/.local/share/rapport`` (the spec ignores a relative ``XDG_DATA_HOME``). One place
+    whatever directory a command runs in."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    return (Path(base) if Path(base).is_absolute() else Path.home() / ".local" / "share") / "rapport"
+
 
 GRAPH_URL_SCHEMES = ("falkor", "falkors", "neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 
@@ -18,8 +28,11 @@ class Settings(BaseSettings):
     #: Unset: the embedded FalkorDB. ``falkor://host:port``: an external FalkorDB.
     #: ``neo4j://``, ``neo4j+s://``, ``bolt://``: Neo4j 5.
     graph_url: str | None = None
-    #: Where the embedded store keeps its socket, pid file, log and append-only file.
-    data_dir: Path = Path(".rapport")
+    #: Where the embedded store keeps its socket, pid file, log and append-only file
+    #: (default: :func:`default_data_dir`, the same whatever directory a command runs in).
+    data_dir: Path = Field(default_factory=default_data_dir)
+    #: The port ``rapport serve`` listens on (``--port`` overrides it).
+    port: int = Field(8000, ge=1, le=65_535)
     #: The FalkorDB graph (key) that holds the practice.
     graph_name: str = "rapport"
     #: ``everysec`` (default) or ``always`` (fsync every write; slower, loses nothing on power loss).
@@ -69,6 +82,17 @@ class Settings(BaseSettings):
         if self.graph_url is None:
             return "embedded"
         return "falkordb" if self.graph_url.startswith("falkor") else "neo4j"
+
+    @property
+    def store_location(self) -> str:
+        """Which store these settings name, in words (no credentials)."""
+        if self.graph_url is None:
+            return f"the embedded FalkorDB store in {self.data_dir.expanduser().resolve()}"
+        url = urlparse(self.graph_url)
+        where = f"{url.hostname}:{url.port}" if url.port else f"{url.hostname}"
+        if self.store_kind == "falkordb":
+            return f"FalkorDB at {where}, graph {self.graph_name}"
+        return f"Neo4j at {where}, database {self.neo4j_database}"
 
 
 @lru_cache

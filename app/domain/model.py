@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -138,6 +139,18 @@ def now_iso() -> str:
 
 def today_iso() -> str:
     return date.today().isoformat()
+
+
+def no_such_date(year: int, month: int, day: int) -> str | None:
+    """Why a date written in the right form (``YYYY-MM-DD``) names no day of the calendar,
+    or None when it does: ``1980-02-30 has no such day (February 1980 has 29 days)``."""
+    written = f"{year:04d}-{month:02d}-{day:02d}"
+    if not 1 <= month <= 12:
+        return f"{written} has no such month (months run from 01 to 12)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{written} has no such day ({calendar.month_name[month]} {year} has {days} days)"
+    return None
 
 
 def person_display_name(first_name: str, last_name: str, preferred_name: str | None = None) -> str:

@@ -125,6 +125,11 @@ class StoreStillLoading(StoreUnavailable):
 READY, LOADING, SILENT, ABSENT = "ready", "loading", "silent", "absent"
 
 
+def holds_a_store(data_dir: Path) -> bool:
+    """Whether a store server ever ran in ``data_dir`` (its append-only log is there)."""
+    return (Path(data_dir).expanduser() / AOF_DIR_NAME).is_dir()
+
+
 class EmbeddedFalkorDB:
     """Start, adopt or stop the redis-server that holds an embedded Rapport store."""
 

@@ -132,6 +132,17 @@ class PracticeRepository:
         )
         return [row["entity"] for row in rows]
 
+    def likely_duplicates(
+        self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
+        differing email (see the query), those a caller who sees ``owners``' clients may see."""
+        return self._store.read(
+            self._q("likely_duplicates", label=kind.label, restricted=owners is not None),
+            {"id": entity["id"], "name": entity["name"], "email": entity.get("email"), "limit": limit,
+             "owners": _owners(owners)},
+        )
+
     def visible_entities(self, ids: Iterable[str], owners: Collection[str] | None) -> set[str]:
         """Which of ``ids`` name entities a caller who sees ``owners``' clients may see."""
         rows = self._store.read(
@@ -573,6 +584,14 @@ class PracticeRepository:
         params = {"rows": list(rows), "today": today, **_rule_params(rule), "audit": dict(audit)}
         return self._store.write(self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
                                  params)[0]["updated"]
+
+    def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
+        """The entity of this kind whose id is ``reference``, else the one with that external
+        id (an imported record's id in its source system), else None."""
+        found = self.get_entity(kind, reference)
+        if found is None:
+            found = next((e for e in self.entities_by_external_id([reference]) if e["entity_kind"] == kind.value), None)
+        return found
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})

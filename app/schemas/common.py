@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.domain.model import EntityKind
+from app.domain.model import EntityKind, no_such_date
 
 # Free text is stored exactly as given (quotes, backslashes, newlines, any unicode).
 Name = Annotated[str, Field(min_length=1, max_length=300)]
@@ -74,10 +74,10 @@ def _date_text(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError as error:
-            raise PydanticCustomError("date_parsing", "Input should be a valid date: {error}", {"error": str(error)}) from error
+        problem = no_such_date(*(int(part) for part in value.split("-")))
+        if problem is not None:
+            raise PydanticCustomError("date_no_such_day", "{problem}", {"problem": problem})
+        return date.fromisoformat(value)
     raise PydanticCustomError("date_parsing", f"Input should be a date as YYYY-MM-DD, {_RANGE}")
 
 

@@ -13,6 +13,7 @@ from app.schemas.common import (
     CategoryCode,
     Choice,
     EntityId,
+    EntityRef,
     InputModel,
     IsoDate,
     Money,
@@ -114,6 +115,21 @@ class PersonPublic(Stored, PersonBase):
     birth_date: date | None = None  # as stored (see ClientPublic)
     #: The name the practice uses: preferred (or first) name and last name.
     name: str
+
+
+class LikelyDuplicates(BaseModel):
+    #: Existing entities of the same kind that look like this new one (people: the same name in
+    #: any case and no differing email; clients: the same name in any case), among those the
+    #: caller may see. The create stands; check them, and keep one if they are the same.
+    likely_duplicates: list[EntityRef] = []
+
+
+class ClientCreated(ClientPublic, LikelyDuplicates):
+    pass
+
+
+class PersonCreated(PersonPublic, LikelyDuplicates):
+    pass
 
 
 # -- team members ---------------------------------------------------------------------------

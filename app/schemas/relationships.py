@@ -101,6 +101,17 @@ class EntityRelationshipPublic(BaseModel):
     sentence: str
 
 
+class MembershipPublic(EntityRelationshipPublic):
+    """One client a person belongs to (``other``), once, with every role they hold there.
+    ``relationship``, ``direction`` and ``sentence`` are those of its first relationship
+    (active ones first), so readers of the earlier one-entry-per-relationship list still work;
+    ``relationships`` holds them all."""
+
+    #: The roles the person holds at the client, one each, in the order of ``relationships``.
+    roles: list[MembershipRole]
+    relationships: list[EntityRelationshipPublic]
+
+
 # -- networks -------------------------------------------------------------------------------
 class NetworkNode(EntityRef):
     depth: int

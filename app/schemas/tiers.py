@@ -8,34 +8,36 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from app.domain.service_cycle import ImportantDateKind, ReviewFrequency, ServiceRequestKind, TouchKind
-from app.domain.tiers import Tier
+from app.domain.tiers import Tier, TierSettings
 from app.schemas.common import MAX_MONEY, WHOLE, Choice, EntityId, InputModel, IsoDate, Money, Notes
 
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+#: The defaults are the domain's (``TierSettings``), written there once; the CLI reads them too.
+_DEFAULTS = TierSettings()
 Days = Annotated[int, Field(ge=1, le=36_500), WHOLE]
 
 
 # -- tier runs ------------------------------------------------------------------------------------
 class TierRunCreate(InputModel):
-    """Thresholds for a run; any left out take their defaults (shown on each)."""
+    """Thresholds for a run; any left out take their defaults (shown in the schema)."""
 
-    #: Referred entities that became clients within the window (default 1).
-    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000), WHOLE] = 1
-    #: How far back a referral's start date counts, in days (default 1095, three years).
-    referral_window_days: Days = 1095
-    #: Annual revenue for the revenue trait (default 10,000; null: use the percentile only).
-    revenue_threshold: Money | None = 10_000.0
-    #: Or the percentile (0-1) of clients' revenue at or above which the trait holds (default unset).
-    revenue_percentile: Fraction | None = None
-    #: Assets held elsewhere, or a prospect's estimated size, for the able-to-buy-more trait (default 250,000).
-    capacity_threshold: Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)] = 250_000.0
-    #: Below every threshold but within this fraction of one: a B (default 0.2).
-    b_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.2
-    #: Cost of a logged touch and of a service request, against revenue (defaults 150 and 100).
-    touch_cost: Money = 150.0
-    service_request_cost: Money = 100.0
-    #: How far back touches and service requests count toward the cost, in days (default 365).
-    cost_window_days: Days = 365
+    #: Referred entities that became clients within the window.
+    min_quality_referrals: Annotated[int, Field(ge=1, le=10_000), WHOLE] = _DEFAULTS.min_quality_referrals
+    #: How far back a referral's start date counts, in days.
+    referral_window_days: Days = _DEFAULTS.referral_window_days
+    #: Annual revenue for the revenue trait (null: use the percentile only).
+    revenue_threshold: Money | None = _DEFAULTS.revenue_threshold
+    #: Or the percentile (0-1) of clients' revenue at or above which the trait holds.
+    revenue_percentile: Fraction | None = _DEFAULTS.revenue_percentile
+    #: Assets held elsewhere, or a prospect's estimated size, for the able-to-buy-more trait.
+    capacity_threshold: Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)] = _DEFAULTS.capacity_threshold
+    #: Below every threshold but within this fraction of one: a B.
+    b_margin: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = _DEFAULTS.b_margin
+    #: Cost of a logged touch and of a service request, against revenue.
+    touch_cost: Money = _DEFAULTS.touch_cost
+    service_request_cost: Money = _DEFAULTS.service_request_cost
+    #: How far back touches and service requests count toward the cost, in days.
+    cost_window_days: Days = _DEFAULTS.cost_window_days
     #: The day the run measures as of (default today).
     as_of: IsoDate | None = None
 

@@ -47,6 +47,12 @@ def _write_permission(kind: EntityKind) -> Permission:
     return Permission.administer if kind is EntityKind.team_member else Permission.write
 
 
+#: The kinds whose creation names likely duplicates: people (same name in any case, and no
+#: differing email) and clients (same name in any case).
+DUPLICATE_CHECKED_KINDS = frozenset({EntityKind.person, EntityKind.client})
+MAX_LIKELY_DUPLICATES = 20
+
+
 class EntityService:
     def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
@@ -63,7 +69,13 @@ class EntityService:
         if not self._repo.create_entity(kind, properties, references, audit, categories=_category_keys(data)):
             raise InvalidInput("an entity this one refers to, or a category it names, was deleted meanwhile; nothing was created")
         # Read back unchecked: a client may be created for an owner the caller does not see.
-        return self._read(kind, properties["id"])
+        created = self._read(kind, properties["id"])
+        if kind in DUPLICATE_CHECKED_KINDS:
+            # A warning, not a rule: the create stands (two people may share a name), so it is
+            # read after the write, and lists only entities the caller may see.
+            created["likely_duplicates"] = self._repo.likely_duplicates(
+                kind, created, limit=MAX_LIKELY_DUPLICATES, owners=self._visibility.owners)
+        return created
 
     def get(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         """The entity, if the caller may see it (one they may not see is answered as missing)."""

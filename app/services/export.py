@@ -149,10 +149,7 @@ def _network(repository: PracticeRepository, client: str, depth: int,
     (ended ones too) between them."""
     if not 1 <= depth <= MAX_NETWORK_DEPTH:
         raise InvalidInput(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
-    centre = repository.get_entity(EntityKind.client, client)
-    if centre is None:
-        matches = [e for e in repository.entities_by_external_id([client]) if e["entity_kind"] == EntityKind.client.value]
-        centre = matches[0] if matches else None
+    centre = repository.entity_by_id_or_external_id(EntityKind.client, client)
     if centre is None:
         raise NotFound(f"no client has the id or external id '{client}'")
     today = today_iso()

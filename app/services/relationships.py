@@ -9,7 +9,7 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record, creation_records
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, now_iso, relationship_type_of, today_iso
+from app.domain.model import EntityKind, RelationshipCategory, now_iso, relationship_type_of, today_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 from app.services.bulk import new_ulids
@@ -253,6 +253,22 @@ class RelationshipService:
                 "sentence": public["sentence"] if row["outgoing"] else public["reverse_sentence"],
             })
         return result
+
+    def memberships(self, person_id: str, *, include_ended: bool = False) -> list[dict[str, Any]]:
+        """The clients a person belongs to, one entry per client holding every role they have
+        there (Jean, primary contact and director of one business, is listed once). Each entry
+        also carries, as its own ``relationship``, ``direction`` and ``sentence``, those of its
+        first relationship (active ones first), as the list had one entry per relationship before."""
+        by_client: dict[str, dict[str, Any]] = {}
+        rows = self.of_entity(EntityKind.person, person_id, category=RelationshipCategory.membership,
+                              include_ended=include_ended)
+        for row in sorted(rows, key=lambda r: not r["relationship"]["active"]):
+            entry = by_client.setdefault(row["other"]["id"], {**row, "roles": [], "relationships": []})
+            entry["relationships"].append(row)
+            role = row["relationship"].get("role")
+            if role is not None and role not in entry["roles"]:
+                entry["roles"].append(role)
+        return list(by_client.values())
 
     def network(self, kind: EntityKind, entity_id: str, *, depth: int, max_nodes: int) -> dict[str, Any]:
         """The ego network: entities within ``depth`` active relationships, breadth first."""

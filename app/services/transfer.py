@@ -115,6 +115,11 @@ class ImportReport:
     compaction: Compaction | None = None
 
     @property
+    def imported(self) -> int:
+        """Rows read and not left out."""
+        return self.rows - self.rejected
+
+    @property
     def relationships(self) -> int:
         """Relationship rows accepted (memberships included)."""
         return sum(counter[r] for counter in (self.created, self.updated, self.unchanged)
@@ -1035,6 +1040,8 @@ def _message(error: Mapping[str, Any]) -> str:
     kind, value = error["type"], error.get("input")
     if kind == "missing":
         return "is required"
+    if kind == "date_no_such_day":  # the right form, but no day of the calendar: the schema says which
+        return error["msg"]
     if kind.startswith("date"):
         return f"'{value}' is not a date; write dates as YYYY-MM-DD"
     if kind.startswith(("float", "int")):

@@ -197,7 +197,7 @@ def test_dry_run_reports_every_problem_with_file_line_and_column(repository, tmp
         ("memberships.csv", 11, "client"), ("relationships.csv", 9, "to"), ("relationships.csv", 17, "to"),
     }
     assert messages[("clients.csv", 5, "stage")].startswith("unknown stage 'nope'; allowed: prospect, client")
-    assert messages[("people.csv", 14, "birth_date")] == "'1970-13-45' is not a date; write dates as YYYY-MM-DD"
+    assert messages[("people.csv", 14, "birth_date")] == "1970-13-45 has no such month (months run from 01 to 12)"
     assert messages[("memberships.csv", 13, "client")] == ("'C-1001' would have a second active primary contact; "
                                                            "memberships.csv line 2 names one already")
     assert "no person has the external id 'P-4040'" in messages[("memberships.csv", 14, "person")]

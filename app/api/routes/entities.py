@@ -8,30 +8,40 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.api.deps import ETAG_HEADER, EntitiesDep, IfMatchDep, RelationshipsDep, etag
+from app.api.deps import (
+    ETAG_HEADER,
+    LIKELY_DUPLICATES_HEADER,
+    EntitiesDep,
+    IfMatchDep,
+    RelationshipsDep,
+    etag,
+    likely_duplicates_warning,
+)
 from app.domain.model import EntityKind, RelationshipCategory
 from app.schemas import entities as s
 from app.schemas.common import Page
-from app.schemas.relationships import EntityRelationshipPublic, NetworkPublic
+from app.schemas.relationships import EntityRelationshipPublic, MembershipPublic, NetworkPublic
 
 
 
 def entity_router(
     kind: EntityKind, create: type[BaseModel], update: type[BaseModel], public: type[BaseModel],
-    filters: type[s.ListFilters], detail: type[BaseModel] | None = None,
+    filters: type[s.ListFilters], detail: type[BaseModel] | None = None, created: type[BaseModel] | None = None,
 ) -> APIRouter:
     noun = kind.value.replace("_", " ")
     router = APIRouter(prefix=f"/{kind.path}", tags=[kind.path])
     detail = detail or public
 
     @router.post(
-        "", status_code=status.HTTP_201_CREATED, response_model=public, summary=f"Create a {noun}",
-        responses={201: {"headers": ETAG_HEADER}},
+        "", status_code=status.HTTP_201_CREATED, response_model=created or public, summary=f"Create a {noun}",
+        responses={201: {"headers": {**ETAG_HEADER, **(LIKELY_DUPLICATES_HEADER if created else {})}}},
     )
     def create_entity(body: create, service: EntitiesDep, response: Response) -> Any:  # type: ignore[valid-type]
         entity = service.create(kind, body.model_dump(mode="json", exclude_unset=True))
         response.headers["Location"] = f"/{kind.path}/{entity['id']}"
         response.headers["ETag"] = etag(entity["version"])
+        if entity.get("likely_duplicates"):
+            response.headers["Warning"] = likely_duplicates_warning(len(entity["likely_duplicates"]))
         return entity
 
     @router.get("", response_model=Page[public], summary=f"List {kind.path}")
@@ -95,22 +105,22 @@ def entity_router(
     if kind is EntityKind.person:
 
         @router.get(
-            "/{entity_id}/memberships", response_model=list[EntityRelationshipPublic],
-            summary="The clients a person belongs to, with roles",
+            "/{entity_id}/memberships", response_model=list[MembershipPublic],
+            summary="The clients a person belongs to, each once, with every role the person holds there",
         )
         def person_memberships(
             entity_id: str, service: RelationshipsDep, include_ended: bool = False
         ) -> Any:
-            return service.of_entity(
-                kind, entity_id, category=RelationshipCategory.membership, include_ended=include_ended
-            )
+            return service.memberships(entity_id, include_ended=include_ended)
 
     return router
 
 
 routers = [
-    entity_router(EntityKind.client, s.ClientCreate, s.ClientUpdate, s.ClientPublic, s.ClientFilters, s.ClientDetailPublic),
-    entity_router(EntityKind.person, s.PersonCreate, s.PersonUpdate, s.PersonPublic, s.PersonFilters),
+    entity_router(EntityKind.client, s.ClientCreate, s.ClientUpdate, s.ClientPublic, s.ClientFilters, s.ClientDetailPublic,
+                  s.ClientCreated),
+    entity_router(EntityKind.person, s.PersonCreate, s.PersonUpdate, s.PersonPublic, s.PersonFilters,
+                  created=s.PersonCreated),
     entity_router(EntityKind.team_member, s.TeamMemberCreate, s.TeamMemberUpdate, s.TeamMemberPublic, s.TeamMemberFilters),
     entity_router(EntityKind.provider, s.ProviderCreate, s.ProviderUpdate, s.ProviderPublic, s.ProviderFilters),
     entity_router(EntityKind.division, s.DivisionCreate, s.DivisionUpdate, s.DivisionPublic, s.DivisionFilters),

@@ -298,3 +298,11 @@ def test_relationships_filtered_by_category(sample_client):
         "Elliott Household is advised by Anna Shaw"]
     assert len(get(sample_client, f"/clients/{client_id}/relationships", category="membership")) == 4
     assert get(sample_client, f"/clients/{client_id}/relationships", category="family") == []
+
+
+def test_a_client_with_an_existing_name_is_created_and_named_as_a_likely_duplicate(client):
+    first = create_client(client, "Smart Systems Ltd", "business")
+    response = client.post("/clients", json={"name": "SMART SYSTEMS LTD", "kind": "business"})
+    assert ok(response, 201)["likely_duplicates"] == [{"id": first["id"], "kind": "client", "name": "Smart Systems Ltd"}]
+    assert response.headers["Warning"] == '299 rapport "1 likely duplicate: see likely_duplicates"'
+    assert ok(client.post("/clients", json={"name": "Smart Systems", "kind": "business"}), 201)["likely_duplicates"] == []

@@ -29,9 +29,14 @@ SCOPE = {"team-members": {"role": "adviser"}}
 paths = pytest.mark.parametrize("path", ENTITY_PATHS)
 
 
+
+def stored(created: dict) -> dict:
+    """A create's answer less what only a create says (people's and clients' likely duplicates)."""
+    return {k: v for k, v in created.items() if k != "likely_duplicates"}
+
 @paths
 def test_create_returns_201_location_and_stored_fields(client, path):
-    created = create_minimal(client, path)
+    created = stored(create_minimal(client, path))
     for field, value in MINIMAL[path].items():
         assert created[field] == value
     assert created["version"] == 1
@@ -154,7 +159,7 @@ def test_delete_unknown_id_is_404(client, path):
 
 @paths
 def test_patch_changes_only_given_field_and_bumps_version(client, path):
-    created = create_minimal(client, path)
+    created = stored(create_minimal(client, path))
     field = RENAME[path]
     changed = ok(client.patch(f"/{path}/{created['id']}", json={field: "Renamed"}))
     assert changed[field] == "Renamed"
@@ -168,7 +173,7 @@ def test_patch_changes_only_given_field_and_bumps_version(client, path):
 
 @paths
 def test_patch_with_empty_body_changes_nothing(client, path):
-    created = create_minimal(client, path)
+    created = stored(create_minimal(client, path))
     assert ok(client.patch(f"/{path}/{created['id']}", json={})) == created
     assert get(client, f"/{path}/{created['id']}")["version"] == 1
 

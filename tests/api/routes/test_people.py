@@ -50,6 +50,17 @@ def test_create_with_invalid_field_is_rejected(client):
     assert snapshot(client) == before
 
 
+def test_a_date_in_the_right_form_but_not_in_the_calendar_says_so(client):
+    for written, message in (("1980-02-30", "1980-02-30 has no such day (February 1980 has 29 days)"),
+                             ("1981-02-29", "1981-02-29 has no such day (February 1981 has 28 days)"),
+                             ("1980-04-31", "1980-04-31 has no such day (April 1980 has 30 days)"),
+                             ("1980-00-10", "1980-00-10 has no such month (months run from 01 to 12)")):
+        error = problem(client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "birth_date": written}), 422)
+        assert [e["message"] for e in error["errors"]] == [message]
+    assert "should be a date as YYYY-MM-DD" in problem(
+        client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "birth_date": "30/02/1980"}), 422)["detail"]
+
+
 def test_patch_explicit_null_clears_optional_fields(client):
     person = create_person(client, email="john@example.com", phone="0123 456", birth_date="1968-04-12", notes="n")
     cleared = ok(client.patch(f"/people/{person['id']}", json={"email": None, "phone": None, "birth_date": None, "notes": None}))
@@ -78,8 +89,15 @@ def test_name_filter_matches_the_display_name(client):
 def test_memberships_list_the_clients_with_roles(sample_client):
     jean = sample_id(sample_client, "people", "Jean Elliott")
     memberships = get(sample_client, f"/people/{jean}/memberships")
-    assert sorted((m["other"]["name"], m["relationship"]["role"]) for m in memberships) == [
-        ("Elliott Household", "partner"), ("Smart Systems Ltd", "director"), ("Smart Systems Ltd", "primary_contact")]
+    # One entry per client, with every role Jean holds there.
+    assert sorted((m["other"]["name"], sorted(m["roles"])) for m in memberships) == [
+        ("Elliott Household", ["partner"]), ("Smart Systems Ltd", ["director", "primary_contact"])]
+    smart = next(m for m in memberships if m["other"]["name"] == "Smart Systems Ltd")
+    assert sorted(r["relationship"]["role"] for r in smart["relationships"]) == ["director", "primary_contact"]
+    assert [r["relationship"]["role"] for r in smart["relationships"]] == smart["roles"]
+    assert {r["other"]["id"] for r in smart["relationships"]} == {smart["other"]["id"]}
+    # As before the grouping: each entry's own relationship, direction and sentence (its first relationship's).
+    assert smart["relationship"] == smart["relationships"][0]["relationship"]
     assert all(m["relationship"]["category"] == "membership" and m["direction"] == "outgoing" for m in memberships)
     assert "Jean Elliott is a Partner Contact at Elliott Household" in [m["sentence"] for m in memberships]
 
@@ -96,6 +114,13 @@ def test_ended_memberships_only_with_include_ended(client):
     assert get(client, f"/people/{person['id']}/memberships") == []
     [history] = get(client, f"/people/{person['id']}/memberships", include_ended="true")
     assert history["relationship"]["active"] is False and history["relationship"]["role"] == "dependant"
+    # A new, active role at the same client: still one entry, the active relationship first.
+    relate(client, "MEMBER_OF", person["id"], household["id"], since="2022-09-01")
+    [now] = get(client, f"/people/{person['id']}/memberships")
+    assert now["roles"] == ["member"] and len(now["relationships"]) == 1
+    [both] = get(client, f"/people/{person['id']}/memberships", include_ended="true")
+    assert both["roles"] == ["member", "dependant"] and both["relationship"]["active"] is True
+    assert [r["relationship"]["active"] for r in both["relationships"]] == [True, False]
 
 
 def test_memberships_of_unknown_or_non_person_is_404(client):
@@ -156,3 +181,19 @@ def test_delete_member_is_refused_then_cascade_removes_membership(sample_client)
     after = snapshot(sample_client)
     assert len(after["relationships"]) == len(before["relationships"]) - 2
     assert after["clients"] == before["clients"]
+
+
+# -- likely duplicates ----------------------------------------------------------------------------
+def test_a_likely_duplicate_is_created_and_named(client):
+    jean = create_person(client, "Jean", "Elliott", email="jean@smartsystems.example")
+    response = client.post("/people", json={"first_name": "JEAN", "last_name": "elliott", "email": "Jean@SmartSystems.Example"})
+    again = ok(response, 201)  # the create stands: two people may share a name
+    assert again["likely_duplicates"] == [{"id": jean["id"], "kind": "person", "name": "Jean Elliott"}]
+    assert response.headers["Warning"] == '299 rapport "1 likely duplicate: see likely_duplicates"'
+    assert "likely_duplicates" not in get(client, f"/people/{again['id']}")  # said once, on the create
+
+    elsewhere = client.post("/people", json={"first_name": "Jean", "last_name": "Elliott", "email": "jean@elsewhere.example"})
+    assert ok(elsewhere, 201)["likely_duplicates"] == [] and "Warning" not in elsewhere.headers  # another Jean
+    no_email = ok(client.post("/people", json={"first_name": "Jean", "last_name": "Elliott"}), 201)
+    assert {d["id"] for d in no_email["likely_duplicates"]} == {jean["id"], again["id"], elsewhere.json()["id"]}
+    assert ok(client.post("/people", json={"first_name": "Joan", "last_name": "Elliott"}), 201)["likely_duplicates"] == []
