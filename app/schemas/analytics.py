@@ -156,6 +156,8 @@ class ReferralTreePublic(BaseModel):
     attributable_assets_under_management: float
     truncated: bool
     children: list[ReferralTreePublic]
+    #: The entity itself is a converted client (a client at stage ``client``); false when restricted.
+    converted_client: bool = False
     restricted: bool = False
     graph_read_at: str | None = None
 
@@ -182,6 +184,8 @@ class IntroductionPathPublic(BaseModel):
     #: Null for an entity the caller may not see, and for the relationships to it; the steps
     #: name it "restricted".
     entity_ids: list[str | None]
+    #: The same entities named, for drawing the chain; null where the id is null.
+    entities: list[EntityRef | None]
     relationship_ids: list[str | None]
     hops: int
     cost: float

@@ -300,11 +300,8 @@ class AnalyticsService:
         hidden = self._hidden(i for path in paths for i in path.entity_ids)
         return {
             "target": _ref(graph, graph.index_of(target_id)),
-            "paths": [
-                {**(_restricted_path(graph, path, hidden) if hidden else asdict(path)),
-                 "source": _ref(graph, graph.index_of(path.source_id))}
-                for path in paths
-            ],
+            "paths": [_named_path(graph, _restricted_path(graph, path, hidden) if hidden else asdict(path), path.source_id)
+                      for path in paths],
             "graph_read_at": practice.read_at,
         }
 
@@ -434,6 +431,14 @@ def _application_public(row: dict[str, Any]) -> dict[str, Any]:
 
 def _ref(graph, i: int) -> dict[str, Any]:
     return {"id": graph.ids[i], "kind": KINDS[graph.kinds[i]], "name": graph.name_of(i)}
+
+
+def _named_path(graph, path: dict[str, Any], source_id: str) -> dict[str, Any]:
+    """An introduction chain with its source and each entity it passes named (null where restricted)."""
+    return {
+        **path, "source": _ref(graph, graph.index_of(source_id)),
+        "entities": [None if i is None else _ref(graph, graph.index_of(i)) for i in path["entity_ids"]],
+    }
 
 
 # -- answers with entities the caller may not see ---------------------------------------------

@@ -193,6 +193,7 @@ def test_paths_and_chains_show_a_hidden_hop_as_restricted(team, sample_client):
     assert (child["entity_id"], child["name"], child["restricted"], child["relationship_id"]) == (
         None, "restricted", True, None)
     assert child["annual_revenue"] is None and child["assets_under_management"] is None
+    assert child["converted_client"] is False
     assert "Okafor" not in team["anna"].get(f"/analytics/referrals/{john}/tree").text
     full = ok(team["admin"].get(f"/analytics/referrals/{john}/tree"))
     assert full["children"][0]["name"] == "Okafor Household"
@@ -211,6 +212,8 @@ def test_paths_and_chains_show_a_hidden_hop_as_restricted(team, sample_client):
     for path in restricted:
         assert len(path["entity_ids"]) == path["hops"] + 1 == len(path["relationship_ids"]) + 1
         assert "restricted" in path["sentence"]
+        # Named where shown, null where restricted.
+        assert [e and e["id"] for e in path["entities"]] == path["entity_ids"]
     # The lineage of a visible entity names hidden referrers as restricted; a hidden one is 404.
     lineage = ok(team["anna"].get(f"/analytics/referrals/{clients['Smart Systems Ltd']}/lineage"))
     assert [s["sentence"] for s in lineage["chain"]] == ["Laura Harper is the Introducer of Smart Systems Ltd"]
