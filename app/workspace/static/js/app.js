@@ -1,6 +1,6 @@
 // The workspace shell: sign-in, the header, and hash routes (each view has its own URL).
 import { api, session, whenUnauthorised } from './api.js';
-import { clear, errorBox, h, words } from './dom.js';
+import { append, clear, errorBox, h, words } from './dom.js';
 import { clientListView, searchView } from './views/lists.js';
 import { entityView } from './views/entity.js';
 import { referralView } from './views/referrals.js';
@@ -43,12 +43,12 @@ function showSignIn(message) {
     session.set(input.value.trim());
     await start();
   });
-  clear(main).append(form);
+  append(clear(main), form);
   input.focus();
 }
 
 function showWho() {
-  clear(who).append(
+  append(clear(who), 
     h('span', { id: 'signed-in-as' }, 'Signed in as ', h('strong', {}, me.name), ' · ', h('span', { class: 'role' }, words(me.role))),
     h('button', { type: 'button', id: 'sign-out', class: 'link', onclick: signOut }, 'Sign out'));
   nav.hidden = false;
@@ -83,15 +83,15 @@ async function render() {
     const match = pattern.exec(path);
     if (!match) continue;
     const target = h('div', { class: 'view' });
-    clear(main).append(target);
+    append(clear(main), target);
     try {
       await view(target, { match, me, isCurrent: () => token === rendering });
     } catch (error) {
-      if (token === rendering && error.status !== 401) target.append(errorBox(error));
+      if (token === rendering && error.status !== 401) append(target, errorBox(error));
     }
     return;
   }
-  clear(main).append(h('p', { class: 'error' }, 'No such page. '), h('a', { href: '#/' }, 'Back to search'));
+  append(clear(main), h('p', { class: 'error' }, 'No such page. '), h('a', { href: '#/' }, 'Back to search'));
 }
 
 whenUnauthorised(() => {

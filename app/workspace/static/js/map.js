@@ -264,12 +264,12 @@ export class EgoMap {
     const lines = [`Showing ${shown} of ${known} entities`];
     if (shown < onMap) lines.push(` (${onMap - shown} hidden by the relationship filter)`);
     if (this.truncated) lines.push(`; the network within depth ${this.depth} is larger: the API stops at 500 entities`);
-    clear(this.banner).append(lines.join(''));
+    append(clear(this.banner), lines.join(''));
     for (const [id, state] of this.pending) {
       if (!state.remaining.length) continue;
       const origin = this.node(id);
       const count = Math.min(PAGE, state.remaining.length);
-      this.banner.append(h('span', { class: 'more' }, ` · ${origin.data('name')}: ${state.total - state.remaining.length} of ${state.total}${state.truncated ? '+' : ''} neighbours shown `,
+      append(this.banner, h('span', { class: 'more' }, ` · ${origin.data('name')}: ${state.total - state.remaining.length} of ${state.total}${state.truncated ? '+' : ''} neighbours shown `,
         h('button', { type: 'button', class: 'more-button', onclick: () => this.more(id) }, `${count} more of ${state.remaining.length}`)));
     }
     this.undoButton.disabled = this.history.length === 0;
@@ -279,12 +279,12 @@ export class EgoMap {
     const data = node.data();
     clear(this.card);
     if (data.locked) {
-      this.card.append(h('h3', {}, 'Locked: restricted'), h('p', {}, 'An entity outside what you may see.'));
+      append(this.card, h('h3', {}, 'Locked: restricted'), h('p', {}, 'An entity outside what you may see.'));
       return;
     }
     const rows = [['kind', KIND_LABEL[data.kind]], ['stage', data.stage], ['segment', data.segment], ['tier', data.tier],
       ['influencer segment', data.influencer_segment]].filter(([, v]) => v);
-    this.card.append(
+    append(this.card, 
       h('h3', {}, data.name),
       h('dl', {}, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, words(v))])),
       data.keyPerson ? h('p', { class: 'warning' }, `Key person: their loss would cut off ${data.keyPerson} client(s).`) : null,
@@ -295,7 +295,7 @@ export class EgoMap {
   }
 
   showEdge(edge) {
-    clear(this.card).append(h('h3', {}, words(edge.data('category'))), h('p', {}, edge.data('sentence')),
+    append(clear(this.card), h('h3', {}, words(edge.data('category'))), h('p', {}, edge.data('sentence')),
       edge.data('bridge') ? h('p', { class: 'warning' }, `Bridge: losing it cuts off ${edge.data('bridge')} client(s).`) : null);
   }
 

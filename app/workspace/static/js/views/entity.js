@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { EgoMap } from '../map.js';
 import {
-  KIND_LABEL, PATH_KIND, empty, entityLink, fmtMoney, h, hashWith, section, table, words,
+  KIND_LABEL, PATH_KIND, append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, section, table, words,
 } from '../dom.js';
 
 const HIDDEN_FIELDS = new Set(['id', 'name', 'version', 'members', 'owner', 'owner_id', 'reports_to_id', 'created_at', 'updated_at', 'external_id']);
@@ -26,7 +26,7 @@ export async function entityView(target, { match, isCurrent }) {
   ]);
   if (!isCurrent()) return;
 
-  target.append(
+  append(target, 
     h('p', { class: 'crumbs' }, h('a', { href: '#/' }, 'Search'), ' › ', KIND_LABEL[kind]),
     h('h1', { id: 'entity-name' }, entity.name),
     h('p', { class: 'actions' },
@@ -35,18 +35,20 @@ export async function entityView(target, { match, isCurrent }) {
   );
   const mapPanel = section('Relationship map');
   mapPanel.id = 'map-panel';
-  target.append(h('div', { class: 'columns' },
+  append(target, h('div', { class: 'columns' },
     h('div', {}, details(entity, kind), kind === 'client' ? members(entity) : null),
     h('div', {}, relationshipLists(relationships))));
-  target.append(mapPanel);
-  if (withRecords) target.append(h('div', { class: 'columns' }, records('Touches', touches), records('Service requests', requests)));
-  if (withDates) target.append(importantDates(dates));
+  append(target, mapPanel);
+  if (withRecords) append(target, h('div', { class: 'columns' }, records('Touches', touches), records('Service requests', requests)));
+  if (withDates) append(target, importantDates(dates));
 
   const [segments, types] = await Promise.all([api('/categories/influencer-segments'), api('/relationship-types')]);
   if (!isCurrent()) return;
   const categories = [...new Set(types.map((t) => t.category))];
   const map = new EgoMap(mapPanel, { segments: segments.map((s) => s.code), categories });
-  await map.load({ id, kind, name: entity.name }, 1);
+  // The map's depth may come in the URL (#/clients/ID?depth=2), so a link can share it.
+  const depth = Math.min(3, Math.max(1, Number(hashQuery().get('depth')) || 1));
+  await map.load({ id, kind, name: entity.name }, depth);
   // Key-person risk badges come when the practice-wide answer does; the map does not wait.
   api('/analytics/key-person-risk').then((risk) => { if (isCurrent()) map.markRisk(risk); }).catch(() => {});
 }

@@ -2,7 +2,7 @@
 // highlighted on the map in rank order, the rest faded, each told as sentences with its cost.
 import { api, everything } from '../api.js';
 import { drawPaths, highlightPaths, newCytoscape, pathColour } from '../map.js';
-import { KIND_PATH, empty, entityLink, fmtNumber, h, hashQuery, hashWith, section } from '../dom.js';
+import { KIND_PATH, append, empty, entityLink, fmtNumber, h, hashQuery, hashWith, section } from '../dom.js';
 
 export async function introductionsView(target, { isCurrent }) {
   const query = hashQuery();
@@ -26,20 +26,20 @@ export async function introductionsView(target, { isCurrent }) {
     hits.replaceChildren(...pages.flatMap((page, i) => page.items.map((item) => h('li', {},
       h('button', { type: 'button', class: 'link pick', onclick: () => go(item.id) }, item.name), ' ',
       h('span', { class: 'muted' }, ['person', 'client', 'provider'][i])))));
-    if (!hits.children.length) hits.append(h('li', { class: 'muted' }, 'Nothing matches.'));
+    if (!hits.children.length) append(hits, h('li', { class: 'muted' }, 'Nothing matches.'));
   });
   for (const select of [fromSelect, kSelect]) select.addEventListener('change', () => { if (targetId) go(targetId); });
-  target.append(h('h1', {}, 'Warm introductions'),
+  append(target, h('h1', {}, 'Warm introductions'),
     section('Who to reach', searchForm, hits, h('p', {}, 'From ', fromSelect, ' ', kSelect)));
   if (!targetId) {
-    target.append(empty('Pick a target to see the warmest chains of relationships to them.'));
+    append(target, empty('Pick a target to see the warmest chains of relationships to them.'));
     return;
   }
   const found = await api('/analytics/introductions', { params: { target_id: targetId, from_id: fromId, k } });
   if (!isCurrent()) return;
-  target.append(h('h2', {}, 'To ', entityLink(found.target)));
+  append(target, h('h2', {}, 'To ', entityLink(found.target)));
   if (!found.paths.length) {
-    target.append(empty('No chain of active relationships reaches them within 4 hops.'));
+    append(target, empty('No chain of active relationships reaches them within 4 hops.'));
     return;
   }
   const segments = (await api('/categories/influencer-segments')).map((s) => s.code);
@@ -48,7 +48,7 @@ export async function introductionsView(target, { isCurrent }) {
   const mapElement = h('div', { class: 'cy', id: 'intro-map' });
   const list = h('ol', { class: 'paths', id: 'intro-paths' });
   const all = found.paths.map((_, rank) => rank);
-  target.append(h('div', { class: 'map-area' }, mapElement, h('div', { class: 'card wide' }, list,
+  append(target, h('div', { class: 'map-area' }, mapElement, h('div', { class: 'card wide' }, list,
     h('button', { type: 'button', id: 'intro-all', onclick: () => select(all) }, 'Highlight all'))));
   const cy = newCytoscape(mapElement);
   const select = (ranks) => {
@@ -58,7 +58,7 @@ export async function introductionsView(target, { isCurrent }) {
   found.paths.forEach((path, rank) => {
     const swatch = h('span', { class: 'swatch' });
     swatch.style.backgroundColor = pathColour(rank);
-    list.append(h('li', { class: 'path', onclick: () => select([rank]) },
+    append(list, h('li', { class: 'path', onclick: () => select([rank]) },
       swatch, h('strong', {}, `From ${path.source.name}`), ` · ${path.hops} hop(s) · cost ${fmtNumber(path.cost)}`,
       h('ol', { class: 'steps' }, path.steps.map((step) => h('li', {}, step)))));
   });

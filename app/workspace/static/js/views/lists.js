@@ -1,6 +1,6 @@
 // Search across kinds, and the client list with filters and pages.
 import { api, everything } from '../api.js';
-import { empty, entityLink, fmtMoney, h, hashQuery, hashWith, section, table, words } from '../dom.js';
+import { append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, section, table, words } from '../dom.js';
 
 const SEARCHED = [['clients', 'Clients'], ['people', 'People'], ['providers', 'Providers'], ['team-members', 'Team members']];
 
@@ -12,23 +12,23 @@ export async function searchView(target) {
     event.preventDefault();
     location.hash = hashWith('/', { q: input.value.trim() });
   });
-  target.append(h('h1', {}, 'Find a client, person, provider or team member'), form);
+  append(target, h('h1', {}, 'Find a client, person, provider or team member'), form);
   input.focus();
   if (!query) return;
   const results = h('div', { id: 'results' });
-  target.append(results);
+  append(target, results);
   const pages = await Promise.all(SEARCHED.map(([path]) => api(`/${path}`, { params: { name: query, limit: 20 } })));
   let found = 0;
   SEARCHED.forEach(([, title], i) => {
     const items = pages[i].items;
     found += items.length;
     if (!items.length) return;
-    results.append(section(title, h('ul', { class: 'hits' }, items.map((item) => h('li', {},
+    append(results, section(title, h('ul', { class: 'hits' }, items.map((item) => h('li', {},
       entityLink({ ...item, kind: kindOf(SEARCHED[i][0]) }),
       ' ', h('span', { class: 'muted' }, detailOf(item)))))),
     pages[i].next_cursor ? empty('More match: type more of the name.') : null);
   });
-  if (!found) results.append(empty(`Nothing matches “${query}”.`));
+  if (!found) append(results, empty(`Nothing matches “${query}”.`));
 }
 
 function kindOf(path) {
@@ -90,7 +90,7 @@ export async function clientListView(target) {
   const paging = h('p', { class: 'paging' },
     after ? h('a', { id: 'first-page', href: hashWith('/clients', { ...chosen, limit }) }, '« First page') : null, ' ',
     page.next_cursor ? h('a', { id: 'next-page', href: hashWith('/clients', { ...chosen, limit, after: page.next_cursor }) }, 'Next page »') : null);
-  target.append(h('h1', {}, 'Clients'), form,
+  append(target, h('h1', {}, 'Clients'), form,
     page.items.length
       ? table(['Name', 'Kind', 'Stage', 'Segment', 'Tier', 'Influencer segment', 'Owner', 'Revenue', 'Assets'], rows, { id: 'client-list' })
       : empty('No client matches these filters.'),

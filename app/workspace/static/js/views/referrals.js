@@ -2,7 +2,7 @@
 // tree, each entity with its converted status, revenue and assets, and its subtree's totals.
 import { api } from '../api.js';
 import { lockedData, newCytoscape, nodeData, runLayout } from '../map.js';
-import { empty, fmtMoney, h, hashQuery, hashWith, locked, section, entityLink } from '../dom.js';
+import { append, empty, fmtMoney, h, hashQuery, hashWith, locked, section, entityLink } from '../dom.js';
 
 export async function referralView(target, { match, isCurrent }) {
   const id = decodeURIComponent(match[1]);
@@ -15,7 +15,7 @@ export async function referralView(target, { match, isCurrent }) {
   if (!isCurrent()) return;
   const depthSelect = h('select', { id: 'tree-depth', onchange: () => { location.hash = hashWith(`/referrals/${encodeURIComponent(id)}`, { depth: depthSelect.value }); } },
     [1, 2, 3, 4, 5, 6, 8, 10].map((d) => h('option', { value: d, selected: d === depth }, `${d} levels`)));
-  target.append(
+  append(target, 
     h('h1', {}, 'Referral chain of ', entityLink({ id, kind: tree.kind, name: tree.name })),
     section('Lineage: who referred them, up to the source',
       lineage.chain.length

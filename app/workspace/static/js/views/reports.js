@@ -1,6 +1,6 @@
 // Influencers, key-person risk, and tiers and service: the practice-wide reports.
 import { api, everything } from '../api.js';
-import { empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, section, table, words } from '../dom.js';
+import { append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, section, table, words } from '../dom.js';
 
 function reasons(list) {
   return h('details', {}, h('summary', {}, 'reasons'),
@@ -20,13 +20,13 @@ export async function influencersView(target, { me, isCurrent }) {
   const tab = query.get('tab') === 'differences' ? 'differences' : 'ranked';
   const [run] = await api('/analytics/runs', { params: { limit: 1 } });
   if (!isCurrent()) return;
-  target.append(h('h1', {}, 'Influencers'));
+  append(target, h('h1', {}, 'Influencers'));
   const mayWrite = me.permissions.includes('write');
   if (!run) {
-    target.append(empty('No scoring run yet.'), mayWrite ? runButton(target) : null);
+    append(target, empty('No scoring run yet.'), mayWrite ? runButton(target) : null);
     return;
   }
-  target.append(h('p', { id: 'run-summary' },
+  append(target, h('p', { id: 'run-summary' },
     `Latest run ${run.started_at.slice(0, 16).replace('T', ' ')}: ${run.scored} scored; segments `,
     Object.entries(run.segment_counts).map(([segment, count]) => `${words(segment)} ${count}`).join(', '),
     `; ${run.differences} differ from the assigned segment. `, mayWrite ? runButton(target) : null),
@@ -49,11 +49,11 @@ export async function influencersView(target, { me, isCurrent }) {
       h('td', {}, s.summary, reasons(s.reasons)));
   });
   const headers = [...(mayApply ? [''] : []), 'Rank', 'Name', 'Kind', 'Score', 'Suggested', 'Assigned', 'Why'];
-  target.append(page.items.length ? table(headers, rows, { id: 'scores' }) : empty(tab === 'ranked' ? 'The run scored nobody.' : 'No differences.'),
+  append(target, page.items.length ? table(headers, rows, { id: 'scores' }) : empty(tab === 'ranked' ? 'The run scored nobody.' : 'No differences.'),
     pager('/influencers', query, page.next_cursor));
   if (tab !== 'differences' || !page.items.length) return;
   if (!mayApply) {
-    target.append(h('p', { class: 'notice', id: 'apply-refused' },
+    append(target, h('p', { class: 'notice', id: 'apply-refused' },
       `Your role (${words(me.role)}) may not apply suggested segments: practice managers and admins may.`));
     return;
   }
@@ -61,23 +61,23 @@ export async function influencersView(target, { me, isCurrent }) {
   const apply = h('button', { type: 'button', id: 'apply-chosen', onclick: async () => {
     const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
     outcome.replaceChildren();
-    if (!chosen.length) { outcome.append(h('p', { class: 'error' }, 'Choose at least one suggestion.')); return; }
+    if (!chosen.length) { append(outcome, h('p', { class: 'error' }, 'Choose at least one suggestion.')); return; }
     apply.disabled = true;
     try {
       const done = await api(`/analytics/runs/${run.id}/apply`, { method: 'POST', body: { entity_ids: chosen } });
-      outcome.append(h('p', { class: 'ok' }, `Applied ${done.applied} of ${done.requested} chosen suggestion(s)`,
+      append(outcome, h('p', { class: 'ok' }, `Applied ${done.applied} of ${done.requested} chosen suggestion(s)`,
         done.applied < done.requested ? ' (the rest were changed by hand since the run).' : '.'));
       for (const change of done.changes) {
         const row = target.querySelector(`tr[data-entity="${CSS.escape(change.entity_id)}"] td.assigned`);
         if (row) row.textContent = words(change.to_segment);
       }
     } catch (error) {
-      outcome.append(errorBox(error));
+      append(outcome, errorBox(error));
     } finally {
       apply.disabled = false;
     }
   } }, 'Apply chosen suggestions');
-  target.append(h('p', {}, apply), outcome);
+  append(target, h('p', {}, apply), outcome);
 }
 
 function runButton(target) {
@@ -87,7 +87,7 @@ function runButton(target) {
       await api('/analytics/runs', { method: 'POST', body: {} });
       window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch (error) {
-      target.append(errorBox(error));
+      append(target, errorBox(error));
       button.disabled = false;
     }
   } }, 'Start a new scoring run');
@@ -98,7 +98,7 @@ function runButton(target) {
 export async function riskView(target, { isCurrent }) {
   const risk = await api('/analytics/key-person-risk');
   if (!isCurrent()) return;
-  target.append(h('h1', {}, 'Key-person risk'),
+  append(target, h('h1', {}, 'Key-person risk'),
     h('p', { class: 'muted' }, 'People and relationships whose loss would cut clients off from every team member. On each map they wear a red halo (people) or a dashed line (relationships).'),
     section(`Key people (${risk.key_people.length})`, risk.key_people.length
       ? table(['Name', 'Kind', 'Clients cut off', 'Pieces left'], risk.key_people.map((p) => h('tr', {},
@@ -121,15 +121,15 @@ export async function serviceView(target, { isCurrent }) {
   ]);
   if (!isCurrent()) return;
   const run = runs[0];
-  target.append(h('h1', {}, 'Tiers and service'));
+  append(target, h('h1', {}, 'Tiers and service'));
   const tiers = section('Latest tier run');
   tiers.id = 'tier-run';
-  target.append(tiers);
-  if (!run) tiers.append(empty('No tier run yet (POST /tiers/runs, or `rapport tiers run`).'));
+  append(target, tiers);
+  if (!run) append(tiers, empty('No tier run yet (POST /tiers/runs, or `rapport tiers run`).'));
   else {
     const page = await api(`/tiers/runs/${run.id}/suggestions`, { params: { after: query.get('after') || 0, limit: 50 } });
     if (!isCurrent()) return;
-    tiers.append(h('p', {}, `As of ${run.as_of}: ${run.clients} clients; `,
+    append(tiers, h('p', {}, `As of ${run.as_of}: ${run.clients} clients; `,
       Object.entries(run.tier_counts).map(([tier, count]) => `${tier} ${count}`).join(', '), `; ${run.differences} differ from the assigned tier.`),
     table(['Client', 'Suggested', 'Assigned', 'Service cost', 'Why'], page.items.map((s) => h('tr', { class: s.differs ? 'differs' : '' },
       h('td', {}, entityLink({ id: s.client_id, kind: 'client', name: s.name })), h('td', {}, s.suggested_tier || '–'),
@@ -144,10 +144,10 @@ export async function serviceView(target, { isCurrent }) {
       h('td', {}, entityLink({ id: c.client_id, kind: 'client', name: c.name })), h('td', {}, c.tier || '–'),
       h('td', { class: 'num' }, `${c.touches_done} / ${c.touches_due_to_date}`), h('td', {}, c.next_review || '–'),
       h('td', {}, c.overdue_reasons.join('; '))))));
-  target.append(section('Overdue clients by owner', overdue.length
+  append(target, section('Overdue clients by owner', overdue.length
     ? h('div', { id: 'overdue' }, overdue.map(ownerBlock))
     : empty('Nobody is overdue.')));
-  target.append(section('Important dates in the next 30 days', upcoming.length
+  append(target, section('Important dates in the next 30 days', upcoming.length
     ? table(['On', 'In', 'Who', 'What', 'Notes'], upcoming.map((d) => h('tr', {},
       h('td', {}, d.on), h('td', {}, d.in_days === 0 ? 'today' : `${d.in_days} days`),
       h('td', {}, entityLink({ id: d.entity_id, kind: d.entity_kind, name: d.name || d.entity_id })),
