@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 500])
+    parser.add_argument("--clients", type=int, default=60, help="clients tried when looking for networks of those sizes")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
     import uvicorn
@@ -94,7 +95,7 @@ def main() -> None:
         cleanup.callback(setattr, server, "should_exit", True)
         url = f"http://127.0.0.1:{port}"
         api = cleanup.enter_context(httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120))
-        targets = find_targets(api, args.sizes, clients=300)
+        targets = find_targets(api, args.sizes, clients=args.clients)
         playwright = cleanup.enter_context(sync_playwright())
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         cleanup.callback(browser.close)
