@@ -123,8 +123,9 @@ class ReferralTreeNode:
 
     ``downstream``, ``converted``, ``attributable_revenue`` and
     ``attributable_assets_under_management`` count and sum the entity's descendants
-    shown in the tree (not the entity itself); ``truncated`` says that some shown
-    descendant (or the entity) referred further entities beyond ``max_depth``.
+    shown in the tree (not the entity itself); ``converted_client`` says whether the entity
+    itself is a converted client; ``truncated`` says that some shown descendant (or the
+    entity) referred further entities beyond ``max_depth``.
     """
 
     entity_id: str
@@ -141,6 +142,7 @@ class ReferralTreeNode:
     attributable_assets_under_management: float
     truncated: bool
     children: tuple[ReferralTreeNode, ...]
+    converted_client: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -590,7 +592,7 @@ def referral_tree(
             attributable_revenue=float(sums[_REVENUE]),
             attributable_assets_under_management=float(sums[_AUM]),
             truncated=v in truncated_at or any(kid.truncated for kid in kids),
-            children=kids,
+            children=kids, converted_client=bool(values[v, _CONVERTED]),
         )
     return built[root]
 

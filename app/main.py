@@ -26,6 +26,7 @@ from app.services.entities import EntityService
 from app.services.practice_graph import GraphSnapshots
 from app.services.relationships import RelationshipService
 from app.services.sample import load_sample_practice
+from app import workspace
 
 log = logging.getLogger("rapport")
 
@@ -102,9 +103,11 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
     authenticated = [Depends(get_caller)]
     for router in (*entities.routers, relationships.router, catalogue.router, analytics.router, tiers.router, access.router):
         app.include_router(router, dependencies=authenticated)
+    workspace.install(app)
     # Outermost: the key and the body's size are checked before anything reads the body.
     app.add_middleware(
         RequestGate, max_body_bytes=settings.max_body_bytes, public_paths=public_paths(app), fixed_paths=fixed_paths(app),
+        public_tree=workspace.is_workspace_path,
     )
     return app
 

@@ -3,8 +3,8 @@
 Plain ASGI and the outermost layer, so it runs before the idempotency middleware reads a
 POST's body and before FastAPI parses one:
 
-* every path but the public ones (the health check and the API's documents) needs a valid
-  key; without one the answer is 401 from the headers alone. The caller found is kept in the
+* every path but the public ones (the health check, the API's documents and the browser
+  workspace's static files under /ui/, which hold no data) needs a valid key; without one the answer is 401 from the headers alone. The caller found is kept in the
   scope, where ``get_caller`` and the idempotency middleware take it (one check a request);
 * a body declared (``Content-Length``) larger than ``max_body_bytes`` is refused with 413 at
   once; one sent in chunks is counted as it arrives and refused once it passes the limit,
@@ -16,7 +16,7 @@ the connection instead of reading the rest of the body to reach the next request
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
@@ -32,10 +32,12 @@ from app.domain.errors import ContentTooLarge, RapportError
 class RequestGate:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, public_paths: Collection[str], fixed_paths: Mapping[str, Collection[str]],
+        public_tree: Callable[[str], bool] = lambda path: False,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.public_paths = frozenset(public_paths)
+        self.public_tree = public_tree
         self.fixed_paths = fixed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -45,7 +47,7 @@ class RequestGate:
         request = Request(scope)
         length, chunked = _declared_body(scope)
         try:
-            if scope["path"] not in self.public_paths:
+            if scope["path"] not in self.public_paths and not self.public_tree(scope["path"]):
                 scope[CALLER_SCOPE_KEY] = await _caller(request)
             if length is not None and length > self.max_body_bytes:
                 raise self._too_large(f"the body is {length:,} bytes")

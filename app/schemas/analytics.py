@@ -165,6 +165,8 @@ class ReferralTreePublic(BaseModel):
     attributable_assets_under_management: float
     truncated: bool
     children: list[ReferralTreePublic]
+    #: The entity itself is a converted client (a client at stage ``client``).
+    converted_client: bool = False
     graph_read_at: str | None = None
 
 
@@ -190,6 +192,8 @@ class IntroductionPathPublic(BaseModel):
     #: Null for an entity the caller may not see, and for the relationships to it; the steps
     #: call it "a client you cannot see" or "a person you cannot see".
     entity_ids: list[str | None]
+    #: The same entities named, for drawing the chain; null where the id is null.
+    entities: list[EntityRef | None]
     relationship_ids: list[str | None]
     hops: int
     cost: float

@@ -115,6 +115,11 @@ class MembershipPublic(EntityRelationshipPublic):
 # -- networks -------------------------------------------------------------------------------
 class NetworkNode(EntityRef):
     depth: int
+    #: What the workspace's map shows: colour by influencer segment, a badge for tier (clients).
+    influencer_segment: str | None = None
+    stage: str | None = None
+    segment: str | None = None
+    tier: str | None = None
 
 
 class NetworkEdge(BaseModel):

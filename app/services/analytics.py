@@ -306,11 +306,8 @@ class AnalyticsService:
         restricted = _hidden_positions(graph) is not None
         return {
             "target": _ref(graph, graph.index_of(target_id)),
-            "paths": [
-                {**(_restricted_path(graph, path) if restricted else asdict(path)),
-                 "source": _ref(graph, graph.index_of(path.source_id))}
-                for path in paths
-            ],
+            "paths": [_named_path(graph, _restricted_path(graph, path) if restricted else asdict(path), path.source_id)
+                      for path in paths],
             "graph_read_at": practice.read_at,
         }
 
@@ -471,6 +468,14 @@ def _application_public(row: dict[str, Any]) -> dict[str, Any]:
 
 def _ref(graph, i: int) -> dict[str, Any]:
     return {"id": graph.ids[i], "kind": KINDS[graph.kinds[i]], "name": graph.name_of(i)}
+
+
+def _named_path(graph, path: dict[str, Any], source_id: str) -> dict[str, Any]:
+    """An introduction chain with its source and each entity it passes named (null where restricted)."""
+    return {
+        **path, "source": _ref(graph, graph.index_of(source_id)),
+        "entities": [None if i is None else _ref(graph, graph.index_of(i)) for i in path["entity_ids"]],
+    }
 
 
 # -- answers with entities the caller may not see ---------------------------------------------

@@ -43,6 +43,14 @@ def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": entity["id"], "kind": entity["entity_kind"], "name": entity["name"]}
 
 
+#: What a network node says of its entity besides its name (see ``NetworkNode``).
+_NODE_FIELDS = ("influencer_segment", "stage", "segment", "tier")
+
+
+def network_node(entity: Mapping[str, Any], depth: int) -> dict[str, Any]:
+    return {**entity_ref(entity), "depth": depth, **{field: entity.get(field) for field in _NODE_FIELDS}}
+
+
 def _audited_public(relationship: Mapping[str, Any]) -> dict[str, Any]:
     """``audited`` from a relationship's public form."""
     return audited(
@@ -277,7 +285,7 @@ class RelationshipService:
         center = self._visible_entity(kind, entity_id)
         catalogue = self._catalogue_map()
         today = today_iso()
-        nodes = {entity_id: {**entity_ref(center), "depth": 0}}
+        nodes = {entity_id: network_node(center, 0)}
         names = {entity_id: center["name"]}
         edges: dict[str, dict[str, Any]] = {}
         frontier, truncated = [entity_id], False
@@ -293,7 +301,7 @@ class RelationshipService:
                     if len(nodes) >= max_nodes:
                         truncated = True
                         continue
-                    nodes[neighbour["id"]] = {**entity_ref(neighbour), "depth": level}
+                    nodes[neighbour["id"]] = network_node(neighbour, level)
                     names[neighbour["id"]] = neighbour["name"]
                     next_frontier.append(neighbour["id"])
                 relationship = row["relationship"]

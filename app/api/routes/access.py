@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import AccessDep, CallerDep
+from app.domain.access import ROLE_PERMISSIONS
 from app.domain.model import iso_instant
 from app.schemas.access import (
     ApiKeyCreate,
@@ -27,6 +28,8 @@ def me(caller: CallerDep) -> dict[str, Any]:
     return {
         "team_member_id": caller.team_member_id, "name": caller.name, "role": caller.role.value,
         "key_id": caller.key_id, "sees_every_client": caller.sees_every_client,
+        # What the role allows (the browser workspace offers only these actions).
+        "permissions": sorted(permission.value for permission in ROLE_PERMISSIONS[caller.role]),
     }
 
 

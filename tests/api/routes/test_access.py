@@ -47,6 +47,14 @@ def test_a_key_with_a_right_id_and_a_wrong_secret_is_401(client):
 def test_me_names_the_caller(client):
     me = get(client, "/me")
     assert me["role"] == "admin" and me["name"] == "Ada Admin" and me["sees_every_client"] is True
+    assert me["permissions"] == ["administer", "apply_suggestions", "read", "read_audit", "write"]
+
+
+def test_me_lists_what_the_role_allows(client):
+    analyst, _ = client_for_role(client, "analyst")
+    assert get(analyst, "/me")["permissions"] == ["read"]
+    manager, _ = client_for_role(client, "practice_manager")
+    assert get(manager, "/me")["permissions"] == ["apply_suggestions", "read", "read_audit", "write"]
 
 
 def test_issue_list_and_revoke_a_key(client):

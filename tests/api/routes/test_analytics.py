@@ -128,6 +128,11 @@ def test_referral_lineage_and_tree(sample_client):
     tree = ok(sample_client.get(f"/analytics/referrals/{john}/tree", params={"depth": 2}))
     assert (tree["downstream"], tree["attributable_assets_under_management"]) == (1, 420_000)
     assert [child["name"] for child in tree["children"]] == ["Okafor Household"]
+    # Each node says whether it is a converted client itself: the Okafors are prospects, Sam Reid a client.
+    assert (tree["converted_client"], tree["children"][0]["converted_client"]) == (False, False)
+    from_grace = ok(sample_client.get(f"/analytics/referrals/{grace}/tree"))
+    assert [(c["name"], c["converted_client"]) for c in from_grace["children"]] == [("Sam Reid", True)]
+    assert from_grace["converted"] == 1
     problem(sample_client.get("/analytics/referrals/nobody/lineage"), 404)
     problem(sample_client.get(f"/analytics/referrals/{john}/tree", params={"depth": 0}), 422)
 
@@ -148,6 +153,9 @@ def test_warm_introductions_are_told_as_sentences(sample_client):
         "Omar Haddad is the Adviser of Okafor Household; Grace Okafor is a Primary Contact at Okafor Household"
     )
     assert paths[0]["source"]["name"] == "Omar Haddad" and paths[0]["hops"] == 2
+    # Every entity of a chain named, in order (the map draws them).
+    assert [e["name"] for e in paths[0]["entities"]] == ["Omar Haddad", "Okafor Household", "Grace Okafor"]
+    assert all([e["id"] for e in p["entities"]] == p["entity_ids"] for p in paths)
     assert all(p["hops"] <= 4 for p in paths)
 
     anna = _id(sample_client, "/team-members", "Anna Shaw")

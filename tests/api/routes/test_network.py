@@ -41,6 +41,19 @@ def test_depth_1(sample_client):
     check_edges(result)
 
 
+def test_nodes_carry_segment_stage_and_tier(sample_client):
+    """What the workspace's map colours and badges nodes by."""
+    elliott = sample_id(sample_client, "clients", "Elliott Household")
+    ok(sample_client.patch(f"/clients/{elliott}", json={"tier": "AA", "influencer_segment": "critical"}))
+    result = network(sample_client, "people", "Jean Elliott", depth=1)
+    nodes = {node["name"]: node for node in result["nodes"]}
+    assert {k: nodes["Elliott Household"][k] for k in ("influencer_segment", "stage", "segment", "tier")} == {
+        "influencer_segment": "critical", "stage": "client", "segment": "A", "tier": "AA"}
+    assert {k: nodes["John Elliott"][k] for k in ("influencer_segment", "stage", "segment", "tier")} == {
+        "influencer_segment": None, "stage": None, "segment": None, "tier": None}
+    assert nodes["Jean Elliott"]["depth"] == 0 and nodes["Jean Elliott"]["tier"] is None
+
+
 def test_depth_defaults_to_1(sample_client):
     assert depths(network(sample_client, "people", "Jean Elliott")) == depths(
         network(sample_client, "people", "Jean Elliott", depth=1))
@@ -80,7 +93,8 @@ def test_network_follows_an_ending(client):
     assert len(get(client, f"/people/{a['id']}/network")["nodes"]) == 2
     ok(client.patch(f"/relationships/{link['id']}", json={"until": "2021-01-01"}))
     result = get(client, f"/people/{a['id']}/network", depth=3)
-    assert result["nodes"] == [{"id": a["id"], "kind": "person", "name": "Ann A", "depth": 0}]
+    assert result["nodes"] == [{"id": a["id"], "kind": "person", "name": "Ann A", "depth": 0, "influencer_segment": None,
+                                "stage": None, "segment": None, "tier": None}]
     assert result["edges"] == [] and result["truncated"] is False
 
 

@@ -207,6 +207,8 @@ def test_paths_and_chains_show_a_hidden_hop_unnamed(team, sample_client):
     for path in restricted:
         assert len(path["entity_ids"]) == path["hops"] + 1 == len(path["relationship_ids"]) + 1
         assert "a client you cannot see" in path["sentence"]
+        # Named where shown, null where restricted.
+        assert [e and e["id"] for e in path["entities"]] == path["entity_ids"]
     # The lineage of a visible entity names hidden referrers as restricted; a hidden one is 404.
     lineage = ok(team["anna"].get(f"/analytics/referrals/{clients['Smart Systems Ltd']}/lineage"))
     assert [s["sentence"] for s in lineage["chain"]] == ["Laura Harper is the Introducer of Smart Systems Ltd"]

@@ -1,0 +1,291 @@
+"""The workspace in headless Chromium: sign-in, search and lists, a client's page and map
+(expand, page, undo, collapse), referral trees, introductions, influencers, access rules and
+injected names. Runs on the embedded FalkorDB store only (see conftest.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from workspace.conftest import BUSY_PROVIDER, BUSY_STAFF, XSS_NAME
+
+pytestmark = pytest.mark.browser
+
+
+def map_size(page, selector: str = "#map") -> tuple[int, int]:
+    """(nodes, edges) drawn on a Cytoscape map (the instance Cytoscape keeps on its container)."""
+    return tuple(page.evaluate(
+        "s => { const cy = document.querySelector(s)._cyreg.cy; return [cy.nodes().length, cy.edges().length]; }", selector))
+
+
+def node_names(page, selector: str = "#map") -> set[str]:
+    return set(page.evaluate("s => document.querySelector(s)._cyreg.cy.nodes().map(n => n.data('name'))", selector))
+
+
+def double_click_node(page, node_id: str, selector: str = "#map") -> None:
+    """A real double-click on the node where it is drawn."""
+    page.locator(selector).scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        "([s, id]) => { const p = document.querySelector(s)._cyreg.cy.getElementById(id).renderedPosition(); return [p.x, p.y]; }",
+        [selector, node_id])
+    box = page.locator(selector).bounding_box()
+    page.mouse.dblclick(box["x"] + x, box["y"] + y)
+
+
+def wait_drawn(page, selector: str = "#map") -> None:
+    page.wait_for_selector(f"{selector}[data-map-state=drawn]")
+
+
+def test_sign_in_keeps_the_key_in_the_tab_only(tab, practice):
+    page = tab.page
+    page.goto(f"{practice.url}/ui/")
+    page.fill("#api-key", "rpk_not-a-key")
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#sign-in .error")
+    assert "not accepted" in page.text_content("#sign-in .error")
+    tab.errors.clear()  # the browser logs the refused request (401) by itself
+
+    page.fill("#api-key", practice.keys["mark"])
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("#signed-in-as")
+    assert re.sub(r"\s+", " ", page.text_content("#signed-in-as")) == "Signed in as Mark Davies · practice manager"
+    assert practice.keys["mark"] not in page.url
+    assert page.evaluate("sessionStorage.getItem('rapport.apiKey')") == practice.keys["mark"]
+    assert page.evaluate("localStorage.length") == 0 and page.evaluate("document.cookie") == ""
+    page.click("#sign-out")
+    page.wait_for_selector("#sign-in")
+    assert page.evaluate("sessionStorage.getItem('rapport.apiKey')") is None
+    assert tab.errors == []
+
+
+def test_search_then_open_a_client(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open("/")
+    page.fill("#search", "elliott")
+    page.press("#search", "Enter")
+    page.wait_for_selector("#results")
+    assert "q=elliott" in page.url
+    hits = page.locator("#results a.entity").all_text_contents()
+    assert {"Elliott Household", "John Elliott", "Jean Elliott", "Rose Elliott", "James Elliott"} <= set(hits)
+    tab.screenshot("search")
+    page.click("#results a.entity:text-is('Elliott Household')")
+    wait_drawn(page)
+    assert page.text_content("#entity-name") == "Elliott Household"
+    assert page.url.endswith(f"#/clients/{practice.ids['Elliott Household']}")
+    members = page.locator("#members tbody tr").all_text_contents()
+    assert any("John Elliott" in m and "primary contact" in m for m in members)
+    active = page.text_content("#relationships-active")
+    # Both ways: phrased with the client first, and from the other end.
+    assert "Elliott Household has Primary Contact John Elliott" in active
+    assert "John Elliott is a Primary Contact at Elliott Household" in active
+    assert "Ben Carter is an Accountant for Elliott Household" in page.text_content("#relationships-history")
+    assert "Annual review <b>bold</b>" in page.content().replace("&lt;", "<").replace("&gt;", ">")
+    assert "New pension transfer forms" in page.text_content("main")
+    assert map_size(page) == (7, 6)
+    assert page.text_content("#map-banner").startswith("Showing 7 of 7 entities")
+    assert tab.errors == []
+
+
+def test_client_list_filters_and_pages(signed_in):
+    tab = signed_in("admin")
+    page = tab.open("/clients?limit=2")
+    page.wait_for_selector("#client-list")
+    first = page.locator("#client-list tbody tr").all_text_contents()
+    assert len(first) == 2
+    page.click("#next-page")
+    page.wait_for_selector("#first-page")
+    second = page.locator("#client-list tbody tr").all_text_contents()
+    assert len(second) == 2 and not set(first) & set(second)
+    page.select_option("#filter-stage", "client")
+    page.wait_for_url(re.compile(r"stage=client"))
+    page.wait_for_selector("#client-list")
+    assert "limit=2" in page.url and "after=" not in page.url
+    page.select_option("#filter-owner_id", label="Anna Shaw")
+    page.wait_for_url(re.compile(r"owner_id="))
+    page.wait_for_function("() => document.querySelectorAll('#client-list tbody tr').length === 2")
+    names = page.locator("#client-list tbody tr td:first-child").all_text_contents()
+    assert names == ["Elliott Household", "Smart Systems Ltd"]
+    tab.screenshot("clients")
+    assert tab.errors == []
+
+
+def test_map_expand_undo_page_and_collapse(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open(f"/clients/{practice.ids['Elliott Household']}", drawn="#map")
+    assert map_size(page) == (7, 6)
+    # John referred the Okafor Household: expanding him brings it in, and his other ties.
+    double_click_node(page, practice.ids["John Elliott"])
+    page.wait_for_function("() => document.querySelector('#map')._cyreg.cy.nodes().length > 7")
+    assert "Okafor Household" in node_names(page)
+    assert not page.is_disabled("#map-undo")
+    page.click("#map-undo")
+    page.wait_for_function("() => document.querySelector('#map')._cyreg.cy.nodes().length === 7")
+    assert "Okafor Household" not in node_names(page)
+    assert page.is_disabled("#map-undo")
+
+    # A busy node expands 25 at a time, and the banner says how many are left.
+    person = practice.api().get("/people", params={"name": "Staff00"}).json()["items"][0]
+    page = tab.open(f"/people/{person['id']}", drawn="#map")
+    assert map_size(page) == (2, 1)
+    double_click_node(page, practice.ids[BUSY_PROVIDER])
+    page.wait_for_selector("#map-banner .more-button")
+    assert map_size(page)[0] == 2 + 25
+    banner = page.text_content("#map-banner")
+    assert f"{BUSY_PROVIDER}: 26 of {BUSY_STAFF} neighbours shown" in banner
+    assert "Showing 27 of 31 entities" in banner
+    assert page.text_content("#map-banner .more-button") == f"{BUSY_STAFF - 26} more of {BUSY_STAFF - 26}"
+    tab.screenshot("map-expanded")
+    page.click("#map-banner .more-button")
+    page.wait_for_function(f"() => document.querySelector('#map')._cyreg.cy.nodes().length === {BUSY_STAFF + 1}")
+    assert page.locator("#map-banner .more-button").count() == 0
+    # Collapse takes back every page of that node's expansion.
+    page.click("#map-card .collapse-button")
+    page.wait_for_function("() => document.querySelector('#map')._cyreg.cy.nodes().length === 2")
+    assert page.is_disabled("#map-undo")
+    assert tab.errors == []
+
+
+def test_map_filters_by_category_and_carries_segment_and_tier(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open(f"/people/{practice.ids['Jean Elliott']}", drawn="#map")
+    page.select_option("#map-depth", "2")
+    page.wait_for_function("() => document.querySelector('#map')._cyreg.cy.nodes().length > 4")
+    wait_drawn(page)
+    elliott = page.evaluate(
+        "id => { const n = document.querySelector('#map')._cyreg.cy.getElementById(id); return [n.data('label'), n.data('colour'), n.data('tier')]; }",
+        practice.ids["Elliott Household"])
+    assert elliott == ["Elliott Household [AA]", "#d62728", "AA"]  # critical: red; tier AA
+    visible = "document.querySelector('#map')._cyreg.cy.nodes().not('.filtered').length"
+    before = page.evaluate(visible)
+    page.uncheck("#map-categories input[value=membership]")
+    after = page.evaluate(visible)
+    assert after < before and "hidden by the relationship filter" in page.text_content("#map-banner")
+    page.check("#map-categories input[value=membership]")
+    assert page.evaluate(visible) == before
+    assert tab.errors == []
+
+
+def test_referral_tree_with_values_and_totals(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open(f"/referrals/{practice.ids['Grace Okafor']}", drawn="#tree-map")
+    tree = page.text_content("#referral-tree")
+    assert "Sam Reid" in tree and "converted client" in tree
+    assert "subtree: 1 referred, 1 converted, revenue 2,100, assets 150,000" in tree
+    assert map_size(page, "#tree-map") == (2, 1)
+    page = tab.open(f"/referrals/{practice.ids['Okafor Logistics']}")
+    page.wait_for_selector("#lineage")
+    assert page.locator("#lineage li").all_text_contents() == ["David Okafor is the Referrer of Okafor Logistics"]
+    assert tab.errors == []
+
+
+def test_introductions_highlight_the_best_paths(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open(f"/introductions?target={practice.ids['Grace Okafor']}&k=3", drawn="#intro-map")
+    paths = page.locator("#intro-paths > li")
+    assert paths.count() == 3
+    assert "Omar Haddad is the Adviser of Okafor Household" in paths.nth(0).text_content()
+    assert "cost 2" in paths.nth(0).text_content()
+    on_path = "document.querySelector('#intro-map')._cyreg.cy.edges('.on-path').map(e => e.id()).sort().join(',')"
+    all_paths = page.evaluate(on_path)
+    tab.screenshot("introductions")
+    paths.nth(1).click()
+    second = page.evaluate(on_path)
+    assert second and len(second.split(",")) == 2 and set(second.split(",")) < set(all_paths.split(","))
+    assert page.evaluate("document.querySelector('#intro-map')._cyreg.cy.elements('.faded').length") > 0
+    assert tab.errors == []
+
+
+def test_practice_manager_applies_a_chosen_suggestion(signed_in, practice):
+    tab = signed_in("mark")
+    page = tab.open("/influencers?tab=differences")
+    page.wait_for_selector("#scores input.choose")
+    first = page.locator("#scores tbody tr").first
+    entity_id = first.get_attribute("data-entity")
+    suggested = first.locator("td.suggested").text_content()
+    first.locator("input.choose").check()
+    page.click("#apply-chosen")
+    page.wait_for_selector("#apply-outcome .ok")
+    assert page.text_content("#apply-outcome").startswith("Applied 1 of 1 chosen suggestion(s)")
+    assert first.locator("td.assigned").text_content() == suggested
+    applications = practice.api().get("/analytics/applications").json()
+    assert [c["entity_id"] for c in applications[0]["changes"]] == [entity_id]
+    assert tab.errors == []
+
+
+def test_analyst_is_refused_applying_suggestions(signed_in, practice):
+    tab = signed_in("lee")
+    page = tab.open("/influencers?tab=differences")
+    page.wait_for_selector("#apply-refused")
+    assert page.text_content("#apply-refused") == (
+        "Your role (analyst) may not apply suggested segments: practice managers and admins may.")
+    assert page.locator("#apply-chosen").count() == 0 and page.locator("input.choose").count() == 0
+    assert tab.errors == []
+
+
+@pytest.fixture
+def owner_hierarchy(practice):
+    """The practice in owner-hierarchy visibility for one test."""
+    with practice.api() as api:
+        api.patch("/practice-settings", json={"visibility": "owner_hierarchy"}).raise_for_status()
+        yield
+        api.patch("/practice-settings", json={"visibility": "open"}).raise_for_status()
+
+
+def test_a_restricted_user_sees_a_locked_node(signed_in, practice, owner_hierarchy):
+    # Omar may not see the Elliott Household (Anna's): his warmest chains to John Elliott pass
+    # through it, drawn as a locked node with no name. John's referral of the Okafors is his
+    # to see; Anna's tree from John leaves the Okafors out and counts nothing of them.
+    tab = signed_in("omar")
+    page = tab.open(f"/introductions?target={practice.ids['John Elliott']}&k=5", drawn="#intro-map")
+    assert "Elliott Household" not in page.text_content("main")
+    assert "a client you cannot see" in page.text_content("#intro-paths")
+    locked = page.evaluate("document.querySelector('#intro-map')._cyreg.cy.nodes('[?locked]').map(n => [n.data('label'), n.data('name')])")
+    assert locked and all(node == ["locked: restricted", None] for node in locked)
+    tab.screenshot("introductions-restricted")
+    assert tab.errors == []
+    anna = signed_in("anna")
+    page = anna.open(f"/referrals/{practice.ids['John Elliott']}")
+    page.wait_for_selector("text=They have referred nobody.")
+    assert "Okafor" not in page.text_content("main")
+    assert anna.errors == []
+
+
+def test_an_injected_name_renders_as_text(signed_in, practice):
+    tab = signed_in("admin")
+    page = tab.open("/?q=onerror")
+    page.wait_for_selector("#results a.entity")
+    assert page.locator("#results a.entity").all_text_contents() == [XSS_NAME]
+    page.click("#results a.entity")
+    wait_drawn(page)
+    assert page.text_content("#entity-name") == XSS_NAME
+    page.goto(f"{practice.url}/ui/#/clients?name=onerror")
+    page.wait_for_selector("#client-list")
+    page = tab.open(f"/team-members/{practice.ids['Anna Shaw']}", drawn="#map")
+    assert XSS_NAME in node_names(page)
+    page.wait_for_timeout(300)  # an image error handler would have fired by now
+    assert page.locator("img").count() == 0
+    assert tab.dialogs == [] and tab.errors == []
+
+
+def test_every_view_renders_without_console_errors(signed_in, practice):
+    tab = signed_in("admin")
+    ids = practice.ids
+    views = {
+        "search": "/?q=okafor", "clients": "/clients", "client": f"/clients/{ids['Elliott Household']}",
+        "person": f"/people/{ids['Jean Elliott']}", "team-member": f"/team-members/{ids['Anna Shaw']}",
+        "provider": f"/providers/{ids[BUSY_PROVIDER]}", "referrals": f"/referrals/{ids['Laura Harper']}",
+        "introductions": "/introductions", "influencers": "/influencers", "differences": "/influencers?tab=differences",
+        "risk": "/risk", "service": "/service",
+    }
+    page = tab.open("/")
+    for name, route in views.items():
+        tab.go(route)
+        page.wait_for_function("() => document.querySelector('main .view') && document.querySelector('main .view').children.length > 0")
+        page.wait_for_load_state("networkidle")
+        if page.locator("#map").count():
+            wait_drawn(page)
+        assert page.locator("main .error").count() == 0, (name, page.text_content("main"))
+        assert tab.errors == [], (name, tab.errors)
+        if name in ("client", "influencers", "risk", "service", "referrals"):
+            tab.screenshot(name)
