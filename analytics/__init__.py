@@ -7,7 +7,7 @@ networkx is the reference each fast path is tested against.
 - Centrality: :func:`pagerank` (referral credit flows to the referrer),
   :func:`betweenness` (networkx's values and sampling, batched Brandes),
   :func:`degree` (distinct related entities).
-- Referrals: :func:`referral_reach`, :func:`referral_lineage`, :func:`referral_tree`,
+- Referrals: :func:`referral_credit` (when a referral converted, and what it brought), :func:`referral_reach`, :func:`referral_lineage`, :func:`referral_tree`,
   :func:`top_referral_sources`.
 - Influence: :func:`influence_scores` and :func:`suggest_influencer_segments` (with
   :class:`SegmentRule` for administrators' own segments).
@@ -42,6 +42,7 @@ from analytics.referrals import (
     ReferralSource,
     ReferralStep,
     ReferralTreeNode,
+    referral_credit,
     referral_lineage,
     referral_reach,
     referral_tree,
@@ -62,6 +63,7 @@ __all__ = [
     "KINDS",
     "RelationshipGraph",
     "pagerank",
+    "referral_credit",
     "referral_reach",
     "ReferralReach",
     "ReferralReachTable",

@@ -38,6 +38,7 @@ CLIENT = _KIND_CODE["client"]
 PERSON = _KIND_CODE["person"]
 TEAM_MEMBER = _KIND_CODE["team_member"]
 REFERRAL = _CATEGORY_CODE["referral"]
+MEMBERSHIP = _CATEGORY_CODE["membership"]
 
 
 def _float_or_nan(value: Any) -> float:
@@ -85,6 +86,8 @@ class RelationshipGraph:
         Strength of each relationship in [0, 1] (1.0 where the store had none).
     active : numpy.ndarray of bool
         False for relationships that have ended. Analytics use active ones only.
+    shares : numpy.ndarray of float64, or None
+        A membership's share of its client (in [0, 1], NaN where none is set).
     counted : numpy.ndarray of bool, or None
         False for entities hidden from whoever reads the answers (see :meth:`hiding`).
 
@@ -120,6 +123,8 @@ class RelationshipGraph:
     weights: np.ndarray
     strengths: np.ndarray
     active: np.ndarray
+    #: Per relationship, the membership share set on it (NaN where none); None: none set.
+    shares: np.ndarray | None = None
     #: False for entities left out of every figure and count (see :meth:`hiding`); None: all count.
     counted: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
@@ -267,6 +272,7 @@ class RelationshipGraph:
         strengths: np.ndarray | None = None,
         active: np.ndarray | None = None,
         edge_ids: Sequence[str] | np.ndarray | None = None,
+        shares: np.ndarray | None = None,
     ) -> RelationshipGraph:
         """Build the graph from arrays, without per-record Python objects.
 
@@ -297,6 +303,8 @@ class RelationshipGraph:
             Per relationship strength in [0, 1] (default 1.0).
         active : array of bool, optional
             Default: all active.
+        shares : array of float, optional
+            Per relationship membership share, NaN where none (default: none set).
         edge_ids : sequence of str, optional
             Relationship ids (default: none; relationship ``e`` is called ``"#e"``).
 
@@ -354,6 +362,7 @@ class RelationshipGraph:
             strengths=(np.asarray(strengths, dtype=np.float64).copy()
                        if strengths is not None else np.ones(m)),
             active=np.asarray(active, dtype=bool).copy() if active is not None else np.ones(m, dtype=bool),
+            shares=np.asarray(shares, dtype=np.float64).copy() if shares is not None else None,
         )
 
     @classmethod
@@ -366,6 +375,8 @@ class RelationshipGraph:
         for name in ("dst", "types", "weights", "strengths", "active"):
             if len(fields[name]) != m:
                 raise ValueError(f"{name} must have one entry per relationship")
+        if fields.get("shares") is not None and len(fields["shares"]) != m:
+            raise ValueError("shares must have one entry per relationship")
         if fields["edge_ids"] is not None and len(fields["edge_ids"]) != m:
             raise ValueError("edge_ids must have one entry per relationship")
         if n and (fields["kinds"].min() < 0 or fields["kinds"].max() >= len(KINDS)):

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from analytics.graph import KINDS, REFERRAL, RelationshipGraph, csr_from_pairs, unique_keys
+from analytics.graph import CLIENT, KINDS, MEMBERSHIP, PERSON, REFERRAL, RelationshipGraph, csr_from_pairs, unique_keys
 
 __all__ = [
     "ReferralReach",
@@ -25,6 +25,7 @@ __all__ = [
     "ReferralLineage",
     "ReferralTreeNode",
     "ReferralSource",
+    "referral_credit",
     "referral_reach",
     "referral_reach_arrays",
     "referral_lineage",
@@ -123,9 +124,10 @@ class ReferralTreeNode:
 
     ``downstream``, ``converted``, ``attributable_revenue`` and
     ``attributable_assets_under_management`` count and sum the entity's descendants
-    shown in the tree (not the entity itself); ``converted_client`` says whether the entity
-    itself is a converted client; ``truncated`` says that some shown descendant (or the
-    entity) referred further entities beyond ``max_depth``.
+    shown in the tree (not the entity itself); ``converted_client``, ``annual_revenue`` and
+    ``assets_under_management`` are what a referral of the entity itself is credited with
+    (:func:`referral_credit`: for a person, a share of their clients'); ``truncated`` says
+    that some shown descendant (or the entity) referred further entities beyond ``max_depth``.
     """
 
     entity_id: str
@@ -185,14 +187,81 @@ def _referral_index(G: RelationshipGraph) -> _ReferralIndex:
     return G.cached("referral_index", build)
 
 
+def referral_credit(G: RelationshipGraph) -> np.ndarray:
+    """What a referral of each entity is credited with: the one definition of "a referral
+    converted" and of the revenue and assets attributable to it.
+
+    A referred **client** converted when it is at stage ``client``; its own revenue and
+    assets are attributable. A referred **person** converted when they are an active member
+    (a membership relationship, either role) of a client at stage ``client``; attributable
+    to them is each of their clients' revenue and assets times their share of that client:
+    the membership's ``share`` where the practice set one, otherwise an equal part of what
+    the set shares leave (two members, none set: half each). A person in two clients (a
+    household and a business) brings a part of each. Other entities bring nothing. Hidden
+    entities (:meth:`RelationshipGraph.hiding`) are never credited and credit nothing.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_entities, 3)
+        Converted (1.0 or 0.0), attributable revenue, attributable assets (unknown as 0).
+
+    Examples
+    --------
+    Tom referred Nora; Nora is the primary contact of Fox Household (a client, revenue 5,000),
+    which she shares with Ned (share 0.25 set on Ned's membership).
+
+    >>> import numpy as np
+    >>> from analytics.graph import RelationshipGraph
+    >>> G = RelationshipGraph.from_arrays(["tom", "nora", "fox", "ned"], np.array([1, 1, 0, 1]),
+    ...     np.array([0, 1, 3]), np.array([1, 2, 2]), np.array([0, 1, 1]),
+    ...     type_codes=["REFERRER_OF", "PRIMARY_CONTACT_AT"], type_categories=["referral", "membership"],
+    ...     stages=np.array([-1, -1, 0, -1]), stage_labels=["client"],
+    ...     annual_revenue=np.array([np.nan, np.nan, 5000.0, np.nan]), shares=np.array([np.nan, np.nan, 0.25]))
+    >>> referral_credit(G).tolist()
+    [[0.0, 0.0, 0.0], [1.0, 3750.0, 0.0], [1.0, 5000.0, 0.0], [1.0, 1250.0, 0.0]]
+    """
+    return G.cached("referral_credit", lambda: _referral_credit(G))
+
+
+def _referral_credit(G: RelationshipGraph) -> np.ndarray:
+    n = G.n_entities
+    counted = G.counted_entities()
+    credit = np.zeros((n, 3))
+    clients = (G.kinds == CLIENT) & counted
+    converted = G.converted_clients() & counted
+    revenue = np.nan_to_num(G.annual_revenue, nan=0.0)
+    assets = np.nan_to_num(G.assets_under_management, nan=0.0)
+    credit[:, 0] = converted
+    credit[clients, 1] = revenue[clients]
+    credit[clients, 2] = assets[clients]
+    # Memberships: person -> client, active, both counted; one per (person, client) pair.
+    m = np.flatnonzero(G.relationship_mask() & (G.categories == MEMBERSHIP) & (G.kinds[G.src] == PERSON)
+                       & clients[G.dst] & counted[G.src])
+    if not m.size:
+        return credit
+    person, client = G.src[m].astype(np.int64), G.dst[m].astype(np.int64)
+    set_share = np.full(m.size, np.nan) if G.shares is None else G.shares[m]
+    pairs, inverse = unique_keys(person * n + client, return_inverse=True)
+    # A pair's share: the sum of those set on its memberships (at most 1); NaN where none is.
+    any_set = np.bincount(inverse, weights=~np.isnan(set_share), minlength=pairs.size) > 0
+    share = np.where(any_set, np.minimum(1.0, np.bincount(inverse, weights=np.nan_to_num(set_share), minlength=pairs.size)), np.nan)
+    person, client = pairs // n, pairs % n
+    unset = np.isnan(share)
+    left = np.maximum(0.0, 1.0 - np.bincount(client, weights=np.nan_to_num(share), minlength=n))
+    unset_members = np.bincount(client, weights=unset, minlength=n)
+    share = np.where(unset, left[client] / np.maximum(unset_members[client], 1), share)
+    np.maximum.at(credit[:, 0], person, converted[client].astype(np.float64))
+    np.add.at(credit[:, 1], person, share * revenue[client])
+    np.add.at(credit[:, 2], person, share * assets[client])
+    return credit
+
+
 def _entity_values(G: RelationshipGraph) -> np.ndarray:
-    """(n, 4) float matrix: counted (1, or 0 for a hidden entity), converted-client flag,
-    revenue, AUM (unknown as 0)."""
+    """(n, 4) float matrix: counted (1, or 0 for a hidden entity), and what a referral of the
+    entity is credited with: converted, revenue, AUM (:func:`referral_credit`)."""
     values = np.empty((G.n_entities, 4))
     values[:, _COUNT] = G.counted_entities()
-    values[:, _CONVERTED] = G.converted_clients()
-    values[:, _REVENUE] = np.nan_to_num(G.annual_revenue, nan=0.0)
-    values[:, _AUM] = np.nan_to_num(G.assets_under_management, nan=0.0)
+    values[:, _CONVERTED:] = referral_credit(G)
     return values
 
 
@@ -404,7 +473,7 @@ def referral_reach(G: RelationshipGraph, *, max_depth: int | None = None) -> Ref
     >>> import numpy as np
     >>> from analytics.graph import RelationshipGraph
     >>> G = RelationshipGraph.from_arrays(["anna", "ben", "cara", "dan"],
-    ...     np.array([1, 1, 1, 0]), np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]),
+    ...     np.array([1, 0, 0, 0]), np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]),
     ...     np.zeros(4), type_codes=["REFERRER_OF"], type_categories=["referral"],
     ...     stages=np.array([-1, -1, -1, 0]), stage_labels=["client"],
     ...     annual_revenue=np.array([np.nan, 100.0, 50.0, 1000.0]))
@@ -535,7 +604,7 @@ def referral_tree(
     --------
     >>> import numpy as np
     >>> from analytics.graph import RelationshipGraph
-    >>> G = RelationshipGraph.from_arrays(["anna", "ben", "cara", "dan"], np.array([1, 1, 0, 0]),
+    >>> G = RelationshipGraph.from_arrays(["anna", "ben", "cara", "dan"], np.array([1, 0, 0, 0]),
     ...     np.array([0, 0, 1]), np.array([1, 2, 3]), np.zeros(3),
     ...     type_codes=["REFERRER_OF"], type_categories=["referral"],
     ...     annual_revenue=np.array([0.0, 10.0, 20.0, 30.0]))
@@ -625,7 +694,7 @@ def top_referral_sources(G: RelationshipGraph, *, n: int = 20, aum_weight: float
     --------
     >>> import numpy as np
     >>> from analytics.graph import RelationshipGraph
-    >>> G = RelationshipGraph.from_arrays(["anna", "ben", "cara", "dan"], np.array([1, 1, 1, 0]),
+    >>> G = RelationshipGraph.from_arrays(["anna", "ben", "cara", "dan"], np.array([1, 0, 1, 0]),
     ...     np.array([0, 1, 2]), np.array([1, 2, 3]), np.zeros(3),
     ...     type_codes=["REFERRER_OF"], type_categories=["referral"],
     ...     assets_under_management=np.array([0.0, 10.0, 0.0, 500.0]))

@@ -4,7 +4,13 @@ A client has up to three traits, each measured from data against a threshold the
 sets (:class:`TierSettings`):
 
 * **provides quality referrals**: the entities it referred (it, or a person who is an active
-  member of it) within the referral window that are now clients (stage ``client``);
+  member of it) within the referral window that converted, counted as the distinct
+  converted clients they lead to (:func:`analytics.referrals.converted_clients_of`: a
+  client at stage ``client``, or a person who is an active member of one). A referral by a
+  person who is an active member of several clients counts for each of them (Jean Elliott
+  refers for her household and for Smart Systems alike: the practice owes the referral to
+  both relationships), never for the client it brought in. A referral with no ``since``
+  date cannot be placed in the window: it is left out, and the reason says how many were;
 * **generates significant revenue**: annual revenue at or above the revenue threshold, or
   at or above the revenue percentile of the practice's clients (either one, where set);
 * **able to buy more**: the ``able_to_buy_more`` flag, assets held elsewhere at or above
@@ -14,13 +20,15 @@ The tier, first rule that applies:
 
 1. **AAA** three traits, **AA** two, **A** one (a centre of influence who only refers is an
    A, and so is a large prospect);
-2. **D** none of the traits and it costs more to serve than it earns: the touches and
-   service requests of the last year at their configured cost each exceed its revenue;
+2. **D** none of the traits, it has bought (stage ``client``, or revenue above 0), and it
+   costs more to serve than it earns: the touches and service requests of the last year at
+   their configured cost each exceed its revenue (a prospect has bought nothing: never D);
 3. **B** none of the traits but within the margin of one: revenue or capacity at or above
    ``(1 - b_margin)`` of its threshold, or referrals in the window that have not become
    clients yet, at least as many as the referrals needed;
 4. **C** none of the traits, and it has bought (stage ``client``, or revenue above 0);
-5. no tier: a prospect without any trait or near miss.
+5. no tier: a client that has bought nothing on record (a prospect, or an inactive client
+   with no revenue) without any trait or near miss.
 """
 
 from __future__ import annotations
@@ -109,6 +117,8 @@ class ClientTraits:
     #: Entities referred within the window that are now clients, and those that are not yet.
     converted_referrals: int = 0
     unconverted_referrals: int = 0
+    #: Referrals with no ``since`` date: not known to fall in the window, so left out.
+    undated_referrals: int = 0
     able_to_buy_more: bool | None = None
     assets_held_elsewhere: float | None = None
     estimated_size: float | None = None
@@ -163,7 +173,9 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     reasons.append(TierReason(
         Trait.quality_referrals, "converted_referrals", client.converted_referrals, needed, referrals_met, referrals_near,
         f"{client.converted_referrals} referred in the last {settings.referral_window_days} days became clients "
-        f"(needs {needed})" + (f"; {client.unconverted_referrals} more referred, not clients yet" if client.unconverted_referrals else ""),
+        f"(needs {needed})" + (f"; {client.unconverted_referrals} more referred, not clients yet" if client.unconverted_referrals else "")
+        + (f"; {client.undated_referrals} referral{'s' if client.undated_referrals != 1 else ''} left out: no since "
+           "date, so not known to fall in the window" if client.undated_referrals else ""),
     ))
 
     # (2) significant revenue
@@ -224,7 +236,7 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     if traits:
         tier: Tier | None = _BY_TRAITS[len(traits)]
         why = f"{len(traits)} of 3 traits: {', '.join(t.value.replace('_', ' ') for t in traits)}"
-    elif cost > revenue:
+    elif cost > revenue and bought:
         tier, why = Tier.D, f"no trait, and serving it costs {cost:,.0f} against revenue {revenue:,.0f}"
     elif referrals_near or revenue_near or capacity_near:
         nearly = [t.value.replace("_", " ") for t, near in (
@@ -234,5 +246,12 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     elif bought:
         tier, why = Tier.C, "has bought and holds none of the traits"
     else:
-        tier, why = None, "a prospect with none of the traits: no tier"
+        tier, why = None, f"{_stage_words(client.stage)} with nothing bought on record and none of the traits: no tier"
     return TierSuggestion(tier, traits, cost, tuple(reasons), f"{tier.value if tier else 'no tier'}: {why}")
+
+
+def _stage_words(stage: str | None) -> str:
+    """A client's stage as the subject of a sentence ("a prospect", "a client at stage inactive")."""
+    if stage == PROSPECT_STAGE:
+        return "a prospect"
+    return "a client with no stage" if stage is None else f"a client at stage {stage}"

@@ -374,16 +374,20 @@ class PracticeRepository:
         return self._store.read(self._q("analytics_entities"))
 
     def active_relationship_ends(
-        self, type_code: str, *, today: str, with_ids: bool = False
-    ) -> tuple[list[str], list[float | None], list[str]]:
+        self, type_code: str, *, today: str, with_ids: bool = False, with_shares: bool = False
+    ) -> tuple[list[str], list[float | None], list[str], list[float | None]]:
         """Active relationships of one type: their ends as ``"from_id to_id"``, their stored
-        strengths (None where none is), and their ids in the same order when asked."""
+        strengths (None where none is), and, in the same order when asked, their ids and
+        membership shares (None where none is)."""
         rows = self._store.read(
-            self._q("analytics_relationships", rel_type=type_code), {"today": today, "with_ids": with_ids}
+            self._q("analytics_relationships", rel_type=type_code),
+            {"today": today, "with_ids": with_ids, "with_shares": with_shares},
         )
         if not rows:
-            return [], [], []
-        return rows[0]["ends"], [None if s < 0 else s for s in rows[0]["strengths"]], rows[0]["ids"]
+            return [], [], [], []
+        row = rows[0]
+        return (row["ends"], [None if s < 0 else s for s in row["strengths"]], row["ids"],
+                [None if s < 0 else s for s in row["shares"]])
 
     # -- scoring runs ----------------------------------------------------------------------
     def create_scoring_run(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> None:

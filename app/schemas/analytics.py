@@ -165,7 +165,8 @@ class ReferralTreePublic(BaseModel):
     attributable_assets_under_management: float
     truncated: bool
     children: list[ReferralTreePublic]
-    #: The entity itself is a converted client (a client at stage ``client``).
+    #: The entity itself converted: a client at stage ``client``, or a person who is an
+    #: active member of one (``analytics.referral_credit``).
     converted_client: bool = False
     graph_read_at: str | None = None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.graph import KINDS, RelationshipGraph
-from app.domain.model import now_iso, today_iso
+from app.domain.model import RelationshipCategory, now_iso, today_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 
@@ -45,12 +45,16 @@ def read_practice_graph(
     stage_code = {stage: code for code, stage in enumerate(stage_labels)}
 
     types = catalogue.relationship_types()
-    sources, targets, type_indexes, strengths, relationship_ids = [], [], [], [], []
+    sources, targets, type_indexes, strengths, shares, relationship_ids = [], [], [], [], [], []
     for index, spec in enumerate(types):
-        ends, stored_strengths, ids = repository.active_relationship_ends(
-            spec.code, today=today, with_ids=with_relationship_ids
+        membership = spec.category is RelationshipCategory.membership
+        ends, stored_strengths, ids, stored_shares = repository.active_relationship_ends(
+            spec.code, today=today, with_ids=with_relationship_ids, with_shares=membership
         )
         relationship_ids.extend(ids)
+        # Membership shares, for what a referred person brings (analytics.referral_credit).
+        shares.append(np.array([np.nan if s is None else s for s in stored_shares], dtype=np.float64) if membership
+                      else np.full(len(ends), np.nan))
         pairs = [end.split(" ", 1) for end in ends]
         sources.append(np.fromiter((position[a] for a, _ in pairs), dtype=np.int64, count=len(pairs)))
         targets.append(np.fromiter((position[b] for _, b in pairs), dtype=np.int64, count=len(pairs)))
@@ -75,6 +79,7 @@ def read_practice_graph(
         annual_revenue=np.array([_number(row["annual_revenue"]) for row in rows], dtype=np.float64),
         assets_under_management=np.array([_number(row["assets_under_management"]) for row in rows], dtype=np.float64),
         strengths=np.concatenate(strengths) if strengths else np.zeros(0),
+        shares=np.concatenate(shares) if shares else np.zeros(0),
         edge_ids=relationship_ids if with_relationship_ids else None,
     )
     assigned = np.array([row["influencer_segment"] for row in rows], dtype=object)

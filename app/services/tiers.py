@@ -64,10 +64,16 @@ class TierService:
         window_start = (as_of - timedelta(days=settings.referral_window_days)).isoformat()
         converted: dict[str, set[str]] = defaultdict(set)
         unconverted: dict[str, set[str]] = defaultdict(set)
+        undated: dict[str, set[str]] = defaultdict(set)
         for referral in referrals:
             since = referral["since"]
-            if since is None or not window_start <= since <= today:
-                continue  # undated referrals, and those outside the window, do not count
+            if since is None:  # not known to fall in the window: left out, and the reason says so
+                for client_id in referrer_clients.get(referral["referrer_id"], ()):
+                    if referral["referred_id"] != client_id:
+                        undated[client_id].add(referral["referred_id"])
+                continue
+            if not window_start <= since <= today:
+                continue
             for client_id in referrer_clients.get(referral["referrer_id"], ()):
                 became = converted_clients_of.get(referral["referred_id"], set()) - {client_id}
                 if became:
@@ -82,6 +88,7 @@ class TierService:
             traits[cid] = ClientTraits(
                 stage=client.get("stage"), annual_revenue=client.get("annual_revenue"),
                 converted_referrals=len(converted[cid]), unconverted_referrals=len(unconverted[cid]),
+                undated_referrals=len(undated[cid]),
                 able_to_buy_more=client.get("able_to_buy_more"), assets_held_elsewhere=client.get("assets_held_elsewhere"),
                 estimated_size=client.get("estimated_size"), touches=touches.get(cid, 0), service_requests=requests.get(cid, 0),
             )

@@ -83,9 +83,33 @@ def reference_digraph(G: RelationshipGraph) -> nx.DiGraph:
     return D
 
 
+def reference_credit(H: nx.MultiDiGraph) -> dict[str, tuple[float, float, float]]:
+    """Converted, revenue, assets a referral of each entity brings, from the rule's words: a
+    client its own (converted at stage client); a person an equal part of each client they
+    are an active member of (no shares are set here), converted if any of those is."""
+    def own(x):
+        d = H.nodes[x]
+        if d["kind"] != "client":
+            return (0.0, 0.0, 0.0)
+        return (float(d["stage"] == "client"), float(np.nan_to_num(d["annual_revenue"])),
+                float(np.nan_to_num(d["assets_under_management"])))
+    members: dict[str, set[str]] = {}
+    for u, v, data in H.edges(data=True):
+        if data["category"] == "membership" and H.nodes[u]["kind"] == "person" and H.nodes[v]["kind"] == "client":
+            members.setdefault(v, set()).add(u)
+    credit = {x: own(x) for x in H}
+    for client, people in members.items():
+        converted, revenue, assets = own(client)
+        for person in people:
+            c, r, a = credit[person]
+            credit[person] = (max(c, converted), r + revenue / len(people), a + assets / len(people))
+    return credit
+
+
 def check_against_networkx(G: RelationshipGraph, max_depth=None) -> None:
     D = reference_digraph(G)
     H = G.to_networkx()
+    credit = reference_credit(H)
     reach = referral_reach(G, max_depth=max_depth)
     for v in D:
         if max_depth is None:
@@ -94,11 +118,9 @@ def check_against_networkx(G: RelationshipGraph, max_depth=None) -> None:
             below = set(nx.single_source_shortest_path_length(D, v, cutoff=max_depth)) - {v}
         got = reach[v]
         assert got.reach == len(below), v
-        assert got.converted_reach == sum(H.nodes[x]["kind"] == "client" and H.nodes[x]["stage"] == "client"
-                                          for x in below)
-        assert got.revenue == pytest.approx(sum(np.nan_to_num(H.nodes[x]["annual_revenue"]) for x in below))
-        assert got.assets_under_management == pytest.approx(
-            sum(np.nan_to_num(H.nodes[x]["assets_under_management"]) for x in below))
+        assert got.converted_reach == sum(credit[x][0] for x in below)
+        assert got.revenue == pytest.approx(sum(credit[x][1] for x in below))
+        assert got.assets_under_management == pytest.approx(sum(credit[x][2] for x in below))
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -107,6 +107,27 @@ def test_a_prospect_without_traits_gets_no_tier():
     assert suggestion.tier is None and suggestion.summary.startswith("no tier")
 
 
+def test_a_prospect_has_bought_nothing_so_is_never_a_d():
+    # Quinn: a prospect of estimated size 220,000 (within 20% of 250,000) with one call logged.
+    quinn = classify(ClientTraits(stage="prospect", estimated_size=220_000, touches=1), DEFAULTS)
+    assert quinn.tier is Tier.B and quinn.summary == "B: no trait, but within the margin of: able to buy more"
+    assert tier_of(stage="prospect", touches=20) is None  # costly, nothing near: still no tier, not D
+
+
+def test_a_client_that_bought_nothing_on_record_is_summarised_by_its_stage():
+    # Ward: an inactive former client with no figures.
+    ward = classify(ClientTraits(stage="inactive"), DEFAULTS)
+    assert (ward.tier, ward.summary) == (
+        None, "no tier: a client at stage inactive with nothing bought on record and none of the traits: no tier")
+    assert classify(ClientTraits(stage="prospect"), DEFAULTS).summary.startswith("no tier: a prospect with nothing")
+
+
+def test_undated_referrals_are_left_out_and_the_reason_says_how_many():
+    reed = classify(ClientTraits(stage="client", annual_revenue=100, undated_referrals=2), DEFAULTS)
+    [referrals] = [r for r in reed.reasons if r.trait == Trait.quality_referrals]
+    assert referrals.value == 0 and "2 referrals left out: no since date" in referrals.text
+
+
 def test_revenue_by_percentile():
     revenues = [1_000, 2_000, 3_000, 4_000, None]
     cut = revenue_cut(revenues, 0.75)

@@ -184,8 +184,10 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     ) == {("p2", "p1", "SPOUSE_OF")}
     assert repo.get_relationship("SPOUSE_OF", spouse["id"])["to_entity"]["id"] == "p2"
     assert {row["id"] for row in repo.analytics_entities()} >= {"p1", "p2"}
-    ends, strengths, ids = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True)
-    assert (ends, strengths, ids) == (["p1 p2"], [None], [spouse["id"]])  # no strength given: none stored
+    p1 = repo.get_entity(K.person, "p1")
+    assert [d["id"] for d in repo.likely_duplicates(K.person, {**p1, "id": "new", "name": p1["name"].upper()}, limit=5)] == ["p1"]
+    ends, strengths, ids, shares = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True, with_shares=True)
+    assert (ends, strengths, ids, shares) == (["p1 p2"], [None], [spouse["id"]], [None])  # none given: none stored
     stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"]
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,

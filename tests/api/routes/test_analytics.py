@@ -128,8 +128,9 @@ def test_referral_lineage_and_tree(sample_client):
     tree = ok(sample_client.get(f"/analytics/referrals/{john}/tree", params={"depth": 2}))
     assert (tree["downstream"], tree["attributable_assets_under_management"]) == (1, 420_000)
     assert [child["name"] for child in tree["children"]] == ["Okafor Household"]
-    # Each node says whether it is a converted client itself: the Okafors are prospects, Sam Reid a client.
-    assert (tree["converted_client"], tree["children"][0]["converted_client"]) == (False, False)
+    # Each node says whether it converted itself: John is a member of the Elliott Household (a
+    # client), the Okafors are prospects, Sam Reid a client.
+    assert (tree["converted_client"], tree["children"][0]["converted_client"]) == (True, False)
     from_grace = ok(sample_client.get(f"/analytics/referrals/{grace}/tree"))
     assert [(c["name"], c["converted_client"]) for c in from_grace["children"]] == [("Sam Reid", True)]
     assert from_grace["converted"] == 1
@@ -205,3 +206,49 @@ def test_a_write_shows_in_the_next_answer(sample_client):
     newcomer = ok(sample_client.post("/clients", json={"name": "Reid Family Trust", "kind": "business"}), 201)
     ok(sample_client.post("/relationships", json={"type": "REFERRER_OF", "from_id": sam, "to_id": newcomer["id"]}), 201)
     assert ok(sample_client.get(f"/analytics/referrals/{sam}/tree"))["downstream"] == before + 1
+
+
+def test_one_meaning_of_a_converted_referral_in_trees_sources_scores_and_tiers(client):
+    """Issue 14: Tom referred Nora; Nora is the primary contact of Fox Household (a client,
+    revenue 5,000). Every answer counts that referral as converted, bringing Fox's revenue;
+    the tier run credits Tom's household with it. Jean, in two clients, refers for both."""
+    def person(first: str) -> str:
+        return ok(client.post("/people", json={"first_name": first, "last_name": "Test"}), 201)["id"]
+
+    def household(name: str, **fields) -> str:
+        return ok(client.post("/clients", json={"name": name, "kind": "household", **fields}), 201)["id"]
+
+    def relate(type_code: str, from_id: str, to_id: str, **fields) -> None:
+        ok(client.post("/relationships", json={"type": type_code, "from_id": from_id, "to_id": to_id, **fields}), 201)
+
+    tom, nora, jean, ivy = person("Tom"), person("Nora"), person("Jean"), person("Ivy")
+    fox = household("Fox Household", stage="client", annual_revenue=5_000)
+    toms = household("Hughes Household", stage="client", annual_revenue=20_000)
+    jeans_home = household("Elliott Household", stage="client", annual_revenue=1_000)
+    smart = ok(client.post("/clients", json={"name": "Smart Systems", "kind": "business", "stage": "client"}), 201)["id"]
+    ivys = household("Ivy Household", stage="client", annual_revenue=800)
+    relate("PRIMARY_CONTACT_AT", nora, fox)
+    relate("PRIMARY_CONTACT_AT", tom, toms)
+    relate("PRIMARY_CONTACT_AT", jean, jeans_home)
+    relate("DIRECTOR_AT", jean, smart)
+    relate("PRIMARY_CONTACT_AT", ivy, ivys)
+    relate("REFERRER_OF", tom, nora, since="2026-01-10")
+    relate("REFERRER_OF", jean, ivy, since="2026-02-01")
+
+    tree = ok(client.get(f"/analytics/referrals/{tom}/tree"))
+    assert (tree["downstream"], tree["converted"], tree["attributable_revenue"]) == (1, 1, 5_000)
+    [child] = tree["children"]
+    assert (child["entity_id"], child["converted_client"]) == (nora, True)
+    sources = {s["entity_id"]: s for s in ok(client.get("/analytics/referrals/top-sources"))["sources"]}
+    assert (sources[tom]["converted_reach"], sources[tom]["revenue"]) == (1, 5_000)
+    ok(client.post("/analytics/runs", json={}), 201)
+    [score] = ok(client.get(f"/analytics/entities/{tom}/scores"))
+    assert (score["raw"]["converted_reach"], score["raw"]["referred_revenue"]) == (1, 5_000)
+
+    run = ok(client.post("/tiers/runs", json={"as_of": "2026-06-01"}), 201)
+    suggestions = {s["client_id"]: s for s in ok(client.get(f"/tiers/runs/{run['id']}/suggestions"))["items"]}
+    for client_id in (toms, jeans_home, smart):  # Jean's one referral credits both her clients
+        [referrals] = [r for r in suggestions[client_id]["reasons"] if r["trait"] == "quality_referrals"]
+        assert (referrals["value"], referrals["met"]) == (1, True), client_id
+    [fox_referrals] = [r for r in suggestions[fox]["reasons"] if r["trait"] == "quality_referrals"]
+    assert fox_referrals["value"] == 0  # the client brought in is not credited with its own referral
