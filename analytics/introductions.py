@@ -27,8 +27,9 @@ class IntroductionPath:
     cost : float
         Sum over the hops of 1 / (type weight x strength); lower is warmer.
     score : float
-        ``hops / cost``: the harmonic mean of the ties' weight x strength, in (0, 1] for
-        the default catalogue weights; 1.0 means every tie is full-weight and full-strength.
+        ``1 / cost``, the warmth of the whole chain: chains are ranked by cost, so the higher
+        score is always the better rank (one ranking). In (0, 1] for the default catalogue
+        weights; 1.0 only for one full-weight, full-strength tie; each hop lowers it.
     steps : tuple of str
         Each relationship read in its stored direction ("Jean Elliott is a Director at
         Smart Systems Ltd"), whichever way the chain travels it.
@@ -296,7 +297,7 @@ def _to_path(G: RelationshipGraph, local_nodes: np.ndarray, path: tuple[int, ...
         relationship_ids=tuple(G.relationship_id(e) for e in rels),
         hops=len(rels),
         cost=cost,
-        score=len(rels) / cost if cost > 0 else 0.0,
+        score=1.0 / cost if cost > 0 else 0.0,
         steps=steps,
         sentence="; ".join(steps),
     )

@@ -397,6 +397,10 @@ def _score_rows(run_id, practice: PracticeGraph, scores, suggestions) -> list[di
     graph = scores.graph
     members = suggestions.members
     order = members[np.lexsort((members, -scores.composite[members]))]
+    # Ranks count what is ranked: 1 + the scored entities with a strictly higher composite
+    # (team members and divisions, never scored, are not counted).
+    ranked = np.sort(scores.composite[members])[::-1]
+    rank = dict(zip(order.tolist(), (1 + np.searchsorted(-ranked, -scores.composite[order], side="left")).tolist(), strict=True))
     rows = []
     for position, i in enumerate(order.tolist(), start=1):
         entity_id = graph.ids[i]
@@ -407,7 +411,7 @@ def _score_rows(run_id, practice: PracticeGraph, scores, suggestions) -> list[di
             "run_id": run_id, "position": position, "position_key": _position_key(run_id, position),
             "entity_id": entity_id, "suggested": suggested, "assigned": assigned, "differs": suggested != assigned,
             "details": json.dumps({
-                "name": graph.name_of(i), "kind": KINDS[graph.kinds[i]], "rank": int(scores.rank[i]),
+                "name": graph.name_of(i), "kind": KINDS[graph.kinds[i]], "rank": rank[i],
                 "composite": float(scores.composite[i]), "percentile": suggestion.percentile,
                 "parts": dict(zip(PARTS, scores.parts[i].tolist())), "raw": dict(zip(PARTS, scores.raw[i].tolist())),
                 "rule": suggestion.rule.segment if suggestion.rule else None, "summary": suggestion.summary,

@@ -25,7 +25,9 @@ def test_elliott_chains_to_smart_systems(elliott):
                                  "Jean Elliott is a Partner Contact at Elliott Household; "
                                  "Jean Elliott is a Primary Contact at Smart Systems Ltd")
     assert paths[1].relationship_ids == ("r1", "r4", "r7")
-    assert paths[1].hops == 3 and paths[1].score == pytest.approx(3 / paths[1].cost)
+    assert paths[1].hops == 3 and paths[1].score == pytest.approx(1 / paths[1].cost)
+    # One ranking: cheapest first is highest score first.
+    assert [p.score for p in paths] == sorted((p.score for p in paths), reverse=True)
     assert paths[0].source_id == "anna"
 
 

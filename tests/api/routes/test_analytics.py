@@ -252,3 +252,26 @@ def test_one_meaning_of_a_converted_referral_in_trees_sources_scores_and_tiers(c
         assert (referrals["value"], referrals["met"]) == (1, True), client_id
     [fox_referrals] = [r for r in suggestions[fox]["reasons"] if r["trait"] == "quality_referrals"]
     assert fox_referrals["value"] == 0  # the client brought in is not credited with its own referral
+
+
+def test_ranks_count_only_what_is_ranked(sample_client):
+    """Issue 14: ranks counted team members and divisions the list leaves out (position 57, rank 58)."""
+    run = ok(sample_client.post("/analytics/runs", json={}), 201)
+    items = ok(sample_client.get(f"/analytics/runs/{run['id']}/scores", params={"limit": 500}))["items"]
+    assert len(items) == run["scored"]
+    for item in items:
+        assert item["rank"] == 1 + sum(other["composite"] > item["composite"] for other in items)
+        assert item["rank"] <= item["position"]
+
+
+def test_introductions_keep_the_strength_the_api_accepts(client):
+    """Issue 14: strengths were rounded to hundredths (0.125 cost 7.69, 0.004 no path at all)."""
+    member = ok(client.post("/team-members", json={"name": "Ann Adviser", "role": "adviser"}), 201)["id"]
+    people = [ok(client.post("/people", json={"first_name": name, "last_name": "Test"}), 201)["id"] for name in ("Bo", "Cy")]
+    weights = {spec["code"]: spec["weight"] for spec in ok(client.get("/relationship-types"))}
+    for target, strength in zip(people, (0.125, 0.004), strict=True):
+        ok(client.post("/relationships", json={"type": "ACQUAINTANCE_OF", "from_id": member, "to_id": target,
+                                               "strength": strength}), 201)
+        [path] = ok(client.get("/analytics/introductions", params={"target_id": target, "from_id": member}))["paths"]
+        assert path["cost"] == pytest.approx(1 / (weights["ACQUAINTANCE_OF"] * strength))
+        assert path["score"] == pytest.approx(1 / path["cost"])
