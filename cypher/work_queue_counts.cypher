@@ -6,6 +6,6 @@ WHERE task.assignee_id IN $assignees AND task.status = 'open'
   AND task.due <= $horizon
 MATCH (c:Client {id: task.client_id})
 // visible: c
-RETURN sum(CASE WHEN task.due < $today THEN 1 ELSE 0 END) AS overdue,
-       sum(CASE WHEN task.due >= $today AND task.due <= $week_end THEN 1 ELSE 0 END) AS this_week,
-       sum(CASE WHEN task.due > $week_end THEN 1 ELSE 0 END) AS coming_up
+RETURN count(CASE WHEN task.due < $today THEN 1 END) AS overdue,
+       count(CASE WHEN task.due >= $today AND task.due <= $week_end THEN 1 END) AS this_week,
+       count(CASE WHEN task.due > $week_end THEN 1 END) AS coming_up

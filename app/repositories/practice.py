@@ -802,4 +802,4 @@ class PracticeRepository:
             {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today": today,
              "week_end": week_end, "horizon": horizon, "owners": _owners(owners)},
         )
-        return {name: (rows[0][name] or 0) if rows else 0 for name in ("overdue", "this_week", "coming_up")}
+        return {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")}
