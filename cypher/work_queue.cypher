@@ -5,8 +5,10 @@ WHERE task.assignee_id IN $assignees AND task.status = 'open'
   AND ($kind IS NULL OR task.kind = $kind) AND ($client_id IS NULL OR task.client_id = $client_id)
   AND ($from IS NULL OR task.due >= $from) AND ($to IS NULL OR task.due <= $to)
   AND ($after_due IS NULL OR task.due > $after_due OR (task.due = $after_due AND task.id > $after_id))
-MATCH (c:Client {id: task.client_id})
-// visible: c
-RETURN task {.*} AS task, c.name AS client_name
+// visible: c <- task.client_id:Client
+WITH task
 ORDER BY task.due, task.id
 LIMIT $limit
+MATCH (client:Client {id: task.client_id})
+RETURN task {.*} AS task, client.name AS client_name
+ORDER BY task.due, task.id

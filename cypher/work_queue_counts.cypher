@@ -4,8 +4,7 @@ MATCH (task:ServiceTask)
 WHERE task.assignee_id IN $assignees AND task.status = 'open'
   AND ($kind IS NULL OR task.kind = $kind) AND ($client_id IS NULL OR task.client_id = $client_id)
   AND task.due <= $horizon
-MATCH (c:Client {id: task.client_id})
-// visible: c
+// visible: c <- task.client_id:Client
 RETURN count(CASE WHEN task.due < $today THEN 1 END) AS overdue,
        count(CASE WHEN task.due >= $today AND task.due <= $week_end THEN 1 END) AS this_week,
        count(CASE WHEN task.due > $week_end THEN 1 END) AS coming_up
