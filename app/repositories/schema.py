@@ -48,8 +48,6 @@ NODE_INDEXES = (
     NodeIndex("ServiceTask", "key", unique="a service task"),
     NodeIndex("ServiceTask", "client_id"),
     NodeIndex("ServiceTask", "assignee_id"),
-    NodeIndex("ClientGroup", "id", unique="a group"),
-    NodeIndex("ClientGroup", "name", unique="a group"),
     NodeIndex("ApiKey", "id", unique="an API key"),
     NodeIndex("PracticeSettings", "id"),
     NodeIndex("AuditRecord", "id"),
