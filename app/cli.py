@@ -680,6 +680,11 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+from app.cli_work import work_cli  # noqa: E402 (it uses the helpers above)
+
+cli.add_typer(work_cli, name="work")
+
+
 def main() -> None:
     try:
         cli()

@@ -4,7 +4,7 @@
 // describe what the service read ($relationships, $owned, $reports: "id:version" each), so
 // nothing is written if that set changed meanwhile (the service reads it again). The records
 // the entity owns (touches, service requests, important dates) always go with it, guarded
-// the same way by their ids ($own_records).
+// the same way by their ids ($own_records), and so do a client's service tasks.
 // The entity is locked before anything is read (see lock_nodes).
 MATCH (n:Entity:`{{label}}` {id: $id})
 // lock: [n]
@@ -21,7 +21,9 @@ WITH n, rels, owned_clients, reports, touches, collect(request) AS requests
 OPTIONAL MATCH (important:ImportantDate {entity_id: n.id})
 // Collected apart, then joined: FalkorDB cannot add a grouping key to an aggregate in one step.
 WITH n, rels, owned_clients, reports, touches, requests, collect(important) AS dates
-WITH n, rels, owned_clients, reports, touches + requests + dates AS records
+OPTIONAL MATCH (task:ServiceTask {client_id: n.id})
+WITH n, rels, owned_clients, reports, touches, requests, dates, collect(task) AS tasks
+WITH n, rels, owned_clients, reports, touches + requests + dates + tasks AS records
 WITH n, rels, owned_clients, reports, records,
      n.version = $expected_version
      AND size(records) = size($own_records) AND all(x IN records WHERE x.id IN $own_records)

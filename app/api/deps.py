@@ -31,6 +31,7 @@ from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.relationships import RelationshipService
 from app.services.service_cycle import ServiceCycleService
+from app.services.service_plans import ServicePlanService
 from app.services.tiers import TierService
 
 
@@ -131,6 +132,13 @@ async def get_service_cycle(request: Request, caller: CallerDep) -> ServiceCycle
 
 
 ServiceCycleDep = Annotated[ServiceCycleService, Depends(get_service_cycle)]
+
+
+async def get_service_plans(request: Request, caller: CallerDep) -> ServicePlanService:
+    return ServicePlanService(_repository(request), caller)
+
+
+ServicePlansDep = Annotated[ServicePlanService, Depends(get_service_plans)]
 
 # -- versions: ETag and If-Match ---------------------------------------------------------
 # An entity's or relationship's ETag names its stored version: ``"3"`` (a strong tag). It is

@@ -87,12 +87,17 @@ def visible_owner_ids(
     """
     if mode is VisibilityMode.open or role in SEES_EVERY_CLIENT:
         return None
+    return team_below(caller_id, reports_to)
+
+
+def team_below(member_id: str, reports_to: Mapping[str, str | None]) -> frozenset[str]:
+    """``member_id`` and everyone below them in the reports-to hierarchy, however deep."""
     below: dict[str, list[str]] = {}
     for member, manager in reports_to.items():
         if manager is not None:
             below.setdefault(manager, []).append(member)
-    seen = {caller_id}
-    pending = [caller_id]
+    seen = {member_id}
+    pending = [member_id]
     while pending:
         for report in below.get(pending.pop(), ()):
             if report not in seen:  # a loop in stored data must not hang the request

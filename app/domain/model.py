@@ -158,11 +158,11 @@ def person_display_name(first_name: str, last_name: str, preferred_name: str | N
 
 
 #: Labels of the practice's records that are not entities (analytics and tier runs, their
-#: applications, service templates, touches, service requests, important dates). They join
-#: nothing in the relationship graph; backups carry them as they are.
+#: applications, service templates, touches, service requests, important dates, service
+#: tasks). They join nothing in the relationship graph; backups carry them as they are.
 PRACTICE_RECORD_LABELS = (
     "ScoringRun", "InfluenceScore", "SegmentApplication", "TierRun", "TierSuggestion", "TierApplication",
-    "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate",
+    "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate", "ServiceTask",
     # Access: keys (their hashes; a restored practice keeps its keys), settings, the audit trail.
     "ApiKey", "PracticeSettings", "AuditRecord",
 )

@@ -12,7 +12,8 @@ A line ``// visible: x, y`` keeps only rows whose entities ``x`` and ``y`` the c
 (the visibility rule, defined once here): rendered with ``restricted=True`` it becomes a
 ``WITH *`` and a ``WHERE`` over the ``$owners`` parameter; otherwise it stays a comment, so
 a caller who sees everything pays nothing for it. ``x <- row.entity_id`` first looks the
-entity up by id (a missing one is never visible to a restricted caller).
+entity up by id (a missing one is never visible to a restricted caller). ``x:Client`` says
+that ``x`` can only be a client, which needs its owner alone (no look at its relationships).
 
 A line ``// lock: <list of nodes>`` is where a write query takes the write locks its rule
 needs before it checks anything (the concurrency rule, defined once here, in
@@ -38,7 +39,7 @@ _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 _EACH_BLOCK = re.compile(r"^[ \t]*// each ([a-z_]+)\n(.*?)^[ \t]*// end each\n", re.M | re.S)
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _VARIABLE = r"[a-z][a-z0-9_]*"
-_VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_VARIABLE}))?")
+_VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_VARIABLE}))?(:Client)?")
 _LOCK_LINE = re.compile(r"^([ \t]*)// lock: (\S.*?)[ \t]*$", re.M)
 _VISIBLE_LINE = re.compile(rf"^([ \t]*)// visible: ({_VISIBLE_ITEM.pattern}(?:, {_VISIBLE_ITEM.pattern})*)[ \t]*$", re.M)
 
@@ -154,10 +155,20 @@ def _visibility_filter(match: re.Match[str]) -> str:
     indent = match.group(1)
     items = [_VISIBLE_ITEM.fullmatch(item) for item in match.group(2).split(", ")]
     lines = [f"{indent}OPTIONAL MATCH ({m[1]}:Entity {{id: {m[2]}}})" for m in items if m[2]]
-    variables = [m[1] for m in items]
-    lines.append(f"{indent}WITH *, {', '.join(clients_seen(x) for x in variables)}")
-    lines.append(f"{indent}WHERE {' AND '.join(visible_predicate(x) for x in variables)}")
+    # ``x:Client``: x is a client (matched as one), whose visibility is its owner's alone.
+    variables = [m[1] for m in items if not m[3]]
+    if variables:
+        lines.append(f"{indent}WITH *, {', '.join(clients_seen(x) for x in variables)}")
+    else:
+        lines.append(f"{indent}WITH *")
+    lines.append(f"{indent}WHERE {' AND '.join(visible_client(m[1]) if m[3] else visible_predicate(m[1]) for m in items)}")
     return "\n".join(lines)
+
+
+def visible_client(x: str) -> str:
+    """Whether the caller may see ``x``, known to be a client: the rule of ``visible_predicate``
+    for clients, without the pattern comprehensions people need."""
+    return f"({x}:Client AND {x}.owner_id IN $owners)"
 
 
 def _render(template: str, identifiers: Mapping[str, str | Iterable[str]]) -> str:

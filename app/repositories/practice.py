@@ -760,3 +760,87 @@ class PracticeRepository:
     def delete_important_date(self, important_date_id: str, audit: Mapping[str, Any]) -> bool:
         rows = self._store.write(self._q("delete_important_date"), {"id": important_date_id, "audit": dict(audit)})
         return rows[0]["deleted"] > 0
+
+    # -- service plans and the work queue ----------------------------------------------------
+    def service_plan_inputs(self, *, client_id: str | None, after: str | None, limit: int, today: str) -> list[Row]:
+        """Rows ``{client, people, last_review, tasks}`` for a page of clients in id order
+        after ``after`` (or the one client ``client_id``)."""
+        return self._store.read(
+            self._q("service_plan_inputs"), {"client_id": client_id, "after": after, "limit": limit, "today": today}
+        )
+
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
+        """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
+        return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
+
+    def team_hierarchy(self) -> list[Row]:
+        """Rows ``{id, name, role, reports_to_id}`` of every team member."""
+        return self._store.read(self._q("team_hierarchy"))
+
+    def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Apply ``{client_id, client_version, held, create, update, delete, audit}`` rows, each
+        client all or nothing; returns the clients left as they were (changed meanwhile)."""
+        if not rows:
+            return []
+        written = self._store.write(self._q("write_service_plans"), {"rows": list(rows)})
+        fresh = {row["client_id"] for row in written if row["fresh"]}
+        return [row["client_id"] for row in rows if row["client_id"] not in fresh]
+
+    def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
+        rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
+        return [row["task"] for row in rows]
+
+    def service_task(self, task_id: str) -> Row | None:
+        """Row ``{task, client}`` (the client's id, name and owner)."""
+        rows = self._store.read(self._q("service_task"), {"id": task_id})
+        return rows[0] if rows else None
+
+    def complete_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
+        audit: Mapping[str, Any],
+    ) -> Row | None:
+        """Row ``{unchanged, allowed, task}``; None if the task is gone."""
+        rows = self._store.write(
+            self._q("complete_service_task"),
+            {"id": task_id, "version": version, "properties": dict(properties), "touch": dict(touch),
+             "team_member_id": touch.get("team_member_id"), "audit": dict(audit)},
+        )
+        return rows[0] if rows else None
+
+    def change_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
+        audit: Mapping[str, Any],
+    ) -> Row | None:
+        """Row ``{unchanged, allowed, task}``; None if the task is gone. ``new_assignee`` must
+        name a team member for the change to be allowed (None: no assignee is being set)."""
+        rows = self._store.write(
+            self._q("change_service_task"),
+            {"id": task_id, "version": version, "properties": dict(properties), "assignee_id": new_assignee,
+             "audit": dict(audit)},
+        )
+        return rows[0] if rows else None
+
+    def work_queue(
+        self, assignees: Collection[str], *, filters: Mapping[str, Any], after: tuple[str, str] | None, limit: int,
+        owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """Rows ``{task, client_name}``: a page of open tasks assigned to ``assignees``
+        (``filters``: kind, client_id, from, to), after ``(due, id)``."""
+        params = {name: filters.get(name) for name in ("kind", "client_id", "from", "to")}
+        return self._store.read(
+            self._q("work_queue", restricted=owners is not None),
+            {**params, "assignees": sorted(assignees), "after_due": after[0] if after else None,
+             "after_id": after[1] if after else None, "limit": limit, "owners": _owners(owners)},
+        )
+
+    def work_queue_counts(
+        self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
+        horizon: str, owners: Collection[str] | None = None,
+    ) -> Row:
+        """``{overdue, this_week, coming_up}`` of the open tasks assigned to ``assignees``."""
+        rows = self._store.read(
+            self._q("work_queue_counts", restricted=owners is not None),
+            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today": today,
+             "week_end": week_end, "horizon": horizon, "owners": _owners(owners)},
+        )
+        return {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")}

@@ -458,8 +458,72 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert [r["action"] for r in repo.audit_records({"target_id": "d1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.audit_records({"target_id": "d2"}, after=None, limit=10) == []
     repo.create_important_date("c1", {**anniversary, "id": "d3"}, _audit("d3"))
+    _run_service_plan_queries(repo)
     owned = {(row["kind"], row["record"]["id"]) for row in repo.entity_own_records("c1")}
-    assert owned == {("touch", "tc1"), ("service_request", "sr1"), ("important_date", "d3")}
+    assert owned == {("touch", "tc1"), ("touch", "tc9"), ("touch", "tc11"), ("service_request", "sr1"),
+                     ("important_date", "d3"), ("service_task", "st1")}
+
+
+def _run_service_plan_queries(repo: PracticeRepository) -> None:
+    """Service plans, tasks and the work queue on client c1 (p1 its primary contact, d3 its
+    anniversary), with team members t5 and t6 (reporting to t5)."""
+    for member in ("t5", "t6"):
+        assert repo.create_entity(K.team_member, _entity(K.team_member, member, member.upper(), role="adviser",
+                                                         **({"reports_to_id": "t5"} if member == "t6" else {})),
+                                  [], _audit(member))
+    assert [(m["id"], m["reports_to_id"]) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
+    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
+    assert repo.service_plan_inputs(client_id=None, after="c1", limit=10, today=TODAY) == []
+    assert [r["important_date"]["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
+    version = repo.get_entity(K.client, "c1")["version"]
+    task = {"id": "st1", "key": "c1/touch:2027:1", "client_id": "c1", "kind": "touch", "due": "2027-01-16",
+            "assignee_id": "t6", "status": "open", "source": "s", "version": 1}
+    other = {**task, "id": "st2", "key": "c1/touch:2027:2", "due": "2027-02-15"}
+    write = {"client_id": "c1", "client_version": version, "held": [], "create": [task, other], "update": [], "delete": [],
+             "audit": _audit("c1", "update", kind="service_plan")}
+    assert repo.write_service_plans([{**write, "client_version": version - 1}]) == ["c1"]  # changed since read
+    assert repo.write_service_plans([write]) == []
+    assert repo.write_service_plans([write]) == ["c1"]  # it holds tasks now: nothing written twice
+    assert [t["id"] for t in repo.service_tasks("c1")] == ["st1", "st2"]
+    held = ["st1:1", "st2:1"]
+    moved = {**task, "due": "2027-01-20", "version": 2}
+    assert repo.write_service_plans([{**write, "held": held, "create": [], "update": [moved], "delete": ["st2"],
+                                      "audit": _audit("c1", "update", kind="service_plan")}]) == []
+    assert repo.service_tasks("c1") == [moved] and repo.service_tasks("c1", status="done") == []
+    assert len(repo.audit_records({"target_id": "c1", "target_kind": "service_plan"}, after=None, limit=10)) == 2
+    assert repo.service_task("st1")["client"] == {"id": "c1", "name": "Elliott Household", "owner_id": None}
+    counts = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20"}
+    assert repo.work_queue_counts(["t5", "t6"], **counts) == {"overdue": 0, "this_week": 1, "coming_up": 0}
+    assert repo.work_queue_counts(["t5"], **counts) == {"overdue": 0, "this_week": 0, "coming_up": 0}
+    assert repo.work_queue_counts(["t6"], **counts, owners=["t5"]) == {"overdue": 0, "this_week": 0, "coming_up": 0}
+    page = repo.work_queue(["t6"], filters={"to": "2027-02-20"}, after=None, limit=5)
+    assert [(r["task"]["id"], r["client_name"]) for r in page] == [("st1", "Elliott Household")]
+    assert repo.work_queue(["t6"], filters={}, after=("2027-01-20", "st1"), limit=5) == []
+    assert repo.work_queue(["t6"], filters={}, after=None, limit=5, owners=["t5"]) == []  # c1 has no owner
+    reassigned = {**moved, "assignee_id": "t5", "version": 3}
+    assert not repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="nobody",
+                                        audit=_audit("st1", "update"))["allowed"]
+    assert not repo.change_service_task("st1", version=1, properties=reassigned, new_assignee="t5",
+                                        audit=_audit("st1", "update"))["unchanged"]
+    assert repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="t5",
+                                    audit=_audit("st1", "update"))["task"] == reassigned
+    done = {**reassigned, "status": "done", "version": 4}
+    touch = {"id": "tc9", "client_id": "c1", "date": "2027-01-21", "kind": "call", "team_member_id": "t5"}
+    assert repo.complete_service_task("missing", version=3, properties=done, touch=touch, audit=_audit("st1", "update")) is None
+    completed = repo.complete_service_task("st1", version=3, properties=done, touch=touch, audit=_audit("st1", "update"))
+    assert completed["allowed"] and completed["task"]["status"] == "done"
+    assert not repo.complete_service_task("st1", version=4, properties=done, touch={**touch, "id": "tc10"},
+                                          audit=_audit("st1", "update"))["unchanged"]  # done already
+    assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
+    assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
+    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    assert [t["id"] for t in row["tasks"]] == ["st1"]
+    repo.create_client_record("Touch", {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
+    assert repo.service_plan_inputs(client_id="c1", after=None, limit=1, today=TODAY)[0]["last_review"] == "2027-01-21"
+    for member in ("t6", "t5"):
+        assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,
+                                  audits=[_audit(member, "delete")])["deleted"]
 
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:

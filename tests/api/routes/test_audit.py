@@ -174,6 +174,20 @@ def test_every_write_leaves_its_audit_records(client):
     assert "tier" not in record["before"] and record["after"]["tier"] == "A" and record["note"].endswith(tier_run["id"])
     write("DELETE", "/tiers/runs/{run_id}", 204, one("delete", "tier_run", tier_run["id"]), run_id=tier_run["id"])
 
+    # -- service plans and their tasks: one record per client whose plan changed, one per task change ----
+    _, [record] = write("POST", "/service/plans", 200, one("update", "service_plan", household["id"]), json={"as_of": "2026-11-23"})
+    tasks = get(client, f"/clients/{household['id']}/service-plan")
+    assert record["note"] == f"plan 2026-11-23 to 2027-11-22: {len(tasks)} created, 0 changed, 0 deleted, 0 closed"
+    assert record["before"] is None and len(record["after"]) == len(tasks)
+    first, second, third = tasks[:3]
+    done, [record] = write("POST", "/service/tasks/{task_id}/complete", 200, one("update", "service_task", first["id"]),
+                           json={}, task_id=first["id"])
+    assert (record["before"]["status"], record["after"]["status"], record["after"]["touch_id"]) == ("open", "done", done["touch_id"])
+    write("POST", "/service/tasks/{task_id}/skip", 200, one("update", "service_task", second["id"]), json={"reason": "away"},
+          task_id=second["id"])
+    write("POST", "/service/tasks/{task_id}/reassign", 200, one("update", "service_task", third["id"]),
+          json={"assignee_id": mark["id"]}, task_id=third["id"])
+
     # -- keys and settings -----------------------------------------------------------------------------
     key, [record] = write("POST", "/api-keys", 201, one("issue_key", "api_key"), json={"team_member_id": anna["id"], "name": "laptop"})
     assert key["key"] not in str(record) and "hash" not in record["after"]
@@ -200,7 +214,8 @@ def test_every_write_leaves_its_audit_records(client):
     write("DELETE", "/clients/{entity_id}", 204, lambda _: [
         ("delete", "client", household["id"]), ("delete", "relationship", contact["id"]),
         ("delete", "relationship", batch["ids"][1]), ("delete", "touch", touch["id"]),
-        ("delete", "service_request", request["id"]), ("delete", "important_date", review["id"])],
+        ("delete", "service_request", request["id"]), ("delete", "important_date", review["id"]),
+        ("delete", "touch", done["touch_id"]), *[("delete", "service_task", task["id"]) for task in tasks]],
         params={"cascade": "true"}, entity_id=household["id"])
     _, [record] = write("DELETE", "/people/{entity_id}", 204, one("delete", "person", john["id"]), entity_id=john["id"])
     assert record["before"]["email"] == "john@example.com" and record["after"] is None
@@ -374,6 +389,11 @@ def _every_write(client: TestClient) -> list[tuple[str, str, str, dict[str, Any]
         ("POST", "/people/{entity_id}/important-dates", f"/people/{ids['people']}/important-dates",
          {"json": {"kind": "review", "date": "2027-01-15"}}),
         ("DELETE", "/service/important-dates/{important_date_id}", "/service/important-dates/nobody", {}),
+        ("POST", "/service/plans", "/service/plans", {"json": {}}),
+        ("POST", "/service/tasks/{task_id}/complete", "/service/tasks/nobody/complete", {"json": {}}),
+        ("POST", "/service/tasks/{task_id}/skip", "/service/tasks/nobody/skip", {"json": {"reason": "x"}}),
+        ("POST", "/service/tasks/{task_id}/reassign", "/service/tasks/nobody/reassign",
+         {"json": {"assignee_id": ids["team-members"]}}),
         ("POST", "/api-keys", "/api-keys", {"json": {"team_member_id": ids["team-members"], "name": "mine"}}),
         ("DELETE", "/api-keys/{key_id}", "/api-keys/nobody", {}),
         ("PATCH", "/practice-settings", "/practice-settings", {"json": {"visibility": "owner_hierarchy"}}),

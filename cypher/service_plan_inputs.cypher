@@ -1,0 +1,18 @@
+// What plans are made from, for one page of clients in id order (or one client): the
+// client's fields, its active members with their birth dates, the date of its last review
+// (a touch of kind review), and every service task it holds.
+MATCH (c:Client)
+WHERE ($client_id IS NULL OR c.id = $client_id) AND ($after IS NULL OR c.id > $after)
+WITH c
+ORDER BY c.id
+LIMIT $limit
+OPTIONAL MATCH (p:Person)-[m]->(c)
+WHERE m.category = 'membership' AND (m.until IS NULL OR m.until > $today)
+WITH c, collect(CASE WHEN p IS NULL THEN null ELSE {id: p.id, name: p.name, birth_date: p.birth_date} END) AS people
+OPTIONAL MATCH (review:Touch {client_id: c.id})
+WHERE review.kind = 'review'
+WITH c, people, max(review.date) AS last_review
+OPTIONAL MATCH (task:ServiceTask {client_id: c.id})
+WITH c, people, last_review, collect(CASE WHEN task IS NULL THEN null ELSE task {.*} END) AS tasks
+RETURN c {.id, .name, .version, .tier, .stage, .owner_id, .next_review_date} AS client, people, last_review, tasks
+ORDER BY c.id
