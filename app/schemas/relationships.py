@@ -74,8 +74,11 @@ class RelationshipPublic(Stored, RelationshipBase):
     role: MembershipRole | None = None
     from_entity: EntityRef
     to_entity: EntityRef
-    #: False once its ``until`` date has passed; ended relationships are kept as history.
+    #: Ended relationships are kept as history. Active today: started (``since`` today or earlier, or none) and not ended.
     active: bool
+    #: ``upcoming`` (``since`` in the future: not active yet, though it already holds its
+    #: place for the rules), ``active`` or ``ended``.
+    status: Literal["upcoming", "active", "ended"]
     #: The relationship read from its start: "Jean Elliott is a Primary Contact at Smart Systems Ltd".
     sentence: str
     #: Read from its end: "Smart Systems Ltd has Primary Contact Jean Elliott".

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from app.domain.catalogue import RelationshipTypeSpec
@@ -21,9 +22,34 @@ from app.repositories.practice import PracticeRepository
 RELATIONSHIP_FIELDS = ("since", "until", "strength", "share", "notes")
 
 
+class RelationshipStatus(StrEnum):
+    """Where a relationship stands on a day, by its ``since`` and ``until`` dates."""
+
+    #: Starts after the day (``since`` in the future): not active yet.
+    upcoming = "upcoming"
+    active = "active"
+    #: ``until`` on or before the day.
+    ended = "ended"
+
+
+def relationship_status(relationship: Mapping[str, Any], today: str) -> RelationshipStatus:
+    since, until = relationship.get("since"), relationship.get("until")
+    if until is not None and str(until) <= today:
+        return RelationshipStatus.ended
+    if since is not None and str(since) > today:
+        return RelationshipStatus.upcoming
+    return RelationshipStatus.active
+
+
 def is_active(relationship: Mapping[str, Any], today: str) -> bool:
-    until = relationship.get("until")
-    return until is None or str(until) > today
+    """Active on the day: started (``since`` on or before it, or none) and not ended."""
+    return relationship_status(relationship, today) is RelationshipStatus.active
+
+
+def not_ended(relationship: Mapping[str, Any], today: str) -> bool:
+    """Active or upcoming: what the rules count (no repeat of a pair, one holder of a
+    singular role), so a relationship set to start next month still holds its place."""
+    return relationship_status(relationship, today) is not RelationshipStatus.ended
 
 
 def check_kinds(spec: RelationshipTypeSpec, from_kind: EntityKind | str, to_kind: EntityKind | str) -> None:

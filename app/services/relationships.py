@@ -9,13 +9,18 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record, creation_records
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, RelationshipCategory, now_iso, relationship_type_of, today_iso
+from app.domain.model import (
+    EntityKind,
+    RelationshipCategory,
+    now_iso,
+    relationship_type_of,
+    today_iso,
+)
 from app.repositories.practice import PracticeRepository
-from app.services.catalogue import CatalogueService
 from app.services.bulk import new_ulids
+from app.services.catalogue import CatalogueService
 from app.services.entities import stale_version
 from app.services.optimistic import write_attempts
-from app.services.visibility import Visibility
 from app.services.relationship_rules import (
     ActiveRelationships,
     Clash,
@@ -24,11 +29,14 @@ from app.services.relationship_rules import (
     check_share,
     is_active,
     new_relationship_properties,
+    not_ended,
     own_properties,
+    relationship_status,
     singular_role,
     stored,
     type_properties,
 )
+from app.services.visibility import Visibility
 
 MAX_NETWORK_DEPTH = 3
 # The pair rules (one active relationship of a type per pair, one active holder of a
@@ -36,7 +44,7 @@ MAX_NETWORK_DEPTH = 3
 # make it alone among competing writers, in every process (see cypher/create_relationship*.cypher).
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
-_DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "sentence", "reverse_sentence"})
+_DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "status", "sentence", "reverse_sentence"})
 
 
 def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
@@ -76,7 +84,7 @@ class RelationshipService:
         check_share(spec, data.get("share"))
         today, now = today_iso(), now_iso()
         properties = new_relationship_properties(spec, data, now)
-        active = is_active(properties, today)
+        active = not_ended(properties, today)
         audit = audit_record(
             self._caller, AuditAction.create, "relationship", properties["id"], before=None,
             after=audited(properties, spec.code, source["id"], target["id"]), now=now,
@@ -128,7 +136,7 @@ class RelationshipService:
                 rows_by_type[spec.code] = []
                 audited_by_type[spec.code] = {**shared_by_type[spec.code], "type": spec.code}
             properties = own_properties(item, f"{spec.code}-{next(ulids)}")
-            row_active = is_active(properties, today)
+            row_active = not_ended(properties, today)
             rows_by_type[spec.code].append(
                 {"from_id": source["id"], "to_id": target["id"], "properties": properties, "active": row_active})
             created.append(({**properties, "from_id": source["id"], "to_id": target["id"]}, audited_by_type[spec.code]))
@@ -177,7 +185,7 @@ class RelationshipService:
             )
             outcome = self._repo.update_relationship(
                 spec.code, relationship_id, properties,
-                symmetric=spec.symmetric, singular_role=singular_role(spec), active=is_active(merged, today),
+                symmetric=spec.symmetric, singular_role=singular_role(spec), active=not_ended(merged, today),
                 today=today, now=now, expected_version=current["version"],
                 before={k: v for k, v in current.items() if k not in _DERIVED_FIELDS}, audit=audit,
             )
@@ -378,7 +386,7 @@ class RelationshipService:
         spec = catalogue.get(type_code)
         return {
             **relationship, "type": type_code, "from_entity": entity_ref(source), "to_entity": entity_ref(target),
-            "active": is_active(relationship, today),
+            "active": is_active(relationship, today), "status": relationship_status(relationship, today).value,
             "sentence": _sentence(spec, type_code, source["name"], target["name"]),
             "reverse_sentence": spec.reverse_sentence(source["name"], target["name"]) if spec
             else f"{target['name']} is the other end of {type_code} from {source['name']}",

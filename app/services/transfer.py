@@ -62,7 +62,7 @@ from app.services.relationship_rules import (
     ActiveRelationships,
     check_kinds,
     check_share,
-    is_active,
+    not_ended,
     new_relationship_properties,
     own_properties,
     type_properties,
@@ -618,7 +618,7 @@ class _Importer:
                 continue
             if match is not None:
                 self.existing_relationships[ext] = match["relationship"]["id"]
-            if is_active(fields, self.today) and not self._check_active(item, spec, source, target, ends, fmt.ends):
+            if not_ended(fields, self.today) and not self._check_active(item, spec, source, target, ends, fmt.ends):
                 continue
             self._keep(item, (ext, spec, source.id, target.id, fields))
 

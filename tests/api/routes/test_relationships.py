@@ -119,7 +119,7 @@ INVALID_FIELDS = [
     ({"since": "2020-01-01", "until": "2019-12-31"}, "until must not be before since"),
     ({"strength": 1.01}, "less than or equal to 1"),
     ({"strength": -0.1}, "greater than or equal to 0"),
-    ({"since": "2020-02-30"}, "date"),
+    ({"since": "2020-02-30"}, "2020-02-30 has no such day (February 2020 has 29 days)"),
     ({"until": "soon"}, "date"),
     ({"notes": "x" * 20_001}, "at most 20000"),
     ({"role": "partner"}, "Extra inputs are not permitted"),
@@ -267,7 +267,7 @@ def test_patch_invalid_change_is_rejected(client, family):
         ({"type": "PARENT_OF"}, "Extra inputs"),
         ({"from_id": "x"}, "Extra inputs"),
         ({"active": False}, "Extra inputs"),
-        ({"since": "2016-13-01"}, "date"),
+        ({"since": "2016-13-01"}, "has no such month"),
     ]:
         error = problem(client.patch(f"/relationships/{created['id']}", json={"notes": "changed", **changes}), 422)
         assert message in error["detail"], changes
@@ -480,3 +480,23 @@ def test_batch_body_validation(client):
     for body, location in BATCH_BODIES:
         error = problem(client.post("/relationships/batch", json=body), 422)
         assert [e["location"] for e in error["errors"]] == [location]
+
+
+def test_a_relationship_that_starts_in_the_future_is_upcoming_not_active(client):
+    """Issue 14: a relationship whose since is in the future counted as active today. It is
+    upcoming: not active, not in networks, memberships or analytics, yet it holds its place
+    for the rules (no second one of the pair)."""
+    person, household = create_person(client), create_client(client)
+    upcoming = relate(client, "PRIMARY_CONTACT_AT", person["id"], household["id"], since="2999-01-01")
+    assert (upcoming["active"], upcoming["status"]) == (False, "upcoming")
+    listed = ok(client.get(f"/clients/{household['id']}/relationships"))
+    assert [(r["relationship"]["id"], r["relationship"]["status"], r["relationship"]["active"]) for r in listed] == [
+        (upcoming["id"], "upcoming", False)]
+    assert len(ok(client.get(f"/people/{person['id']}/network"))["nodes"]) == 1
+    [rollup] = ok(client.get("/service/households", params={"client_id": household["id"]}))
+    assert rollup["members"] == []  # not a member yet
+    problem(client.post("/relationships", json={"type": "PRIMARY_CONTACT_AT", "from_id": person["id"],
+                                                "to_id": household["id"]}), 409)
+    started = relate(client, "ACQUAINTANCE_OF", person["id"], create_person(client, first_name="Ann")["id"],
+                     since="2001-01-01")
+    assert (started["active"], started["status"]) == (True, "active")
