@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -156,7 +156,8 @@ class InfluenceScores(Mapping[str, InfluenceScore]):
 
 def influence_scores(G: RelationshipGraph, *, weights: Mapping[str, float] | None = None,
                      betweenness_k: int | None = 256, seed=42, alpha: float = 0.85,
-                     normalisation: str = "percentile") -> InfluenceScores:
+                     normalisation: str = "percentile", degree_weight: str | None = None,
+                     pagerank_through: Sequence[str] | None = None) -> InfluenceScores:
     """Score every entity's influence from the graph, part by part and combined.
 
     Parts (raw): ``pagerank`` (:func:`analytics.pagerank`, referral credit flowing to
@@ -187,6 +188,13 @@ def influence_scores(G: RelationshipGraph, *, weights: Mapping[str, float] | Non
     alpha : float
         PageRank damping.
     normalisation : {"percentile", "max", "log"}
+    degree_weight : {None, "weight"}
+        None (default): ``degree`` counts distinct related entities, as breadth of
+        connection; ``"weight"``: it sums type weight x strength (:func:`degree_array`).
+    pagerank_through : sequence of str, optional
+        Entity kinds that pass PageRank on (:func:`pagerank_walk_matrix`); None: all.
+        Betweenness is always unweighted: a broker sits between people whoever they are
+        and however close, and a weighted variant would read weights as distances.
 
     Returns
     -------
@@ -219,11 +227,11 @@ def influence_scores(G: RelationshipGraph, *, weights: Mapping[str, float] | Non
     reach = referral_reach_arrays(G)
     k = None if betweenness_k is None or betweenness_k >= n else betweenness_k
     raw = np.column_stack([
-        pagerank_array(G, alpha=alpha),
+        pagerank_array(G, alpha=alpha, through=pagerank_through),
         reach[:, 0],
         reach[:, 1],
         betweenness_array(G, k=k, seed=seed),
-        degree_array(G).astype(np.float64),
+        degree_array(G, weight=degree_weight).astype(np.float64),
         reach[:, 2],
         reach[:, 3],
         np.nan_to_num(G.assets_under_management, nan=0.0),

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
-from analytics.graph import REFERRAL, RelationshipGraph
+from analytics.graph import KINDS, REFERRAL, RelationshipGraph
 
 __all__ = ["pagerank", "pagerank_array", "pagerank_walk_matrix"]
 
 
-def pagerank_walk_matrix(G: RelationshipGraph, *, weight: str | np.ndarray | None = "weight") -> sp.csr_array:
+def pagerank_walk_matrix(G: RelationshipGraph, *, weight: str | np.ndarray | None = "weight",
+                         through: Sequence[str] | None = None) -> sp.csr_array:
     """The weighted directed matrix PageRank walks on (entry ``[u, v]``: weight of step u -> v).
 
     Active relationships only, self-relationships left out. A referral (``referrer ->
     referred``) becomes one step ``referred -> referrer``, so rank flows to the referrer;
     every other relationship becomes a step in each direction. Parallel steps add up.
+    With ``through`` (entity kinds), only relationships between two entities of those kinds
+    are walked: the rest neither pass rank on nor receive it along relationships.
 
     Examples
     --------
@@ -29,6 +34,9 @@ def pagerank_walk_matrix(G: RelationshipGraph, *, weight: str | np.ndarray | Non
     [[0.0, 0.0, 0.0], [1.0, 0.0, 0.5], [0.0, 0.5, 0.0]]
     """
     mask = G.relationship_mask()
+    if through is not None:
+        walked = np.isin(G.kinds, [KINDS.index(kind) for kind in through])
+        mask = mask & walked[G.src] & walked[G.dst]
     w = G.edge_weights(weight)[mask]
     s = G.src[mask]
     d = G.dst[mask]
@@ -43,12 +51,13 @@ def pagerank_walk_matrix(G: RelationshipGraph, *, weight: str | np.ndarray | Non
 
 
 def pagerank_array(G: RelationshipGraph, *, alpha: float = 0.85, weight: str | np.ndarray | None = "weight",
-                   tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:
-    """PageRank as an array in entity index order (see :func:`pagerank`)."""
+                   tol: float = 1e-10, max_iter: int = 200, through: Sequence[str] | None = None) -> np.ndarray:
+    """PageRank as an array in entity index order (see :func:`pagerank`; ``through`` as in
+    :func:`pagerank_walk_matrix`)."""
     n = G.n_entities
     if n == 0:
         return np.zeros(0)
-    M = pagerank_walk_matrix(G, weight=weight)
+    M = pagerank_walk_matrix(G, weight=weight, through=through)
     out_weight = np.asarray(M.sum(axis=1)).ravel()
     dangling = out_weight == 0
     inv = np.zeros(n)

@@ -42,6 +42,13 @@ class ScoringRunCreate(InputModel):
     #: Seeds the sampled betweenness sources: the same seed gives the same run.
     seed: Annotated[int, Field(ge=0, le=2**32 - 1), WHOLE] = 42
     normalisation: Literal["percentile", "max", "log"] = "percentile"
+    #: Degree as the sum of type weight x strength rather than a count of related entities
+    #: (default false: connectedness is breadth; strength already counts in PageRank).
+    degree_weighted: bool | None = None
+    #: The entity kinds that pass PageRank on (default client, person and provider: team
+    #: members and divisions are never scored and would carry rank between the clients they serve).
+    pagerank_through: Annotated[list[Literal["client", "person", "team_member", "provider", "division"]],
+                                Field(min_length=1, max_length=5)] | None = None
     #: Replace the default rules (critical top 5%, important next 15%, standard: referred
     #: someone or 3+ connections); include those to extend them.
     rules: Annotated[list[SegmentRuleIn], Field(min_length=1, max_length=50)] | None = None

@@ -46,6 +46,13 @@ SCORE_BATCH = 20_000
 Progress = Callable[[str, int, int], None]
 
 
+#: The kinds that pass PageRank on by default: not team members or divisions. They are never
+#: scored, and an adviser serving 300 clients (or a division holding them) would carry rank
+#: between clients who have nothing to do with each other, so a client's PageRank would say
+#: who serves it rather than whom it influences.
+PAGERANK_THROUGH: tuple[str, ...] = (EntityKind.client.value, EntityKind.person.value, EntityKind.provider.value)
+
+
 @dataclass(frozen=True)
 class ScoringParameters:
     """What a scoring run computes with; stored with the run so runs can be compared."""
@@ -55,23 +62,28 @@ class ScoringParameters:
     seed: int = 42
     normalisation: str = "percentile"
     rules: tuple[SegmentRule, ...] = field(default=DEFAULT_RULES)
+    #: Degree as the sum of type weight x strength instead of a count of related entities;
+    #: off by default: connectedness is breadth, and strength already counts in PageRank.
+    degree_weighted: bool = False
+    pagerank_through: tuple[str, ...] = PAGERANK_THROUGH
 
     @classmethod
-    def build(
-        cls, *, weights: dict[str, float] | None = None, betweenness_k: int | None = 256, seed: int = 42,
-        normalisation: str = "percentile", rules: Sequence[dict[str, Any]] | None = None,
-    ) -> ScoringParameters:
-        """Parameters from plain values; a rule that cannot work is invalid input."""
+    def build(cls, *, rules: Sequence[dict[str, Any]] | None = None, **values: Any) -> ScoringParameters:
+        """Parameters from plain values (None: the default); a rule that cannot work is invalid input."""
         try:
             built = tuple(SegmentRule(**rule) for rule in rules) if rules else DEFAULT_RULES
         except (TypeError, ValueError) as error:
             raise InvalidInput(f"invalid segment rule: {error}") from error
-        return cls(weights, betweenness_k, seed, normalisation, built)
+        given = {name: value for name, value in values.items() if value is not None or name == "betweenness_k"}
+        if "pagerank_through" in given:
+            given["pagerank_through"] = tuple(given["pagerank_through"])
+        return cls(rules=built, **given)
 
     def to_json(self) -> str:
         return json.dumps({
             "weights": self.weights, "betweenness_k": self.betweenness_k, "seed": self.seed,
             "normalisation": self.normalisation, "rules": [asdict(rule) for rule in self.rules],
+            "degree_weighted": self.degree_weighted, "pagerank_through": list(self.pagerank_through),
         })
 
 
@@ -107,6 +119,8 @@ class AnalyticsService:
             scores = influence_scores(
                 practice.graph, weights=parameters.weights, betweenness_k=parameters.betweenness_k,
                 seed=parameters.seed, normalisation=parameters.normalisation,
+                degree_weight="weight" if parameters.degree_weighted else None,
+                pagerank_through=parameters.pagerank_through,
             )
             suggestions = suggest_influencer_segments(scores, rules=parameters.rules)
         except ValueError as error:  # bad weights or normalisation: the caller's input

@@ -275,3 +275,23 @@ def test_introductions_keep_the_strength_the_api_accepts(client):
         [path] = ok(client.get("/analytics/introductions", params={"target_id": target, "from_id": member}))["paths"]
         assert path["cost"] == pytest.approx(1 / (weights["ACQUAINTANCE_OF"] * strength))
         assert path["score"] == pytest.approx(1 / path["cost"])
+
+
+def test_degree_weighting_and_who_passes_pagerank_on_are_parameters(sample_client):
+    """Issue 14: degree ignored weights while PageRank used them, and team members passed
+    PageRank on though never scored. Defaults: degree counts, team members and divisions
+    pass nothing on; both are parameters, stored with the run."""
+    default = ok(sample_client.post("/analytics/runs", json={}), 201)
+    assert (default["parameters"]["degree_weighted"], default["parameters"]["pagerank_through"]) == (
+        False, ["client", "person", "provider"])
+    chosen = ok(sample_client.post("/analytics/runs", json={
+        "degree_weighted": True, "pagerank_through": ["client", "person", "provider", "team_member", "division"]}), 201)
+    by_run = {}
+    for run in (default, chosen):
+        items = ok(sample_client.get(f"/analytics/runs/{run['id']}/scores", params={"limit": 500}))["items"]
+        by_run[run["id"]] = {item["entity_id"]: item["raw"] for item in items}
+    first, second = by_run[default["id"]], by_run[chosen["id"]]
+    assert all(float(raw["degree"]).is_integer() for raw in first.values())
+    assert any(first[e]["degree"] != second[e]["degree"] for e in first)  # weights below 1 count for less
+    assert any(first[e]["pagerank"] != pytest.approx(second[e]["pagerank"]) for e in first)
+    problem(sample_client.post("/analytics/runs", json={"pagerank_through": ["nobody"]}), 422)
