@@ -84,6 +84,15 @@ def _membership(code: str, phrase: str, reverse: str, role: MembershipRole, weig
     )
 
 
+#: A client's ownership as the analytics walk it: "Priya Shah is the Owner of Oakley
+#: Household", one relationship per client with an ``owner_id``, read from that field (the
+#: one record of who owns a client), so it can never disagree with it. Not stored, and its
+#: code is reserved: no catalogue type may take it.
+OWNERSHIP = RelationshipTypeSpec(
+    "OWNER_OF", "the Owner of", "has Owner", RelationshipCategory.professional, (K.team_member,), (K.client,), 1.0,
+    description="The team member who owns the client (its owner_id).",
+)
+
 DEFAULT_RELATIONSHIP_TYPES: tuple[RelationshipTypeSpec, ...] = (
     _membership("PRIMARY_CONTACT_AT", "a Primary Contact at", "has Primary Contact", MembershipRole.primary_contact, 1.0),
     _membership("PARTNER_CONTACT_AT", "a Partner Contact at", "has Partner Contact", MembershipRole.partner, 0.9),
@@ -102,6 +111,15 @@ DEFAULT_RELATIONSHIP_TYPES: tuple[RelationshipTypeSpec, ...] = (
     RelationshipTypeSpec(
         "ADVISER_OF", "the Adviser of", "is advised by", RelationshipCategory.professional,
         (K.team_member,), (K.client, K.person), 1.0,
+    ),
+    RelationshipTypeSpec(
+        "PARAPLANNER_FOR", "the Paraplanner for", "has Paraplanner", RelationshipCategory.professional,
+        (K.team_member,), (K.client,), 0.8, description="A team member who prepares the client's plans.",
+    ),
+    RelationshipTypeSpec(
+        "CLIENT_SERVICE_LEAD_FOR", "the Client Service Lead for", "has Client Service Lead",
+        RelationshipCategory.professional, (K.team_member,), (K.client,), 0.8,
+        description="The team member who leads the client's day-to-day service.",
     ),
     RelationshipTypeSpec(
         "SOLICITOR_FOR", "a Solicitor for", "has Solicitor", RelationshipCategory.professional,

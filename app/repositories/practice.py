@@ -389,6 +389,11 @@ class PracticeRepository:
         return (row["ends"], [None if s < 0 else s for s in row["strengths"]], row["ids"],
                 [None if s < 0 else s for s in row["shares"]])
 
+    def ownership_ends(self) -> list[str]:
+        """Every owned client as ``"owner_id client_id"``, for the analytics' ownership relationships."""
+        rows = self._store.read(self._q("analytics_ownership"), {})
+        return rows[0]["ends"] if rows else []
+
     # -- scoring runs ----------------------------------------------------------------------
     def create_scoring_run(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> None:
         self._store.write(self._q("create_scoring_run"), {"properties": dict(properties), "audit": dict(audit)})

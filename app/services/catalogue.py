@@ -9,6 +9,7 @@ from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import (
     DEFAULT_CATEGORIES,
     DEFAULT_RELATIONSHIP_TYPES,
+    OWNERSHIP,
     CategoryList,
     RelationshipTypeSpec,
 )
@@ -78,6 +79,9 @@ class CatalogueService:
     def create_relationship_type(self, data: dict[str, Any]) -> RelationshipTypeSpec:
         self._caller.require(Permission.administer, "change the relationship-type catalogue")
         check_identifier(data["code"])
+        if data["code"] == OWNERSHIP.code:
+            raise Conflict(f"'{OWNERSHIP.code}' is reserved: a client's owner is its owner_id, which the analytics "
+                           "read as that relationship")
         spec = RelationshipTypeSpec.from_properties(data)
         check_membership_kinds(spec)
         properties = spec.to_properties()

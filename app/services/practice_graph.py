@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analytics.graph import KINDS, RelationshipGraph
+from app.domain.catalogue import OWNERSHIP
 from app.domain.model import RelationshipCategory, now_iso, today_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
@@ -44,13 +45,19 @@ def read_practice_graph(
     stage_labels = sorted({row["stage"] for row in rows if row["stage"] is not None})
     stage_code = {stage: code for code, stage in enumerate(stage_labels)}
 
-    types = catalogue.relationship_types()
+    # The catalogue's types, and each client's ownership read from its owner_id.
+    types = [*catalogue.relationship_types(), OWNERSHIP]
     sources, targets, type_indexes, strengths, shares, relationship_ids = [], [], [], [], [], []
     for index, spec in enumerate(types):
         membership = spec.category is RelationshipCategory.membership
-        ends, stored_strengths, ids, stored_shares = repository.active_relationship_ends(
-            spec.code, today=today, with_ids=with_relationship_ids, with_shares=membership
-        )
+        if spec is OWNERSHIP:
+            ends = repository.ownership_ends()
+            stored_strengths, stored_shares = [None] * len(ends), []
+            ids = [ownership_id(end.split(" ", 1)[1]) for end in ends] if with_relationship_ids else []
+        else:
+            ends, stored_strengths, ids, stored_shares = repository.active_relationship_ends(
+                spec.code, today=today, with_ids=with_relationship_ids, with_shares=membership
+            )
         relationship_ids.extend(ids)
         # Membership shares, for what a referred person brings (analytics.referral_credit).
         shares.append(np.array([np.nan if s is None else s for s in stored_shares], dtype=np.float64) if membership
@@ -84,6 +91,11 @@ def read_practice_graph(
     )
     assigned = np.array([row["influencer_segment"] for row in rows], dtype=object)
     return PracticeGraph(graph, assigned, now_iso(), time.perf_counter() - started)
+
+
+def ownership_id(client_id: str) -> str:
+    """The id a client's ownership goes by in analytics answers (it is not stored)."""
+    return f"{OWNERSHIP.code}-{client_id}"
 
 
 def _number(value: float | None) -> float:

@@ -55,7 +55,7 @@ def test_falkor_url_opens_an_external_server_and_never_loads_the_sample_unasked(
         repository = PracticeRepository(opened.store)
         assert repository.health()
         assert repository.count_entities() == 0  # "auto" loads the sample into the embedded store only
-        assert len(repository.relationship_types()) == 19
+        assert len(repository.relationship_types()) == 21
     finally:
         opened.close()
 

@@ -116,6 +116,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         K.client, _entity(K.client, "c1", "Elliott Household", owner_id="t1", stage="client"), ["t1"], _audit("c1")
     )
     assert not repo.create_entity(K.client, _entity(K.client, "c2", "Orphan", owner_id="missing"), ["missing"], _audit("c2"))
+    assert repo.ownership_ends() == ["t1 c1"]
     for pid, name in (("p1", "John Elliott"), ("p2", "Jean Elliott")):
         assert repo.create_entity(K.person, _entity(K.person, pid, name), [], _audit(pid))
     assert repo.get_entity(K.client, "c1")["owner_id"] == "t1"

@@ -176,12 +176,45 @@ def test_introductions_never_use_ended_relationships(sample_client):
 
 
 def test_key_person_risk_names_who_would_cut_clients_off(sample_client):
+    # Every sample client has an owner, linked to the team by that ownership (issue 14: David
+    # Okafor was said to cut off Okafor Logistics, which Omar owns): no person cuts one off.
     risk = ok(sample_client.get("/analytics/key-person-risk"))
-    david = next(p for p in risk["key_people"] if p["name"] == "David Okafor")
-    okafor_logistics = _id(sample_client, "/clients", "Okafor Logistics")
-    assert david["clients_cut_off"] == 1 and david["cut_off_client_ids"] == [okafor_logistics]
+    assert [p["name"] for p in risk["key_people"] if p["clients_cut_off"]] == []
+    # A client nobody owns, reached only through its director, who knows Laura Harper.
+    loose = ok(sample_client.post("/clients", json={"name": "Loose Ltd", "kind": "business"}), 201)["id"]
+    director = ok(sample_client.post("/people", json={"first_name": "Dee", "last_name": "Rector"}), 201)["id"]
+    laura = _id(sample_client, "/people", "Laura Harper")
+    for type_code, from_id, to_id in (("DIRECTOR_AT", director, loose), ("ACQUAINTANCE_OF", director, laura)):
+        ok(sample_client.post("/relationships", json={"type": type_code, "from_id": from_id, "to_id": to_id}), 201)
+    risk = ok(sample_client.get("/analytics/key-person-risk"))
+    dee = next(p for p in risk["key_people"] if p["entity_id"] == director)
+    assert (dee["clients_cut_off"], dee["cut_off_client_ids"]) == (1, [loose])
     assert risk["key_people"][0]["clients_cut_off"] >= 1
     assert risk["bridges"]
+    # Once owned, it hangs on its owner: Dee cuts nobody off.
+    anna = _id(sample_client, "/team-members", "Anna Shaw")
+    ok(sample_client.patch(f"/clients/{loose}", json={"owner_id": anna}))
+    risk = ok(sample_client.get("/analytics/key-person-risk"))
+    assert director not in {p["entity_id"] for p in risk["key_people"]}
+
+
+def test_a_team_member_reaches_clients_through_those_they_own(sample_client):
+    """Issue 14: Priya owns Oakley Household; Olivia, its primary contact, knows Victor. The
+    warmest route from Priya to Victor runs through her own client."""
+    priya = ok(sample_client.post("/team-members", json={"name": "Priya Shah", "role": "adviser"}), 201)["id"]
+    oakley = ok(sample_client.post("/clients", json={"name": "Oakley Household", "kind": "household",
+                                                     "owner_id": priya}), 201)["id"]
+    olivia, victor = (ok(sample_client.post("/people", json={"first_name": first, "last_name": last}), 201)["id"]
+                      for first, last in (("Olivia", "Oakley"), ("Victor", "Vance")))
+    ok(sample_client.post("/relationships", json={"type": "PRIMARY_CONTACT_AT", "from_id": olivia, "to_id": oakley}), 201)
+    ok(sample_client.post("/relationships", json={"type": "ACQUAINTANCE_OF", "from_id": olivia, "to_id": victor}), 201)
+    [path] = ok(sample_client.get("/analytics/introductions", params={"target_id": victor, "from_id": priya, "k": 1}))["paths"]
+    assert path["steps"][0] == "Priya Shah is the Owner of Oakley Household"
+    assert path["entity_ids"] == [priya, oakley, olivia, victor]
+    assert path["relationship_ids"][0] == f"OWNER_OF-{oakley}"
+    problem(sample_client.post("/relationship-types", json={
+        "code": "OWNER_OF", "phrase": "the Owner of", "reverse_phrase": "has Owner", "category": "professional",
+        "from_kinds": ["team_member"], "to_kinds": ["client"]}), 409)
 
 
 def test_communities_partition_the_practice(sample_client):

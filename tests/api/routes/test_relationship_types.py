@@ -24,7 +24,7 @@ NEW_TYPE = {"code": "TRUSTEE_FOR", "phrase": "a Trustee for", "reverse_phrase": 
 
 def test_list_has_the_19_defaults(client):
     types = get(client, "/relationship-types")
-    assert len(types) == 19 and {t["code"] for t in types} == DEFAULT_TYPE_CODES
+    assert len(types) == 21 and {t["code"] for t in types} == DEFAULT_TYPE_CODES
     by_code = {t["code"]: t for t in types}
     assert by_code["PRIMARY_CONTACT_AT"] == {
         "code": "PRIMARY_CONTACT_AT", "phrase": "a Primary Contact at", "reverse_phrase": "has Primary Contact",
@@ -222,7 +222,7 @@ def test_delete_unused_then_it_cannot_be_used(client):
     response = client.delete("/relationship-types/SIBLING_OF")
     assert response.status_code == 204 and response.content == b""
     problem(client.get("/relationship-types/SIBLING_OF"), 404)
-    assert len(get(client, "/relationship-types")) == 18
+    assert len(get(client, "/relationship-types")) == 20
     a, b = create_person(client, "Ann", "Lee"), create_person(client, "Bo", "Lee")
     error = problem(client.post("/relationships", json={"type": "SIBLING_OF", "from_id": a["id"], "to_id": b["id"]}), 422)
     assert "SIBLING_OF" not in error["allowed"] and "SPOUSE_OF" in error["allowed"]
