@@ -186,7 +186,8 @@ class EntityService:
         if kind not in MERGEABLE_KINDS:
             raise InvalidInput(f"only {' and '.join(sorted(k.path for k in MERGEABLE_KINDS))} can be merged")
         if kept_id == duplicate_id:
-            raise InvalidInput("duplicate_id names the entity itself: name another to merge into it", field="duplicate_id")
+            raise InvalidInput(f"a {_describe(kind)} cannot be merged into itself: name the duplicate to merge into it",
+                               field="duplicate_id")
         expected = {role: version for role, version in (expected_versions or {}).items() if version is not None}
         for _ in write_attempts():
             # What the caller may not see reads as missing, the duplicate as the kept one.

@@ -138,9 +138,9 @@ def _role_clashes(
         if same is not None:
             clashes.append({
                 "relationship_id": link.id, "kept_relationship_id": same.id,
-                "message": f"both have an active {role.replace('_', ' ')}: {same.other['name']} of {kept['name']} and "
-                           f"{link.other['name']} of {duplicate['name']}, and a client has one; end one of those "
-                           f"relationships ({same.id} or {link.id}) first",
+                "message": f"both have an active {role.replace('_', ' ')} ({same.other['name']} of {kept['name']}, "
+                           f"{link.other['name']} of {duplicate['name']}), and a client has only one; end one of "
+                           f"those relationships ({same.id} or {link.id}) first",
             })
     return clashes
 
