@@ -477,6 +477,53 @@ def settings_visibility(
         typer.echo(f"visibility: {service.set_visibility(wanted)['visibility']}")
 
 
+people_cli = typer.Typer(help="People: merge a likely duplicate into the one kept.", no_args_is_help=True)
+cli.add_typer(people_cli, name="people")
+clients_cli = typer.Typer(help="Clients: merge a likely duplicate into the one kept.", no_args_is_help=True)
+cli.add_typer(clients_cli, name="clients")
+
+
+def _merge_command(kind_name: str) -> Callable[[str, str], None]:
+    """``rapport people merge`` / ``rapport clients merge``: the API's merge, by id or external id."""
+    noun = kind_name  # "person" or "client"
+
+    def merge(
+        keep: str = typer.Argument(..., help=f"The {noun} kept (id or external id)."),
+        duplicate: str = typer.Argument(..., help=f"The duplicate {noun}, merged into it and deleted (id or external id)."),
+    ) -> None:
+        from app.domain.model import EntityKind
+        from app.services.catalogue import CatalogueService
+        from app.services.entities import EntityService
+
+        kind = EntityKind(kind_name)
+        with _practice(existing=f"merge {kind.path} in") as repository:
+            found = {ref: repository.entity_by_id_or_external_id(kind, ref) for ref in (keep, duplicate)}
+            for ref, entity in found.items():
+                if entity is None:
+                    _fail(f"no {noun} has the id or external id '{ref}'")
+            kept, copy = found[keep], found[duplicate]
+            merged = EntityService(repository, CatalogueService(repository, LOCAL_OPERATOR), LOCAL_OPERATOR).merge(
+                kind, kept["id"], copy["id"])
+        moved = [_many(len(merged["moved_relationships"]), "relationship"), _many(len(merged["moved_records"]), "record")]
+        dropped = merged["dropped_relationships"]
+        typer.echo(
+            f"Merged {copy['name']} ({copy['id']}) into {merged['kept']['name']} ({kept['id']}): moved {' and '.join(moved)}"
+            + (f"; dropped {_many(len(dropped), 'relationship')} between the two" if dropped else "")
+            + (f"; filled {', '.join(merged['filled'])}" if merged["filled"] else "; filled no field")
+            + f". {copy['id']} is deleted."
+        )
+
+    merge.__doc__ = (f"Merge a duplicate {noun} into the one kept: its relationships (active and ended) and records "
+                     f"move, the kept {noun}'s empty fields take its values, and it is deleted, in one audited write. "
+                     "Refused, changing nothing, where a move would repeat an active relationship or give a client "
+                     "two primary contacts.")
+    return merge
+
+
+people_cli.command("merge")(_merge_command("person"))
+clients_cli.command("merge")(_merge_command("client"))
+
+
 def _show_key(issued: object, holder: str) -> None:
     """The key in a box that cannot be missed, saying where it goes. On a terminal the box
     holds the key; when stdout is captured (``KEY=$(rapport keys bootstrap)``) stdout gets

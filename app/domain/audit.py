@@ -28,6 +28,8 @@ class AuditAction(StrEnum):
     bulk_load = "bulk_load"
     #: A run's suggestions applied to clients.
     apply = "apply"
+    #: A duplicate person or client merged into the one kept (the record is the kept one's).
+    merge = "merge"
 
 
 #: Fields no audit record ever holds (a key's hash is as good as the key to an attacker

@@ -112,6 +112,30 @@ class PracticeRepository:
         )
         return rows[0] if rows else None
 
+    def merge_entities(
+        self, kind: EntityKind, kept_id: str, duplicate_id: str, *, kept_before: Mapping[str, Any],
+        duplicate_before: Mapping[str, Any], properties: Mapping[str, Any], relationships: Sequence[str],
+        own_records: Sequence[str], moves: Mapping[str, Mapping[str, Sequence[str]]], symmetric_types: Collection[str],
+        singular_roles: Collection[str], today: str, now: str, audits: Sequence[Mapping[str, Any]],
+    ) -> Row | None:
+        """Merge the duplicate into the kept entity (see the query): row ``{merged, unchanged,
+        pair_clashes, role_clashes}``; None if either is gone.
+
+        ``relationships``: the duplicate's, ``"id:version"`` each, as read; ``own_records``:
+        the ids of the records it owns; ``moves``: by type code, the ids of the relationships
+        to move, ``{"outgoing": [...], "incoming": [...]}``; ``properties``: the kept
+        entity's whole new property map."""
+        rows = self._store.write(
+            self._q("merge_entities", label=kind.label, rel_type=sorted(moves)),
+            {"kept_id": kept_id, "duplicate_id": duplicate_id, "kept_before": dict(kept_before),
+             "duplicate_before": dict(duplicate_before), "properties": dict(properties),
+             "relationships": list(relationships), "own_records": list(own_records),
+             "moves": {code: {"outgoing": list(m["outgoing"]), "incoming": list(m["incoming"])} for code, m in moves.items()},
+             "symmetric_types": sorted(symmetric_types), "singular_roles": sorted(singular_roles), "today": today,
+             "now": now, "audits": [dict(audit) for audit in audits]},
+        )
+        return rows[0] if rows else None
+
     def entity_own_records(self, entity_id: str) -> list[Row]:
         """Rows ``{kind, record}``: the touches, service requests and important dates an entity
         owns, which go when it goes."""

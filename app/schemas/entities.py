@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Generic
 
 from pydantic import BaseModel, Field
 
@@ -20,8 +20,10 @@ from app.schemas.common import (
     Name,
     Notes,
     QueryModel,
+    WHOLE,
     ShortText,
     Stored,
+    T,
     Kept,
     omittable,
 )
@@ -130,6 +132,40 @@ class ClientCreated(ClientPublic, LikelyDuplicates):
 
 class PersonCreated(PersonPublic, LikelyDuplicates):
     pass
+
+
+# -- merging a duplicate ------------------------------------------------------------------
+class ExpectedVersions(InputModel):
+    """Merge only if each entity named is still at this version (else 412)."""
+
+    kept: Annotated[int, Field(ge=1), WHOLE] | None = None
+    duplicate: Annotated[int, Field(ge=1), WHOLE] | None = None
+
+
+class MergeBody(InputModel):
+    #: The person or client to merge into the one in the path, which is kept; it is deleted.
+    duplicate_id: EntityId
+    expected_versions: ExpectedVersions | None = None
+
+
+class MovedRecord(BaseModel):
+    kind: str
+    id: str
+
+
+class Merged(BaseModel, Generic[T]):
+    """What a merge did: the kept entity as it is now, and what it took from the duplicate."""
+
+    kept: T
+    duplicate_id: str
+    #: The kept entity's fields that were empty and now hold the duplicate's value.
+    filled: list[str]
+    #: The duplicate's relationships, now the kept one's (same ids, types and fields).
+    moved_relationships: list[str]
+    #: Relationships between the two: deleted with the duplicate (recorded in the audit trail).
+    dropped_relationships: list[str]
+    #: Touches, service requests and important dates, now the kept one's.
+    moved_records: list[MovedRecord]
 
 
 # -- team members ---------------------------------------------------------------------------

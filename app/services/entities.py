@@ -19,6 +19,7 @@ from app.domain.model import (
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService, category_key
 from app.services.optimistic import write_attempts
+from app.services.merging import MERGEABLE_KINDS, SINGULAR_ROLE_CODES, links, merge_audits, plan_merge
 from app.services.relationship_rules import audited
 from app.services.visibility import Visibility
 
@@ -171,6 +172,61 @@ class EntityService:
                 raise stale_version(kind.value, entity_id, None, expected_version)
         raise Conflict(f"{_describe(kind)} '{entity_id}' was changed by someone else meanwhile; nothing was deleted")
 
+    def merge(
+        self, kind: EntityKind, kept_id: str, duplicate_id: str, *, expected_versions: Mapping[str, int | None] | None = None,
+    ) -> dict[str, Any]:
+        """Merge the duplicate into the kept entity, in one write (see ``app/services/merging.py``
+        and ``cypher/merge_entities.cypher``): its relationships, active and ended, move to the
+        kept one (those between the two are dropped); the kept one's empty fields take the
+        duplicate's values; the records it owns move; then it is deleted, all audited. Refused
+        (409, nothing changed) where a move would break a relationship rule. Guarded by what was
+        read: if either changed meanwhile, read again, unless the caller named the versions
+        (``expected_versions``: ``kept``, ``duplicate``) it expects."""
+        self._caller.require(_write_permission(kind), f"merge {kind.path}")
+        if kind not in MERGEABLE_KINDS:
+            raise InvalidInput(f"only {' and '.join(sorted(k.path for k in MERGEABLE_KINDS))} can be merged")
+        if kept_id == duplicate_id:
+            raise InvalidInput(f"a {_describe(kind)} cannot be merged into itself: name the duplicate to merge into it",
+                               field="duplicate_id")
+        expected = {role: version for role, version in (expected_versions or {}).items() if version is not None}
+        for _ in write_attempts():
+            # What the caller may not see reads as missing, the duplicate as the kept one.
+            kept, duplicate = self.get(kind, kept_id), self.get(kind, duplicate_id)
+            for role, entity in (("kept", kept), ("duplicate", duplicate)):
+                if role in expected and entity["version"] != expected[role]:
+                    raise stale_version(kind.value, entity["id"], entity["version"], expected[role])
+            self._refuse_links_out_of_view(kind, duplicate_id, doing="merge it into another")
+            today, now = today_iso(), now_iso()
+            duplicate_links = links(self._repo.entity_relationships(duplicate_id, today=today, include_ended=True))
+            kept_links = links(self._repo.entity_relationships(kept_id, today=today, include_ended=True))
+            catalogue = {spec.code: spec for spec in self._catalogue.relationship_types()}
+            plan = plan_merge(kind, kept, duplicate, kept_links, duplicate_links, catalogue, today=today, now=now)
+            if plan.clashes:
+                raise Conflict(
+                    f"{_describe(kind)} '{duplicate_id}' cannot be merged into '{kept_id}': "
+                    + "; ".join(clash["message"] for clash in plan.clashes) + ". Nothing was changed.",
+                    clashes=plan.clashes,
+                )
+            own_records = self._repo.entity_own_records(duplicate_id)
+            row = self._repo.merge_entities(
+                kind, kept_id, duplicate_id, kept_before=kept, duplicate_before=duplicate, properties=plan.properties,
+                relationships=[f"{link.id}:{link.relationship.get('version', 0)}" for link in duplicate_links],
+                own_records=[row["record"]["id"] for row in own_records], moves=plan.moves(),
+                symmetric_types=[code for code, spec in catalogue.items() if spec.symmetric],
+                singular_roles=SINGULAR_ROLE_CODES, today=today, now=now,
+                audits=merge_audits(self._caller, kind, kept, duplicate, plan, own_records, now=now),
+            )
+            if row is not None and row["merged"]:
+                return {
+                    "kept": self._read(kind, kept_id), "duplicate_id": duplicate_id, "filled": plan.filled,
+                    "moved_relationships": [link.id for link in plan.moved],
+                    "dropped_relationships": [link.id for link in plan.dropped],
+                    "moved_records": [{"kind": r["kind"], "id": r["record"]["id"]} for r in own_records],
+                }
+            # Gone, changed, or a clash the read did not see: read again (and answer 404, 412 or 409).
+        raise Conflict(f"{_describe(kind)} '{kept_id}' or '{duplicate_id}' was changed by someone else meanwhile; "
+                       "nothing was changed")
+
     def _cascade(self, entity_id: str, now: str, audits: list[dict[str, Any]]) -> dict[str, list[str]]:
         """What a cascade deletes or clears, as ``"id:version"`` for the query's guard; adds a
         record of each to ``audits``."""
@@ -207,18 +263,19 @@ class EntityService:
             after = page[-1]["id"]
         return found
 
-    def _refuse_links_out_of_view(self, kind: EntityKind, entity_id: str) -> None:
-        """The delete rule for a caller with a restricted view: they delete only an entity whose
-        relationships they all see, as a delete (or its cascade) would otherwise remove, or be
-        refused for, what they may not see. The refusal says neither who, nor how many."""
+    def _refuse_links_out_of_view(self, kind: EntityKind, entity_id: str, *, doing: str = "delete it") -> None:
+        """The delete rule for a caller with a restricted view: they delete (or merge into
+        another) only an entity whose relationships they all see, as a delete (or its cascade,
+        or a merge's move) would otherwise remove, change, or be refused for, what they may not
+        see. The refusal says neither who, nor how many."""
         if self._visibility.sees_everything:
             return
         rows = self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True)
         others = {row["other"]["id"] for row in rows}
         if others - self._visibility.visible_ids(others):
             raise Conflict(
-                f"{_describe(kind)} '{entity_id}' is related to records outside your view, so you may not delete "
-                "it; nothing was deleted. A team member who sees the whole practice (an admin or a practice "
+                f"{_describe(kind)} '{entity_id}' is related to records outside your view, so you may not {doing}; "
+                "nothing was changed. A team member who sees the whole practice (an admin or a practice "
                 "manager) can."
             )
 

@@ -19,6 +19,7 @@ from app.api.deps import (
 )
 from app.domain.model import EntityKind, RelationshipCategory
 from app.schemas import entities as s
+from app.services.merging import MERGEABLE_KINDS
 from app.schemas.common import Page
 from app.schemas.relationships import EntityRelationshipPublic, MembershipPublic, NetworkPublic
 
@@ -101,6 +102,23 @@ def entity_router(
         max_nodes: Annotated[int, Query(ge=1, le=2000)] = 500,
     ) -> Any:
         return service.network(kind, entity_id, depth=depth, max_nodes=max_nodes)
+
+    if kind in MERGEABLE_KINDS:
+
+        @router.post(
+            "/{entity_id}/merge", response_model=s.Merged[public], responses={200: {"headers": ETAG_HEADER}},
+            summary=f"Merge a duplicate {noun} into this one",
+            description=f"In one write: the duplicate's relationships (active and ended) move to this {noun}, "
+                        "those between the two are dropped; this one's empty fields take the duplicate's values; "
+                        "its touches, service requests and important dates move; the duplicate is deleted. "
+                        "Refused (409, nothing changed) where a move would repeat an active relationship or "
+                        "give a client two holders of a singular role.",
+        )
+        def merge_entity(entity_id: str, body: s.MergeBody, service: EntitiesDep, response: Response) -> Any:
+            expected = body.expected_versions.model_dump() if body.expected_versions else None
+            merged = service.merge(kind, entity_id, body.duplicate_id, expected_versions=expected)
+            response.headers["ETag"] = etag(merged["kept"]["version"])
+            return merged
 
     if kind is EntityKind.person:
 

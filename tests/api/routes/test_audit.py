@@ -120,6 +120,26 @@ def test_every_write_leaves_its_audit_records(client):
     _, [record] = write("DELETE", "/relationships/{relationship_id}", 204, one("delete", "relationship", spouse), relationship_id=spouse)
     assert record["after"] is None and (record["before"]["id"], record["before"]["type"]) == (spouse, "SPOUSE_OF")
 
+    # -- merging a duplicate: the kept one's merge record, the duplicate's delete, each move -------
+    twin, _ = write("POST", "/people", 201, one("create", "person"),
+                    json={"first_name": "jean", "last_name": "elliott", "phone": "+44 20 7946 0000"})
+    met, _ = write("POST", "/relationships", 201, one("create", "relationship"),
+                   json={"type": "ACQUAINTANCE_OF", "from_id": twin["id"], "to_id": john["id"]})
+    _, records = write("POST", "/people/{entity_id}/merge", 200, lambda _: [
+        ("merge", "person", jean["id"]), ("delete", "person", twin["id"]), ("update", "relationship", met["id"])],
+        json={"duplicate_id": twin["id"]}, entity_id=jean["id"])
+    merged = next(r for r in records if r["action"] == "merge")
+    assert twin["id"] in merged["note"] and met["id"] in merged["note"]
+    assert set(merged["changed"]) == {"phone", "version", "updated_at"}
+    assert next(r for r in records if r["target_id"] == met["id"])["after"]["from_id"] == jean["id"]
+    write("DELETE", "/relationships/{relationship_id}", 204, one("delete", "relationship", met["id"]), relationship_id=met["id"])
+    copy, _ = write("POST", "/clients", 201, one("create", "client"), json={"name": "elliott household", "kind": "household",
+                                                                          "segment": "A"})
+    _, [merged, _] = write("POST", "/clients/{entity_id}/merge", 200, lambda _: [
+        ("merge", "client", household["id"]), ("delete", "client", copy["id"])],
+        json={"duplicate_id": copy["id"]}, entity_id=household["id"])
+    assert merged["after"]["segment"] == "A" and "segment" not in merged["before"]
+
     # -- the catalogue and the category lists ------------------------------------------------------
     trustee = {"code": "TRUSTEE_FOR", "phrase": "a Trustee for", "reverse_phrase": "has Trustee", "category": "professional",
                "from_kinds": ["person"], "to_kinds": ["client"]}
@@ -250,6 +270,9 @@ def _refusals(client: TestClient) -> list[tuple[str, str, dict[str, Any], int]]:
         ("POST", "/categories/stages", {"json": {"code": "client", "label": "Again"}}, 409),
         ("PATCH", "/categories/stages/nowhere", {"json": {"label": "x"}}, 404),
         ("DELETE", "/people/nobody", {}, 404),
+        ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": "nobody"}}, 404),
+        ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": john}}, 422),
+        ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": jean, "expected_versions": {"duplicate": 99}}}, 412),
         ("DELETE", f"/relationships/SPOUSE_OF-{'0' * 26}", {}, 404),
         ("POST", f"/clients/{elliott}/touches", {"json": {"date": "2026-03-02", "kind": "call", "team_member_id": "nobody"}}, 422),
         ("POST", "/clients/nobody/important-dates", {"json": {"kind": "review", "date": "2027-01-15"}}, 404),
@@ -362,6 +385,8 @@ def _every_write(client: TestClient) -> list[tuple[str, str, str, dict[str, Any]
                    ("PATCH", f"/{path}/{{entity_id}}", f"/{path}/{ids[path]}", {"json": {"name": "Renamed"} if path != "people" else {"notes": "x"}}),
                    ("DELETE", f"/{path}/{{entity_id}}", f"/{path}/{ids[path]}", {"params": {"cascade": "true"}})]
     writes += [
+        ("POST", "/clients/{entity_id}/merge", f"/clients/{ids['clients']}/merge", {"json": {"duplicate_id": "x"}}),
+        ("POST", "/people/{entity_id}/merge", f"/people/{people[0]}/merge", {"json": {"duplicate_id": people[1]}}),
         ("POST", "/relationships", "/relationships", {"json": acquaintance}),
         ("POST", "/relationships/batch", "/relationships/batch", {"json": {"relationships": [acquaintance]}}),
         ("PATCH", "/relationships/{relationship_id}", f"/relationships/{relationship}", {"json": {"strength": 0.1}}),
