@@ -28,7 +28,7 @@ def test_every_command_has_help(command):
 
 def test_a_week_of_work_from_the_command_line(data_dir):
     assert rapport("import", EXAMPLES).exit_code == 0
-    run_id = re.search(r"rapport tiers apply\s+(\S+)", rapport("tiers", "run").output).group(1)
+    run_id = re.search(r"rapport tiers apply (\S+);", rapport("tiers", "run").stdout).group(1)
     assert rapport("tiers", "apply", run_id).exit_code == 0
     made = rapport("work", "plan", "--as-of", "2026-11-23")
     assert made.exit_code == 0, made.output

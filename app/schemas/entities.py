@@ -122,8 +122,9 @@ class PersonPublic(Stored, PersonBase):
 class LikelyDuplicates(BaseModel):
     #: Existing entities of the same kind that look like this new one (people: the same name in
     #: any case and no differing email; clients: the same name in any case), among those the
-    #: caller may see. The create stands; check them, and keep one if they are the same.
-    likely_duplicates: list[EntityRef] = []
+    #: caller may see. The create stands; check them, and merge the two if they are the same.
+    #: Only there when there are some, so a create answers what a read of the record does.
+    likely_duplicates: list[EntityRef] | None = Field(default=None, exclude_if=lambda found: not found)
 
 
 class ClientCreated(ClientPublic, LikelyDuplicates):

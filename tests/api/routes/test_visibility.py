@@ -367,11 +367,11 @@ def test_a_restricted_caller_may_not_delete_what_is_related_to_records_outside_t
 def test_likely_duplicates_name_only_what_the_caller_sees(team):
     body = {"first_name": "grace", "last_name": "OKAFOR"}
     anna = team["anna"].post("/people", json=body)  # Grace is Omar's clients' person: not in Anna's view
-    assert ok(anna, 201)["likely_duplicates"] == [] and "Warning" not in anna.headers
+    assert ok(anna, 201).get("likely_duplicates") is None and "Warning" not in anna.headers
     assert "Grace" not in anna.text.replace("grace", "")
     omar = ok(team["omar"].post("/people", json=body), 201)
     # Omar sees his clients' Grace, and Anna's new one: tied to no client yet, in everyone's view.
     assert [d["name"] for d in omar["likely_duplicates"]] == ["Grace Okafor", "grace OKAFOR"]
-    assert ok(team["anna"].post("/clients", json={"name": "okafor household", "kind": "household"}), 201)["likely_duplicates"] == []
+    assert ok(team["anna"].post("/clients", json={"name": "okafor household", "kind": "household"}), 201).get("likely_duplicates") is None
     assert [d["name"] for d in ok(team["mark"].post("/clients", json={"name": "okafor household", "kind": "household"}),
                                    201)["likely_duplicates"]] == ["Okafor Household", "okafor household"]
