@@ -17,6 +17,8 @@ from analytics.referrals import referral_reach_arrays
 __all__ = [
     "PARTS",
     "DEFAULT_WEIGHTS",
+    "DEFAULT_BETWEENNESS_K",
+    "DEFAULT_SEED",
     "InfluenceScore",
     "InfluenceScores",
     "influence_scores",
@@ -36,6 +38,11 @@ PARTS: tuple[str, ...] = (
     "assets_under_management",
 )
 
+#: Sampled sources for betweenness by default (exact on a practice with fewer entities); the
+#: one place it is written: the API, the CLI and the service take it from here.
+DEFAULT_BETWEENNESS_K = 256
+#: Seeds the betweenness sample: the same seed gives the same run.
+DEFAULT_SEED = 42
 #: Default composite weights: PageRank 0.35, referral reach 0.30 (half all referred
 #: entities, half converted clients), betweenness 0.20, degree 0.15.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
@@ -155,7 +162,7 @@ class InfluenceScores(Mapping[str, InfluenceScore]):
 
 
 def influence_scores(G: RelationshipGraph, *, weights: Mapping[str, float] | None = None,
-                     betweenness_k: int | None = 256, seed=42, alpha: float = 0.85,
+                     betweenness_k: int | None = DEFAULT_BETWEENNESS_K, seed=DEFAULT_SEED, alpha: float = 0.85,
                      normalisation: str = "percentile", degree_weight: str | None = None,
                      pagerank_through: Sequence[str] | None = None) -> InfluenceScores:
     """Score every entity's influence from the graph, part by part and combined.
@@ -182,7 +189,7 @@ def influence_scores(G: RelationshipGraph, *, weights: Mapping[str, float] | Non
         Non-negative weights over :data:`PARTS`; parts left out weigh 0. They are
         divided by their sum.
     betweenness_k : int or None
-        Sampled sources for betweenness (default 256).
+        Sampled sources for betweenness (default :data:`DEFAULT_BETWEENNESS_K`).
     seed : int or None
         Seed for the betweenness sample (networkx semantics).
     alpha : float

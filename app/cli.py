@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
@@ -188,8 +189,8 @@ cli.add_typer(analytics_cli, name="analytics")
 
 @analytics_cli.command("score")
 def analytics_score(
-    betweenness_k: int = typer.Option(256, min=2, max=100_000, help="Sampled sources for betweenness (more: slower, closer to exact)."),
-    seed: int = typer.Option(42, help="Seed of the betweenness sample."),
+    betweenness_k: int = typer.Option(DEFAULT_BETWEENNESS_K, min=2, max=100_000, help="Sampled sources for betweenness (more: slower, closer to exact)."),
+    seed: int = typer.Option(DEFAULT_SEED, help="Seed of the betweenness sample."),
     top: int = typer.Option(20, min=1, max=500, help="How many of the most influential to print."),
 ) -> None:
     """Score every entity's influence, suggest influencer segments, store the run and print

@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from analytics.influence import DEFAULT_BETWEENNESS_K  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
@@ -48,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_comparison_arguments(parser)
     add_store_argument(parser)
-    parser.set_defaults(betweenness_k=256)
+    parser.set_defaults(betweenness_k=DEFAULT_BETWEENNESS_K)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="rapport-ab-"))
     with ExitStack() as cleanup:

@@ -28,6 +28,7 @@ from analytics import (
     warm_introductions,
 )
 from analytics.graph import RelationshipGraph
+from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED
 from analytics.segments import NO_SEGMENT
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
@@ -58,8 +59,8 @@ class ScoringParameters:
     """What a scoring run computes with; stored with the run so runs can be compared."""
 
     weights: dict[str, float] | None = None
-    betweenness_k: int | None = 256
-    seed: int = 42
+    betweenness_k: int | None = DEFAULT_BETWEENNESS_K
+    seed: int = DEFAULT_SEED
     normalisation: str = "percentile"
     rules: tuple[SegmentRule, ...] = field(default=DEFAULT_RULES)
     #: Degree as the sum of type weight x strength instead of a count of related entities;

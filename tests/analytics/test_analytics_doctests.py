@@ -18,6 +18,7 @@ MODULES = ["analytics"] + [f"analytics.{m.name}" for m in pkgutil.iter_modules(a
 def test_docstring_examples(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no examples to run"
     assert result.failed == 0
 
 
