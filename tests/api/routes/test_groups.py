@@ -155,3 +155,93 @@ def test_a_restricted_caller_sees_and_counts_only_the_members_they_may_see(team,
     # Her own group she changes and deletes.
     mine = create_group(anna, name="Anna's households", member_ids=[f["Elliott Household"]])
     assert anna.delete(f"/groups/{mine['id']}").status_code == 204
+
+
+# -- mailing lists ------------------------------------------------------------------------------------
+ELLIOTT_HOME = {"address_line1": "12 Elm Road", "address_line2": "Roundhay", "locality": "Leeds", "postcode": "LS8 2AB",
+                "country": "GB"}
+
+
+@pytest.fixture
+def addressed(sample_client: TestClient, found) -> dict[str, str]:
+    """Addresses on the Elliott Household, Smart Systems Ltd and Rose Elliott (away at university);
+    none on anyone else. Plans made as of 23 November 2026, with the tiers of tests/api/routes/test_work.py."""
+    c, f = sample_client, found
+    ok(c.patch(f"/clients/{f['Elliott Household']}", json={**ELLIOTT_HOME, "tier": "AA"}))
+    ok(c.patch(f"/clients/{f['Smart Systems Ltd']}", json={
+        "address_line1": "Unit 4, Canal Wharf", "locality": "Leeds", "postcode": "LS11 5PS", "country": "GB", "tier": "B",
+        "salutation": "Jean and the Smart Systems team"}))
+    ok(c.patch(f"/clients/{f['Sam Reid']}", json={"tier": "C"}))
+    ok(c.patch(f"/people/{f['Rose Elliott']}", json={"address_line1": "Flat 2, 9 Quay St", "locality": "Bristol",
+                                                     "country": "GB", "title": "Ms"}))
+    ok(c.post("/service/plans", json={"as_of": "2026-11-23"}))
+    return f
+
+
+def test_a_groups_mailing_writes_to_each_household_once(sample_client, addressed):
+    c, f = sample_client, addressed
+    group = create_group(c, name="Summer party", member_ids=[
+        f["John Elliott"], f["Jean Elliott"], f["James Elliott"], f["Rose Elliott"], f["Smart Systems Ltd"], f["Kim Lowe"]])
+    mailing = ok(c.get(f"/groups/{group['id']}/mailing"))
+    assert [(r["name"], r["salutation"], r["locality"]) for r in mailing["rows"]] == [
+        ("John and Jean Elliott", "John and Jean Elliott", "Leeds"),
+        ("Ms Rose Elliott", "Ms Elliott", "Bristol"),
+        ("Smart Systems Ltd", "Jean and the Smart Systems team", "Leeds"),
+    ]
+    assert mailing["without_address"] == [{"id": f["Kim Lowe"], "kind": "person", "name": "Kim Lowe"}]
+
+    response = c.get(f"/groups/{group['id']}/mailing.csv")
+    assert response.status_code == 200 and response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["mailing-without-address"] == "1"
+    assert response.text.splitlines() == [
+        "name,salutation,address_line1,address_line2,locality,region,postcode,country",
+        "John and Jean Elliott,John and Jean Elliott,12 Elm Road,Roundhay,Leeds,,LS8 2AB,GB",
+        "Ms Rose Elliott,Ms Elliott,\"Flat 2, 9 Quay St\",,Bristol,,,GB",
+        "Smart Systems Ltd,Jean and the Smart Systems team,\"Unit 4, Canal Wharf\",,Leeds,,LS11 5PS,GB",
+    ]
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_as_text(sample_client, found):
+    c = sample_client
+    sneaky = create_person_with_address(c, first_name="=HYPERLINK(\"http://x.example\")", last_name="-Smith")
+    group = create_group(c, name="Sneaky", member_ids=[sneaky["id"]])
+    [row] = c.get(f"/groups/{group['id']}/mailing.csv").text.splitlines()[1:]
+    assert row.startswith("\"'=HYPERLINK(\"\"http://x.example\"\") -Smith\",\"'=HYPERLINK(")
+
+
+def create_person_with_address(client: TestClient, **names) -> dict:
+    return ok(client.post("/people", json={**names, "address_line1": "1 High St", "locality": "York"}), 201)
+
+
+def test_a_mailing_of_tasks_writes_to_each_client_or_birthday_person_once(sample_client, addressed, team):
+    c, f = sample_client, addressed
+    cards = ok(c.get("/service/tasks/mailing", params={"kind": "holiday_card", "from": "2026-11-23", "to": "2027-12-31"}))
+    # Two cards each (2026 and 2027), one row each; Sam Reid's tier C sends no card.
+    assert [r["name"] for r in cards["rows"]] == ["John and Jean Elliott", "Smart Systems Ltd"]
+    birthdays = ok(c.get("/service/tasks/mailing", params={"kind": "birthday", "from": "2027-01-01", "to": "2027-12-31"}))
+    assert [(r["name"], r["locality"]) for r in birthdays["rows"]] == [
+        ("James Elliott", "Leeds"), ("Jean Elliott", "Leeds"), ("John Elliott", "Leeds"), ("Ms Rose Elliott", "Bristol")]
+    csv_text = c.get("/service/tasks/mailing.csv", params={"kind": "birthday", "from": "2027-01-01", "to": "2027-03-01"}).text
+    assert csv_text.splitlines()[1:] == ["Ms Rose Elliott,Ms Elliott,\"Flat 2, 9 Quay St\",,Bristol,,,GB"]
+    assert ok(c.get("/service/tasks/mailing", params={"kind": "holiday_card", "from": "2026-11-23", "to": "2027-12-31",
+                                                       "status": "done"}))["rows"] == []
+    # A restricted caller's mailing holds only their clients: Omar's send no cards.
+    assert ok(team["omar"].get("/service/tasks/mailing", params={"kind": "holiday_card", "from": "2026-11-23",
+                                                                  "to": "2027-12-31"})) == {"rows": [], "without_address": []}
+    assert len(ok(team["anna"].get("/service/tasks/mailing", params={
+        "kind": "holiday_card", "from": "2026-11-23", "to": "2027-12-31"}))["rows"]) == 2
+    for params, status in (({"kind": "holiday_card", "from": "2027-01-01", "to": "2026-01-01"}, 422),
+                           ({"kind": "card", "from": "2027-01-01", "to": "2027-02-01"}, 422),
+                           ({"kind": "birthday", "from": "2027-01-01"}, 422),
+                           ({"kind": "birthday", "from": "01/01/2027", "to": "2027-02-01"}, 422)):
+        problem(c.get("/service/tasks/mailing.csv", params=params), status)
+
+
+def test_a_restricted_callers_group_mailing_holds_only_what_they_see(team, addressed):
+    f = addressed
+    group = create_group(team["admin"], name="Clients", filter={"stage": "client"})
+    assert [r["name"] for r in ok(team["anna"].get(f"/groups/{group['id']}/mailing"))["rows"]] == [
+        "John and Jean Elliott", "Smart Systems Ltd"]
+    omar = ok(team["omar"].get(f"/groups/{group['id']}/mailing"))
+    assert omar == {"rows": [], "without_address": [{"id": f["Sam Reid"], "kind": "client", "name": "Sam Reid"}]}
+    problem(team["anna"].get("/groups/01JZZZZZZZZZZZZZZZZZZZZZZZ/mailing.csv"), 404)
