@@ -41,6 +41,11 @@ def test_groups_and_mailings_from_the_command_line(data_dir, tmp_path):
                                              rapport("groups", "show", "Clients").stdout) if row[0] == "Elliott Household")
     added = rapport("groups", "add", "Clients", elliott)
     assert "3 members (1 picked by hand" in added.stdout
+    # A backup carries groups, their filters and hand-picked members.
+    assert rapport("backup", tmp_path / "practice.jsonl.gz").exit_code == 0
+    assert rapport("restore", tmp_path / "practice.jsonl.gz", "--force").exit_code == 0
+    assert "Clients: 3 members (1 picked by hand, 2 more by its filter of clients: stage=client)" in rapport(
+        "groups", "list").stdout
     assert "renamed Everyone: 3 members (1 picked by hand" in rapport("groups", "rename", "clients", "Everyone").stdout
     assert "changed Everyone: 3 members (0 picked by hand" in rapport("groups", "remove", "Everyone", elliott).stdout
 
