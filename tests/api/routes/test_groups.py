@@ -55,6 +55,9 @@ def test_a_group_of_hand_picked_members_and_a_filter(sample_client, found):
     assert (added["hand_picked"], added["version"]) == (4, 3)
     again = ok(c.post(f"/groups/{group['id']}/members", json={"entity_ids": [f["John Elliott"]]}))
     assert again["version"] == 3  # already a member: nothing written
+    # A member the filter selects leaves by a change of the filter, not by hand.
+    body = problem(c.delete(f"/groups/{group['id']}/members/{f['Okafor Logistics']}"), 409)
+    assert "by its filter, not picked by hand" in body["detail"]
     removed = ok(c.delete(f"/groups/{group['id']}/members/{f['Tom Hughes']}"))
     assert (removed["hand_picked"], removed["version"]) == (3, 4)
     unfiltered = ok(c.patch(f"/groups/{group['id']}", json={"filter": None}))
@@ -100,13 +103,6 @@ def test_bad_input_is_refused_and_changes_nothing(sample_client, found):
     problem(c.patch(f"/groups/{group['id']}", json={"name": "Y"}, headers={"If-Match": '"7"'}), 412)
     problem(c.delete(f"/groups/{group['id']}", headers={"If-Match": '"7"'}), 412)
     assert (snapshot(c), everything(c, "/groups"), audit_ids(c)) == (state, groups, trail)
-
-
-def test_a_member_filtered_in_is_not_removed_by_hand(sample_client, found):
-    c, f = sample_client, found
-    group = create_group(c, name="Anna's", filter={"owner_id": f["Anna Shaw"]})
-    body = problem(c.delete(f"/groups/{group['id']}/members/{f['Smart Systems Ltd']}"), 409)
-    assert "by its filter, not picked by hand" in body["detail"]
 
 
 def test_deleting_an_entity_takes_it_out_of_its_groups(sample_client, found):
@@ -180,10 +176,15 @@ def addressed(sample_client: TestClient, found) -> dict[str, str]:
 
 def test_a_groups_mailing_writes_to_each_household_once(sample_client, addressed):
     c, f = sample_client, addressed
+    # A name a spreadsheet would run as a formula is written as text.
+    sneaky = ok(c.post("/people", json={"first_name": "=HYPERLINK(\"http://x.example\")", "last_name": "-Smith",
+                                        "address_line1": "@1 High St", "locality": "York"}), 201)
     group = create_group(c, name="Summer party", member_ids=[
-        f["John Elliott"], f["Jean Elliott"], f["James Elliott"], f["Rose Elliott"], f["Smart Systems Ltd"], f["Kim Lowe"]])
+        f["John Elliott"], f["Jean Elliott"], f["James Elliott"], f["Rose Elliott"], f["Smart Systems Ltd"], f["Kim Lowe"],
+        sneaky["id"]])
     mailing = ok(c.get(f"/groups/{group['id']}/mailing"))
     assert [(r["name"], r["salutation"], r["locality"]) for r in mailing["rows"]] == [
+        ("=HYPERLINK(\"http://x.example\") -Smith", "=HYPERLINK(\"http://x.example\") -Smith", "York"),
         ("John and Jean Elliott", "John and Jean Elliott", "Leeds"),
         ("Ms Rose Elliott", "Ms Elliott", "Bristol"),
         ("Smart Systems Ltd", "Jean and the Smart Systems team", "Leeds"),
@@ -195,22 +196,11 @@ def test_a_groups_mailing_writes_to_each_household_once(sample_client, addressed
     assert response.headers["mailing-without-address"] == "1"
     assert response.text.splitlines() == [
         "name,salutation,address_line1,address_line2,locality,region,postcode,country",
+        "\"'=HYPERLINK(\"\"http://x.example\"\") -Smith\",\"'=HYPERLINK(\"\"http://x.example\"\") -Smith\",'@1 High St,,York,,,",
         "John and Jean Elliott,John and Jean Elliott,12 Elm Road,Roundhay,Leeds,,LS8 2AB,GB",
         "Ms Rose Elliott,Ms Elliott,\"Flat 2, 9 Quay St\",,Bristol,,,GB",
         "Smart Systems Ltd,Jean and the Smart Systems team,\"Unit 4, Canal Wharf\",,Leeds,,LS11 5PS,GB",
     ]
-
-
-def test_a_name_a_spreadsheet_would_run_is_written_as_text(sample_client, found):
-    c = sample_client
-    sneaky = create_person_with_address(c, first_name="=HYPERLINK(\"http://x.example\")", last_name="-Smith")
-    group = create_group(c, name="Sneaky", member_ids=[sneaky["id"]])
-    [row] = c.get(f"/groups/{group['id']}/mailing.csv").text.splitlines()[1:]
-    assert row.startswith("\"'=HYPERLINK(\"\"http://x.example\"\") -Smith\",\"'=HYPERLINK(")
-
-
-def create_person_with_address(client: TestClient, **names) -> dict:
-    return ok(client.post("/people", json={**names, "address_line1": "1 High St", "locality": "York"}), 201)
 
 
 def test_a_mailing_of_tasks_writes_to_each_client_or_birthday_person_once(sample_client, addressed, team):
@@ -230,21 +220,18 @@ def test_a_mailing_of_tasks_writes_to_each_client_or_birthday_person_once(sample
                                                                   "to": "2027-12-31"})) == {"rows": [], "without_address": []}
     assert len(ok(team["anna"].get("/service/tasks/mailing", params={
         "kind": "holiday_card", "from": "2026-11-23", "to": "2027-12-31"}))["rows"]) == 2
+    # So does their group mailing: Sam Reid (Omar's, at the client stage) has no address.
+    group = create_group(c, name="Clients", filter={"stage": "client"})
+    assert [r["name"] for r in ok(team["anna"].get(f"/groups/{group['id']}/mailing"))["rows"]] == [
+        "John and Jean Elliott", "Smart Systems Ltd"]
+    assert ok(team["omar"].get(f"/groups/{group['id']}/mailing")) == {
+        "rows": [], "without_address": [{"id": f["Sam Reid"], "kind": "client", "name": "Sam Reid"}]}
+    problem(team["anna"].get("/groups/01JZZZZZZZZZZZZZZZZZZZZZZZ/mailing.csv"), 404)
     for params, status in (({"kind": "holiday_card", "from": "2027-01-01", "to": "2026-01-01"}, 422),
                            ({"kind": "card", "from": "2027-01-01", "to": "2027-02-01"}, 422),
                            ({"kind": "birthday", "from": "2027-01-01"}, 422),
                            ({"kind": "birthday", "from": "01/01/2027", "to": "2027-02-01"}, 422)):
         problem(c.get("/service/tasks/mailing.csv", params=params), status)
-
-
-def test_a_restricted_callers_group_mailing_holds_only_what_they_see(team, addressed):
-    f = addressed
-    group = create_group(team["admin"], name="Clients", filter={"stage": "client"})
-    assert [r["name"] for r in ok(team["anna"].get(f"/groups/{group['id']}/mailing"))["rows"]] == [
-        "John and Jean Elliott", "Smart Systems Ltd"]
-    omar = ok(team["omar"].get(f"/groups/{group['id']}/mailing"))
-    assert omar == {"rows": [], "without_address": [{"id": f["Sam Reid"], "kind": "client", "name": "Sam Reid"}]}
-    problem(team["anna"].get("/groups/01JZZZZZZZZZZZZZZZZZZZZZZZ/mailing.csv"), 404)
 
 
 def test_members_added_at_once_are_all_kept(client):
