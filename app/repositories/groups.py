@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from app.domain.groups import FILTER_FIELDS
+from app.domain.model import EntityKind
 from app.repositories.practice import _owners
 from app.repositories.store import GraphStore, Row
 
@@ -56,6 +58,15 @@ class GroupRepository:
         rows = self._store.read(self._q("group_members", restricted=owners is not None), {
             "id": group_id, "after": after, "limit": limit, "owners": _owners(owners)})
         return [row["entity"] for row in rows]
+
+    def count_selected(
+        self, kind: EntityKind, criteria: Mapping[str, str], *, owners: Collection[str] | None = None,
+    ) -> int:
+        """How many entities of ``kind`` have every field in ``criteria`` (a group filter's),
+        of those a caller who sees ``owners``' clients may see."""
+        params = {name: criteria.get(name) for name in FILTER_FIELDS[EntityKind.client]}
+        return self._store.read(self._q("count_selected_entities", label=kind.label, restricted=owners is not None),
+                                {**params, "owners": _owners(owners)})[0]["entities"]
 
     def household_memberships(
         self, *, people: Collection[str] = (), households: Collection[str] = (), today: str,

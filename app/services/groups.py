@@ -79,6 +79,8 @@ class GroupService:
         after = None
         while page := self._member_page(group, after=after, limit=_PAGE):
             yield from page
+            if len(page) < _PAGE:
+                return
             after = page[-1]["id"]
 
     def _member_page(self, group: Mapping[str, Any], *, after: str | None, limit: int) -> list[dict[str, Any]]:
@@ -115,13 +117,24 @@ class GroupService:
         return group
 
     def public(self, group: Mapping[str, Any]) -> dict[str, Any]:
-        """The group as the caller may see it: its counts count only members they see."""
+        """The group as the caller may see it: its counts count only members they see. The
+        filter's members are counted in the store; a hand-picked member it also selects counts once."""
         group_filter = GroupFilter.stored(group)
-        members = list(self._each_member(group))
+        picked: list[dict[str, Any]] = []
+        after = None
+        while page := self._groups.picked_members(group["id"], after=after, limit=_PAGE, owners=self._visibility.owners):
+            picked += page
+            if len(page) < _PAGE:
+                break
+            after = page[-1]["id"]
+        selected = 0
+        if group_filter is not None:
+            selected = self._groups.count_selected(group_filter.entity_kind, dict(group_filter.criteria),
+                                                   owners=self._visibility.owners)
         return {
             **{k: v for k, v in without_filter(group).items() if k not in ("member_ids", "name_key")},
-            "filter": group_filter.public() if group_filter else None,
-            "hand_picked": sum(1 for m in members if m["hand_picked"]), "members": len(members),
+            "filter": group_filter.public() if group_filter else None, "hand_picked": len(picked),
+            "members": selected + sum(1 for entity in picked if not (group_filter and group_filter.matches(entity))),
         }
 
     # -- writes ----------------------------------------------------------------------------------

@@ -608,6 +608,9 @@ def _run_group_queries(repo: PracticeRepository) -> None:
     assert [e["id"] for e in groups.picked_members("g1", after="q1", limit=5)] == ["q2"]
     assert [e["id"] for e in groups.picked_members("g1", after=None, limit=5, owners=["t9"])] == ["q2"]  # q1: h1's
     assert [g["id"] for g in groups.groups_holding("q2")] == ["g1"] and groups.groups_holding("h1") == []
+    assert groups.count_selected(K.client, {"kind": "household"}) == 1
+    assert groups.count_selected(K.client, {"kind": "household"}, owners=["t9"]) == 0  # h1 has no owner
+    assert groups.count_selected(K.client, {"kind": "household", "tier": "A"}) == 0
     held = [(r["person"]["id"], r["client"]["id"], r["role"]) for r in groups.household_memberships(people=["q1"], today=TODAY)]
     assert held == [("q1", "h1", "primary_contact")]
     assert [r["person"]["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
