@@ -728,9 +728,12 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+from app.cli_groups import groups_cli, mailing_cli  # noqa: E402 (they use the helpers above)
 from app.cli_work import work_cli  # noqa: E402 (it uses the helpers above)
 
 cli.add_typer(work_cli, name="work")
+cli.add_typer(groups_cli, name="groups")
+cli.add_typer(mailing_cli, name="mailing")
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api import idempotency, problems
 from app.api.deps import check_query_parameters, get_caller
 from app.api.gate import RequestGate
-from app.api.routes import access, analytics, catalogue, entities, health, relationships, tiers, work
+from app.api.routes import access, analytics, catalogue, entities, groups, health, relationships, tiers, work
 from app.api.routing import each_route, fixed_paths
 from app.core.config import Settings, get_settings
 from app.repositories.factory import OpenStore, open_store
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
     # Everything but the health check (and the API's documents) needs an API key.
     authenticated = [Depends(get_caller)]
     for router in (*entities.routers, relationships.router, catalogue.router, analytics.router, tiers.router, access.router,
-                   work.router):
+                   work.router, groups.router):
         app.include_router(router, dependencies=authenticated)
     workspace.install(app)
     # Outermost: the key and the body's size are checked before anything reads the body.

@@ -29,6 +29,8 @@ from app.services.access import AccessService, CallerCache, hash_key
 from app.services.analytics import AnalyticsService
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
+from app.services.groups import GroupService
+from app.services.mailing import MailingService
 from app.services.relationships import RelationshipService
 from app.services.service_cycle import ServiceCycleService
 from app.services.service_plans import ServicePlanService
@@ -139,6 +141,20 @@ async def get_service_plans(request: Request, caller: CallerDep) -> ServicePlanS
 
 
 ServicePlansDep = Annotated[ServicePlanService, Depends(get_service_plans)]
+
+
+async def get_groups(request: Request, caller: CallerDep) -> GroupService:
+    return GroupService(_repository(request), caller)
+
+
+GroupsDep = Annotated[GroupService, Depends(get_groups)]
+
+
+async def get_mailing(request: Request, caller: CallerDep) -> MailingService:
+    return MailingService(_repository(request), caller)
+
+
+MailingDep = Annotated[MailingService, Depends(get_mailing)]
 
 # -- versions: ETag and If-Match ---------------------------------------------------------
 # An entity's or relationship's ETag names its stored version: ``"3"`` (a strong tag). It is

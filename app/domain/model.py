@@ -159,10 +159,10 @@ def person_display_name(first_name: str, last_name: str, preferred_name: str | N
 
 #: Labels of the practice's records that are not entities (analytics and tier runs, their
 #: applications, service templates, touches, service requests, important dates, service
-#: tasks). They join nothing in the relationship graph; backups carry them as they are.
+#: tasks, groups). They join nothing in the relationship graph; backups carry them as they are.
 PRACTICE_RECORD_LABELS = (
     "ScoringRun", "InfluenceScore", "SegmentApplication", "TierRun", "TierSuggestion", "TierApplication",
-    "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate", "ServiceTask",
+    "ServiceTemplate", "Touch", "ServiceRequest", "ImportantDate", "ServiceTask", "Group",
     # Access: keys (their hashes; a restored practice keeps its keys), settings, the audit trail.
     "ApiKey", "PracticeSettings", "AuditRecord",
 )

@@ -51,6 +51,11 @@ class PracticeRepository:
         self._store = store
         self._q = store.queries
 
+    @property
+    def store(self) -> GraphStore:
+        """The store it reads and writes (for the repositories of other parts: groups)."""
+        return self._store
+
     # -- entities ---------------------------------------------------------------------
     def count_entities(self) -> int:
         return self._store.read(self._q("count_entities"))[0]["entities"]
@@ -93,7 +98,7 @@ class PracticeRepository:
     def delete_entity(
         self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str, expected_version: int,
         holds: Mapping[str, Sequence[str]] | None = None, own_records: Sequence[str] = (),
-        audits: Sequence[Mapping[str, Any]],
+        groups: Sequence[str] = (), audits: Sequence[Mapping[str, Any]],
     ) -> Row | None:
         """Row ``{deleted, unchanged, relationships, owned_clients, reports, own_records}``; None
         if no such entity.
@@ -101,13 +106,14 @@ class PracticeRepository:
         ``holds`` (for a cascade): the ``"id:version"`` of each relationship, owned client and
         report (``relationships``, ``owned``, ``reports``) the service read and ``audits`` describe.
         ``own_records``: the ids of the records it owns (``entity_own_records``), deleted with it.
+        ``groups``: the ``"id:version"`` of each group holding it (``groups_holding``), which it leaves.
         """
         holds = holds or {}
         rows = self._store.write(
             self._q("delete_entity", label=kind.label),
             {"id": entity_id, "cascade": cascade, "now": now, "expected_version": expected_version,
              "relationships": list(holds.get("relationships", ())), "owned": list(holds.get("owned", ())),
-             "reports": list(holds.get("reports", ())), "own_records": list(own_records),
+             "reports": list(holds.get("reports", ())), "own_records": list(own_records), "groups": list(groups),
              "audits": [dict(audit) for audit in audits]},
         )
         return rows[0] if rows else None

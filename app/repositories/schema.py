@@ -48,6 +48,8 @@ NODE_INDEXES = (
     NodeIndex("ServiceTask", "key", unique="a service task"),
     NodeIndex("ServiceTask", "client_id"),
     NodeIndex("ServiceTask", "assignee_id"),
+    NodeIndex("Group", "id", unique="a group"),
+    NodeIndex("Group", "name_key", unique="a group"),
     NodeIndex("ApiKey", "id", unique="an API key"),
     NodeIndex("PracticeSettings", "id"),
     NodeIndex("AuditRecord", "id"),

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Generic
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from app.domain.mailing import COUNTRY_CODES, country_problem
 
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
 from app.domain.tiers import Tier
@@ -34,6 +37,41 @@ Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\
 Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
 
 
+def _country(value: object) -> object:
+    if isinstance(value, str) and (problem := country_problem(value)):
+        raise PydanticCustomError("value_error", "{problem}", {"problem": problem})
+    return value
+
+
+AddressLine = Annotated[str, Field(min_length=1, max_length=200)]
+Place = Annotated[str, Field(min_length=1, max_length=100)]
+Postcode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$")]
+#: ISO 3166-1 alpha-2 (GB, IE, US): the schema lists the codes; "UK" is refused naming GB.
+Country = Annotated[str, BeforeValidator(_country), WithJsonSchema(
+    {"type": "string", "enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 country code"},
+    mode="validation",
+)]
+Salutation = Annotated[str, Field(min_length=1, max_length=200)]
+Title = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class MailingFields(BaseModel):
+    """A client's or person's postal address and how a letter greets them (see
+    ``app.domain.mailing``): each optional; an address needs a first line and a locality or
+    a postcode before a mailing uses it."""
+
+    address_line1: AddressLine | None = None
+    address_line2: AddressLine | None = None
+    #: Town or city.
+    locality: Place | None = None
+    #: County, state or province.
+    region: Place | None = None
+    postcode: Postcode | None = None
+    country: Country | None = None
+    #: The greeting after "Dear", when the one worked out from the names will not do.
+    salutation: Salutation | None = None
+
+
 # -- clients ------------------------------------------------------------------------------
 class ClientBase(BaseModel):
     name: Name
@@ -59,11 +97,11 @@ class ClientServiceFields(BaseModel):
     next_review_date: IsoDate | None = None
 
 
-class ClientCreate(InputModel, ClientBase, ClientServiceFields):
+class ClientCreate(InputModel, MailingFields, ClientBase, ClientServiceFields):
     pass
 
 
-class ClientUpdate(InputModel, ClientServiceFields):
+class ClientUpdate(InputModel, MailingFields, ClientServiceFields):
     # Left out: unchanged; null clears a field, except those a client must have.
     name: Kept[Name] = omittable()
     kind: Kept[Choice[ClientKind]] = omittable()
@@ -77,7 +115,7 @@ class ClientUpdate(InputModel, ClientServiceFields):
     notes: Notes | None = None
 
 
-class ClientPublic(Stored, ClientBase, ClientServiceFields):
+class ClientPublic(Stored, MailingFields, ClientBase, ClientServiceFields):
     # Shown as stored: records written before the bounds on input were set still read.
     annual_revenue: float | None = None
     assets_under_management: float | None = None
@@ -96,13 +134,15 @@ class PersonBase(BaseModel):
     birth_date: IsoDate | None = None
     influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
+    #: Mr, Mrs, Ms, Dr...: on envelopes, and in the greeting ("Mrs Elliott").
+    title: Title | None = None
 
 
-class PersonCreate(InputModel, PersonBase):
+class PersonCreate(InputModel, MailingFields, PersonBase):
     pass
 
 
-class PersonUpdate(InputModel):
+class PersonUpdate(InputModel, MailingFields):
     first_name: Kept[Name] = omittable()
     last_name: Kept[Name] = omittable()
     preferred_name: Name | None = None
@@ -111,9 +151,10 @@ class PersonUpdate(InputModel):
     birth_date: IsoDate | None = None
     influencer_segment: CategoryCode | None = None
     notes: Notes | None = None
+    title: Title | None = None
 
 
-class PersonPublic(Stored, PersonBase):
+class PersonPublic(Stored, MailingFields, PersonBase):
     birth_date: date | None = None  # as stored (see ClientPublic)
     #: The name the practice uses: preferred (or first) name and last name.
     name: str

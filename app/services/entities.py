@@ -9,6 +9,7 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.domain.groups import audited_group
 from app.domain.model import (
     EntityKind,
     new_entity_id,
@@ -16,6 +17,7 @@ from app.domain.model import (
     person_display_name,
     today_iso,
 )
+from app.repositories.groups import GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService, category_key
 from app.services.optimistic import write_attempts
@@ -138,8 +140,9 @@ class EntityService:
         """Delete it, guarded by the version just read; with ``cascade`` its relationships go
         too and references to it are cleared, each with its own audit record, guarded by the
         set read for those records. The records it owns (touches, service requests, important
-        dates) always go with it, each with its audit record, guarded the same way. If another writer got in between, read again, unless the
-        caller named the version it expects."""
+        dates) always go with it, each with its audit record, guarded the same way, and it leaves
+        every group that picked it by hand (an audit record per group). If another writer got in
+        between, read again, unless the caller named the version it expects."""
         self._caller.require(_write_permission(kind), f"delete {kind.path}")
         for _ in write_attempts():
             # What the caller may not see, they may not delete: it reads as missing.
@@ -157,9 +160,10 @@ class EntityService:
                              after=None, now=now, note=f"deleted with {kind.value} {entity_id}")
                 for row in own_records
             ]
+            groups = self._leave_groups(entity_id, now=now, note=f"deleted with {kind.value} {entity_id}", audits=audits)
             row = self._repo.delete_entity(
                 kind, entity_id, cascade=cascade, now=now, expected_version=current["version"], holds=holds,
-                own_records=[row["record"]["id"] for row in own_records], audits=audits,
+                own_records=[row["record"]["id"] for row in own_records], groups=groups, audits=audits,
             )
             if row is None:
                 raise _missing(kind, entity_id)
@@ -253,6 +257,17 @@ class EntityService:
                     note=f"{field} cleared: {entity_id} was deleted",
                 ))
         return holds
+
+    def _leave_groups(self, entity_id: str, *, now: str, note: str, audits: list[dict[str, Any]]) -> list[str]:
+        """The ``"id:version"`` of each group that picked ``entity_id`` by hand (the delete's
+        guard); adds a record of each group's change to ``audits``."""
+        groups = GroupRepository(self._repo.store).groups_holding(entity_id)
+        for group in groups:
+            after = {**group, "member_ids": [m for m in group["member_ids"] if m != entity_id],
+                     "version": group["version"] + 1, "updated_at": now}
+            audits.append(audit_record(self._caller, AuditAction.update, "group", group["id"], before=audited_group(group),
+                                       after=audited_group(after), now=now, note=f"removed 1 member: {entity_id} ({note})"))
+        return [f"{group['id']}:{group['version']}" for group in groups]
 
     def _all(self, kind: EntityKind, filters: dict[str, Any]) -> list[dict[str, Any]]:
         """Every entity of a kind matching ``filters``, whoever the caller (for a cascade)."""

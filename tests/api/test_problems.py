@@ -26,7 +26,7 @@ def test_allow_lists_every_method_of_every_path(client):
     """Each method of a path is its own route; Allow names them all, not the first one's."""
     paths = client.get("/openapi.json").json()["paths"]
     values = {"entity_id": "x", "client_id": "x", "relationship_id": "x", "run_id": "x", "code": "x",
-              "list_name": "stages", "key_id": "x", "tier": "A", "important_date_id": "x", "task_id": "x"}
+              "list_name": "stages", "key_id": "x", "tier": "A", "important_date_id": "x", "task_id": "x", "group_id": "x"}
     for path, operations in paths.items():
         documented = sorted(method.upper() for method in operations)
         response = client.request("PUT" if "put" not in operations else "TRACE", path.format_map(collections.defaultdict(lambda: "x", values)))

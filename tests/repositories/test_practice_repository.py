@@ -15,6 +15,7 @@ from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
 from app.repositories.cypher import QueryLibrary
+from app.repositories.groups import GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore, Row
 
@@ -221,6 +222,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     _run_scoring_run_queries(repo)
     _run_bulk_transfer_queries(repo)
     _run_idempotency_queries(repo)
+    _run_group_queries(repo)
 
     executed = _query_names(recording.ran, store.queries)
     missing = sorted(set(store.queries.names()) - executed)
@@ -571,3 +573,55 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     assert repo.delete_scoring_run("run1", _audit("run1", "delete")) is None
     assert [r["action"] for r in repo.audit_records({"target_id": "run1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.scoring_runs() == []
+
+
+def _run_group_queries(repo: PracticeRepository) -> None:
+    """Groups and mailings: household h1 (owned by nobody) with its primary contact q1 and a
+    newsletter task, q2 related to no client."""
+    repo.seed_relationship_types([{  # the store was emptied above
+        "code": "PRIMARY_CONTACT_AT", "phrase": "a Primary Contact at", "reverse_phrase": "has Primary Contact",
+        "category": "membership", "role": "primary_contact", "from_kinds": ["person"], "to_kinds": ["client"]}],
+        _audit("seed", "bulk_load", note="types added"))
+    household = {**_entity(K.client, "h1", "Reid Household"), "kind": "household"}
+    assert repo.create_entity(K.client, household, [], _audit("h1"))
+    for pid in ("q1", "q2"):
+        assert repo.create_entity(K.person, _entity(K.person, pid, pid.upper()), [], _audit(pid))
+    membership = _relationship("PRIMARY_CONTACT_AT", 77, "membership", role="primary_contact")
+    assert repo.create_relationship("PRIMARY_CONTACT_AT", "q1", "h1", membership, symmetric=False, singular_role=None,
+                                    active=True, today=TODAY, audit=_audit(membership["id"])).done
+    task = {"id": "st7", "key": "h1/newsletter:2027:1", "client_id": "h1", "kind": "newsletter", "due": "2027-02-15",
+            "status": "open", "source": "s", "subject_id": "q1", "version": 1}
+    assert repo.write_service_plans([{"client_id": "h1", "client_version": 1, "held": [], "create": [task], "update": [],
+                                      "delete": [], "audit": _audit("h1", "update", kind="service_plan")}]) == []
+    groups = GroupRepository(repo.store)
+    group = {"id": "g1", "name": "Friends", "name_key": "friends", "member_ids": ["q1"], "version": 1}
+    assert groups.create_group(group, ["q1", "missing"], _audit("g1", kind="group")) == {"found": False, "fresh": True}
+    assert groups.create_group(group, ["q1"], _audit("g1", kind="group")) == {"found": True, "fresh": True}
+    assert groups.create_group({**group, "id": "g2"}, [], _audit("g2", kind="group")) == {"found": True, "fresh": False}
+    assert groups.get_group("g1") == group and groups.get_group("g2") is None
+    assert groups.list_groups(after=None, limit=5) == [group] and groups.list_groups(after="g1", limit=5) == []
+    changed = {**group, "member_ids": ["q1", "q2"], "version": 2}
+    stale = groups.update_group("g1", changed, ["q2"], before={**group, "version": 0}, audit=_audit("g1", "update"))
+    assert (stale["fresh"], stale["found"], stale["unchanged"]) == (True, True, False)
+    assert groups.update_group("g1", changed, ["q2"], before=group, audit=_audit("g1", "update"))["group"] == changed
+    assert groups.update_group("missing", changed, [], before=group, audit=_audit("g1", "update")) is None
+    assert [e["id"] for e in groups.picked_members("g1", after=None, limit=5)] == ["q1", "q2"]
+    assert [e["id"] for e in groups.picked_members("g1", after="q1", limit=5)] == ["q2"]
+    assert [e["id"] for e in groups.picked_members("g1", after=None, limit=5, owners=["t9"])] == ["q2"]  # q1: h1's
+    assert [g["id"] for g in groups.groups_holding("q2")] == ["g1"] and groups.groups_holding("h1") == []
+    assert groups.count_selected(K.client, {"kind": "household"}) == 1
+    assert groups.count_selected(K.client, {"kind": "household"}, owners=["t9"]) == 0  # h1 has no owner
+    assert groups.count_selected(K.client, {"kind": "household", "tier": "A"}) == 0
+    held = [(r["person"]["id"], r["client"]["id"], r["role"]) for r in groups.household_memberships(people=["q1"], today=TODAY)]
+    assert held == [("q1", "h1", "primary_contact")]
+    assert [r["person"]["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
+    assert groups.household_memberships(people=["q1"], households=["h1"], today=TODAY, owners=["t9"]) == []
+    tasks = groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="open")
+    assert [(r["task"]["id"], r["client"]["id"], r["subject"]["id"]) for r in tasks] == [("st7", "h1", "q1")]
+    assert groups.mailing_tasks(kind="newsletter", start="2027-03-01", end="2027-12-31", status=None) == []
+    assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="done") == []
+    assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status=None, owners=["t9"]) == []
+    assert groups.delete_group("g1", expected_version=1, audit=_audit("g1", "delete")) is False
+    assert groups.delete_group("g1", expected_version=2, audit=_audit("g1", "delete")) is True
+    assert groups.delete_group("g1", expected_version=2, audit=_audit("g1", "delete")) is None
+    assert [r["action"] for r in repo.audit_records({"target_id": "g1"}, after=None, limit=10)] == ["create", "update", "delete"]

@@ -208,6 +208,20 @@ def test_every_write_leaves_its_audit_records(client):
     write("POST", "/service/tasks/{task_id}/reassign", 200, one("update", "service_task", third["id"]),
           json={"assignee_id": mark["id"]}, task_id=third["id"])
 
+    # -- groups: each change one record of the group, its hand-picked members counted and named -----
+    group, [record] = write("POST", "/groups", 201, one("create", "group"), json={"name": "Friends", "member_ids": [john["id"]]})
+    assert record["after"]["member_count"] == 1 and record["note"] == f"added 1 member: {john['id']}"
+    _, [record] = write("PATCH", "/groups/{group_id}", 200, one("update", "group", group["id"]),
+                        json={"filter": {"stage": "client"}}, group_id=group["id"])
+    assert record["after"]["filter_stage"] == "client" and "filter_stage" in record["changed"]
+    _, [record] = write("POST", "/groups/{group_id}/members", 200, one("update", "group", group["id"]),
+                        json={"entity_ids": [jean["id"]]}, group_id=group["id"])
+    assert (record["before"]["member_count"], record["after"]["member_count"]) == (1, 2)
+    write("DELETE", "/groups/{group_id}/members/{entity_id}", 200, one("update", "group", group["id"]), group_id=group["id"],
+          entity_id=jean["id"])
+    write("DELETE", "/groups/{group_id}", 204, one("delete", "group", group["id"]), group_id=group["id"])
+    kept, _ = write("POST", "/groups", 201, one("create", "group"), json={"name": "Kept", "member_ids": [john["id"]]})
+
     # -- keys and settings -----------------------------------------------------------------------------
     key, [record] = write("POST", "/api-keys", 201, one("issue_key", "api_key"), json={"team_member_id": anna["id"], "name": "laptop"})
     assert key["key"] not in str(record) and "hash" not in record["after"]
@@ -237,8 +251,13 @@ def test_every_write_leaves_its_audit_records(client):
         ("delete", "service_request", request["id"]), ("delete", "important_date", review["id"]),
         ("delete", "touch", done["touch_id"]), *[("delete", "service_task", task["id"]) for task in tasks]],
         params={"cascade": "true"}, entity_id=household["id"])
-    _, [record] = write("DELETE", "/people/{entity_id}", 204, one("delete", "person", john["id"]), entity_id=john["id"])
+    # A person leaves the groups that picked them, each group's change recorded.
+    _, records = write("DELETE", "/people/{entity_id}", 204, lambda _: [
+        ("delete", "person", john["id"]), ("update", "group", kept["id"])], entity_id=john["id"])
+    record = next(r for r in records if r["target_kind"] == "person")
     assert record["before"]["email"] == "john@example.com" and record["after"] is None
+    left = next(r for r in records if r["target_kind"] == "group")
+    assert (left["before"]["member_count"], left["after"]["member_count"]) == (1, 0)
 
     assert write_operations(client) - write.covered == set(), "a write operation this test does not make"
 
@@ -422,6 +441,11 @@ def _every_write(client: TestClient) -> list[tuple[str, str, str, dict[str, Any]
         ("POST", "/api-keys", "/api-keys", {"json": {"team_member_id": ids["team-members"], "name": "mine"}}),
         ("DELETE", "/api-keys/{key_id}", "/api-keys/nobody", {}),
         ("PATCH", "/practice-settings", "/practice-settings", {"json": {"visibility": "owner_hierarchy"}}),
+        ("POST", "/groups", "/groups", {"json": {"name": "Mine", "member_ids": [ids["clients"]]}}),
+        ("PATCH", "/groups/{group_id}", "/groups/nobody", {"json": {"name": "x"}}),
+        ("DELETE", "/groups/{group_id}", "/groups/nobody", {}),
+        ("POST", "/groups/{group_id}/members", "/groups/nobody/members", {"json": {"entity_ids": [ids["clients"]]}}),
+        ("DELETE", "/groups/{group_id}/members/{entity_id}", f"/groups/nobody/members/{ids['clients']}", {}),
     ]
     return writes
 

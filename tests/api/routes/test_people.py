@@ -197,3 +197,23 @@ def test_a_likely_duplicate_is_created_and_named(client):
     no_email = ok(client.post("/people", json={"first_name": "Jean", "last_name": "Elliott"}), 201)
     assert {d["id"] for d in no_email["likely_duplicates"]} == {jean["id"], again["id"], elsewhere.json()["id"]}
     assert ok(client.post("/people", json={"first_name": "Joan", "last_name": "Elliott"}), 201).get("likely_duplicates") is None
+
+
+def test_a_postal_address_title_and_salutation_are_kept_and_checked(client):
+    address = {"address_line1": "12 Elm Road", "address_line2": "Roundhay", "locality": "Leeds", "region": "West Yorkshire",
+               "postcode": "LS8 2AB", "country": "GB"}
+    person = create_person(client, title="Dr", salutation="Johnny", **address)
+    assert {k: person[k] for k in (*address, "title", "salutation")} == {**address, "title": "Dr", "salutation": "Johnny"}
+    assert {k: ok(client.get(f"/people/{person['id']}"))[k] for k in address} == address
+    cleared = ok(client.patch(f"/people/{person['id']}", json={"address_line2": None, "country": "IE"}))
+    assert cleared["address_line2"] is None and cleared["country"] == "IE"
+    before = ok(client.get(f"/people/{person['id']}"))
+    for body, message in (
+        ({"country": "UK"}, "'UK' is not an ISO 3166-1 alpha-2 country code: did you mean GB?"),
+        ({"country": "gb"}, "did you mean GB?"),
+        ({"postcode": "LS8 <2AB>"}, "String should match pattern"),
+        ({"address_line1": "x" * 201}, "at most 200 characters"),
+        ({"title": ""}, "at least 1 character"),
+    ):
+        assert message in problem(client.patch(f"/people/{person['id']}", json=body), 422)["detail"]
+    assert ok(client.get(f"/people/{person['id']}")) == before

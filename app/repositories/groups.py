@@ -1,0 +1,85 @@
+"""Groups and mailings: their reads and writes, one query file each (see ``PracticeRepository``,
+whose store this shares)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from app.domain.groups import FILTER_FIELDS
+from app.domain.model import EntityKind
+from app.repositories.practice import _owners
+from app.repositories.store import GraphStore, Row
+
+
+class GroupRepository:
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._q = store.queries
+
+    def create_group(self, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any]) -> Row:
+        """Row ``{found, fresh}``: created when every entity in ``references`` exists and no
+        group has the name (``properties['name_key']``)."""
+        return self._store.write(self._q("create_group"), {
+            "properties": dict(properties), "references": list(references), "audit": dict(audit)})[0]
+
+    def update_group(
+        self, group_id: str, properties: Mapping[str, Any], references: Sequence[str], *, before: Mapping[str, Any],
+        audit: Mapping[str, Any],
+    ) -> Row | None:
+        """Row ``{fresh, found, unchanged, group}``; None if no such group."""
+        rows = self._store.write(self._q("update_group"), {
+            "id": group_id, "properties": dict(properties), "references": list(references), "before": dict(before),
+            "audit": dict(audit)})
+        return rows[0] if rows else None
+
+    def delete_group(self, group_id: str, *, expected_version: int, audit: Mapping[str, Any]) -> bool | None:
+        """Whether it was deleted (False: changed meanwhile); None if no such group."""
+        rows = self._store.write(self._q("delete_group"), {
+            "id": group_id, "expected_version": expected_version, "audit": dict(audit)})
+        return bool(rows[0]["unchanged"]) if rows else None
+
+    def get_group(self, group_id: str) -> Row | None:
+        rows = self._store.read(self._q("get_group"), {"id": group_id})
+        return rows[0]["group"] if rows else None
+
+    def list_groups(self, *, after: str | None, limit: int) -> list[Row]:
+        return [row["group"] for row in self._store.read(self._q("list_groups"), {"after": after, "limit": limit})]
+
+    def groups_holding(self, entity_id: str) -> list[Row]:
+        """The groups that picked ``entity_id`` by hand."""
+        return [row["group"] for row in self._store.read(self._q("groups_holding"), {"id": entity_id})]
+
+    def picked_members(
+        self, group_id: str, *, after: str | None, limit: int, owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """A page of the group's hand-picked members, in id order; with ``owners``, those a
+        caller who sees those owners' clients may see."""
+        rows = self._store.read(self._q("group_members", restricted=owners is not None), {
+            "id": group_id, "after": after, "limit": limit, "owners": _owners(owners)})
+        return [row["entity"] for row in rows]
+
+    def count_selected(
+        self, kind: EntityKind, criteria: Mapping[str, str], *, owners: Collection[str] | None = None,
+    ) -> int:
+        """How many entities of ``kind`` have every field in ``criteria`` (a group filter's),
+        of those a caller who sees ``owners``' clients may see."""
+        params = {name: criteria.get(name) for name in FILTER_FIELDS[EntityKind.client]}
+        return self._store.read(self._q("count_selected_entities", label=kind.label, restricted=owners is not None),
+                                {**params, "owners": _owners(owners)})[0]["entities"]
+
+    def household_memberships(
+        self, *, people: Collection[str] = (), households: Collection[str] = (), today: str,
+        owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """Rows ``{person, client, role}``: active memberships of ``people`` in household
+        clients and of ``households``' members, in households the caller sees."""
+        return self._store.read(self._q("mailing_memberships", restricted=owners is not None), {
+            "people": sorted(people), "households": sorted(households), "today": today, "owners": _owners(owners)})
+
+    def mailing_tasks(
+        self, *, kind: str, start: str, end: str, status: str | None, owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """Rows ``{task, client, subject}``: tasks of ``kind`` due from ``start`` to ``end``."""
+        return self._store.read(self._q("mailing_tasks", restricted=owners is not None), {
+            "kind": kind, "from": start, "to": end, "status": status, "owners": _owners(owners)})
