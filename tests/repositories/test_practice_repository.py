@@ -137,6 +137,19 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert not stale["version_ok"] and repo.get_entity(K.client, "c1")["segment"] == "A"
     # Guarded writes leave a record only when they write: two creates (of four) refused.
     assert [r["target_id"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)] == ["t1", "c1", "p1", "p2"]
+    # A merge of two people with nothing to move: the duplicate goes, the kept one is rewritten.
+    for pid, name in (("pm1", "Merge Keep"), ("pm2", "Merge Duplicate")):
+        assert repo.create_entity(K.person, _entity(K.person, pid, name), [], _audit(pid))
+    keep, duplicate = repo.get_entity(K.person, "pm1"), repo.get_entity(K.person, "pm2")
+    merged = repo.merge_entities(
+        K.person, "pm1", "pm2", kept_before=keep, duplicate_before=duplicate,
+        properties={**keep, "notes": "merged", "version": keep["version"] + 1}, relationships=[], own_records=[],
+        moves={}, symmetric_types=[], singular_roles=[], today=TODAY, now="n", audits=[_audit("pm1", "merge")],
+    )
+    assert merged["merged"] and repo.get_entity(K.person, "pm2") is None
+    kept = repo.get_entity(K.person, "pm1")
+    assert kept["notes"] == "merged"
+    assert repo.delete_entity(K.person, "pm1", cascade=False, now="n", expected_version=kept["version"], audits=[])["deleted"]
     assert len(repo.audit_records({"target_id": "c1"}, after=None, limit=10)) == 2
     _run_access_queries(repo)
 
