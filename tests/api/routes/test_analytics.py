@@ -179,6 +179,10 @@ def test_key_person_risk_names_who_would_cut_clients_off(sample_client):
     david = next(p for p in risk["key_people"] if p["name"] == "David Okafor")
     okafor_logistics = _id(sample_client, "/clients", "Okafor Logistics")
     assert david["clients_cut_off"] == 1 and david["cut_off_client_ids"] == [okafor_logistics]
+    # Named as well, so a reader need not look each one up.
+    assert david["cut_off_clients"] == [{"id": okafor_logistics, "name": "Okafor Logistics"}]
+    for found in risk["key_people"] + risk["bridges"]:
+        assert [c["id"] for c in found["cut_off_clients"]] == found["cut_off_client_ids"]
     assert risk["key_people"][0]["clients_cut_off"] >= 1
     assert risk["bridges"]
 
