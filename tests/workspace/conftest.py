@@ -45,7 +45,7 @@ XSS_NAME = "<img src=x onerror=alert(1)>"
 #: How long any one wait may take (Playwright's default is 30 s): every wait is for a condition,
 #: and a loaded 2-core CI machine may take longer than 30 s to meet one (a first scoring-graph
 #: read, a layout while other tests run); a wait that never ends still fails.
-WAIT_MS = int(os.environ.get("RAPPORT_BROWSER_WAIT_MS", 120_000))
+WAIT_MS = 120_000
 #: The view of the current route has drawn what it waits for (app.js marks each view with its
 #: route and state), so a wait cannot be met by the view that was there before.
 VIEW_DONE = """() => { const v = document.querySelector('main .view');

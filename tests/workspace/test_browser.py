@@ -346,3 +346,20 @@ def test_every_view_renders_without_console_errors(signed_in, practice):
         assert tab.errors == [], (name, tab.errors)
         if name in ("client", "influencers", "risk", "service", "referrals"):
             tab.screenshot(name)
+
+
+def test_a_busy_entitys_relationships_come_a_hundred_at_a_time(signed_in, practice):
+    with practice.api() as api:
+        provider = api.post("/providers", json={"name": "Southgate Platform", "kind": "product_provider"}).raise_for_status().json()
+        staff = [api.post("/people", json={"first_name": f"Clerk{n:03d}", "last_name": "Southgate"}).raise_for_status().json()
+                 for n in range(105)]
+        api.post("/relationships/batch", json={"relationships": [
+            {"type": "WORKS_AT", "from_id": person["id"], "to_id": provider["id"]} for person in staff]}).raise_for_status()
+    tab = signed_in("admin")
+    page = tab.open(f"/providers/{provider['id']}")
+    assert page.locator("#relationships-active > li").count() == 100
+    more = page.locator("#relationships-active + button.show-more")
+    assert more.text_content() == "Show 5 more of 5"
+    more.click()
+    assert page.locator("#relationships-active > li").count() == 105 and more.is_hidden()
+    assert tab.errors == []

@@ -1,6 +1,8 @@
 // Influencers, key-person risk, and tiers and service: the practice-wide reports.
 import { api } from '../api.js';
-import { append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, section, table, words } from '../dom.js';
+import {
+  ROWS_AT_ONCE, append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, longTable, section, table, words,
+} from '../dom.js';
 
 function reasons(list) {
   return h('details', {}, h('summary', {}, 'reasons'),
@@ -113,23 +115,6 @@ function cutOff(found) {
   }
   if (unlisted > 0) append(cell, h('span', { class: 'muted' }, ` (and ${unlisted} not listed)`));
   return cell;
-}
-
-// A long table shows its first rows; the rest come a page at a time.
-const ROWS_AT_ONCE = 100;
-
-function longTable(headers, items, row, attrs) {
-  const body = h('tbody', {});
-  const shown = () => body.children.length;
-  const button = h('button', { type: 'button', class: 'show-more' });
-  const showMore = () => {
-    append(body, items.slice(shown(), shown() + ROWS_AT_ONCE).map(row));
-    button.hidden = shown() >= items.length;
-    button.textContent = `Show ${Math.min(ROWS_AT_ONCE, items.length - shown())} more of ${items.length - shown()}`;
-  };
-  button.addEventListener('click', showMore);
-  showMore();
-  return [h('table', attrs, h('thead', {}, h('tr', {}, headers.map((title) => h('th', {}, title)))), body), button];
 }
 
 export async function riskView(target, { isCurrent }) {
