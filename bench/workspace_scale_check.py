@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,9 @@ class Check:
                 break
         else:
             raise SystemExit(f"no client with members next to {busy['name']}")
+        # The owner of most of the first 1,000 clients: a page with thousands of relationships.
+        owners = Counter(c["owner_id"] for c in self.api.get("/clients", params={"limit": 500}).json()["items"] if c["owner_id"])
+        s["owner"] = self.api.get(f"/team-members/{owners.most_common(1)[0][0]}").json()
         top = self.api.get("/analytics/referrals/top-sources", params={"n": 1}).json()["sources"]
         s["referrer"] = top[0]["entity_id"] if top else s["person"]["id"]
         s["search"] = s["person"]["name"].split()[-1][:5]
@@ -196,6 +200,12 @@ class Check:
         self.results["client map depth 2"].notes = [
             f"{cy_count(page)} drawn; banner: " + " ".join(page.text_content("#map-banner").split())[:160]]
 
+        oid = s["owner"]["id"]
+        self.visit(tab, "busiest owner's page", f"/team-members/{oid}", wait="#map[data-map-state=drawn]",
+                   peer=lambda: self.timed_get(f"/team-members/{oid}/relationships", include_ended="true")[1])
+        self.results["busiest owner's page"].notes = [
+            f"{s['owner']['name']}: {page.locator('#relationships-active li').count()} relationships drawn; "
+            + " ".join((page.text_content("#relationships-active + button.show-more") or "").split())]
         pid = person["id"]
         self.visit(tab, "person page + map", f"/people/{pid}", wait="#map[data-map-state=drawn]",
                    peer=lambda: self.timed_get(f"/people/{pid}/network", depth=1)[1])
