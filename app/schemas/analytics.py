@@ -217,13 +217,20 @@ class IntroductionsPublic(BaseModel):
     graph_read_at: str
 
 
+class ClientNamed(BaseModel):
+    id: str
+    name: str
+
+
 class KeyPersonPublic(BaseModel):
     entity_id: str
     name: str
     kind: str
     pieces: int
     clients_cut_off: int
+    #: The first 50 of them (of those the caller sees), by id and then named.
     cut_off_client_ids: list[str]
+    cut_off_clients: list[ClientNamed]
 
 
 class BridgePublic(BaseModel):
@@ -233,6 +240,7 @@ class BridgePublic(BaseModel):
     sentence: str
     clients_cut_off: int
     cut_off_client_ids: list[str]
+    cut_off_clients: list[ClientNamed]
 
 
 class KeyPersonRiskPublic(BaseModel):

@@ -342,7 +342,8 @@ class AnalyticsService:
                        if not _is_hidden(graph, b["from_id"]) and not _is_hidden(graph, b["to_id"])]
             people = sorted((p for p in people if p["clients_cut_off"]), key=lambda p: (-p["clients_cut_off"], p["name"]))
             bridges = sorted((b for b in bridges if b["clients_cut_off"]), key=lambda b: -b["clients_cut_off"])
-        return {"key_people": people, "bridges": bridges, "graph_read_at": practice.read_at}
+        return {"key_people": [_named_cut_off(graph, p) for p in people],
+                "bridges": [_named_cut_off(graph, b) for b in bridges], "graph_read_at": practice.read_at}
 
     def communities(self, *, resolution: float, seed: int, min_size: int) -> dict[str, Any]:
         """Communities with their first 200 members the caller may see (those with none are left out)."""
@@ -535,6 +536,12 @@ def _seen_cut_off(graph: RelationshipGraph, found: dict[str, Any]) -> dict[str, 
     listed (the first ``_LISTED``): the count must not give away hidden clients."""
     seen = [c for c in found["cut_off_client_ids"] if not _is_hidden(graph, c)]
     return {**found, "clients_cut_off": len(seen), "cut_off_client_ids": seen[:_LISTED]}
+
+
+def _named_cut_off(graph: RelationshipGraph, found: dict[str, Any]) -> dict[str, Any]:
+    """The listed cut-off clients named too (``cut_off_clients``), as the ids are listed."""
+    return {**found, "cut_off_clients": [{"id": c, "name": graph.name_of(graph.index_of(c))}
+                                         for c in found["cut_off_client_ids"]]}
 
 
 def _restricted_path(graph: RelationshipGraph, path) -> dict[str, Any]:

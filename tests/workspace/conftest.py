@@ -42,6 +42,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
 ]
 XSS_NAME = "<img src=x onerror=alert(1)>"
+#: How long any one wait may take (Playwright's default is 30 s): every wait is for a condition,
+#: and a loaded 2-core CI machine may take longer than 30 s to meet one (a first scoring-graph
+#: read, a layout while other tests run); a wait that never ends still fails.
+WAIT_MS = 120_000
+#: The view of the current route has drawn what it waits for (app.js marks each view with its
+#: route and state), so a wait cannot be met by the view that was there before.
+VIEW_DONE = """() => { const v = document.querySelector('main .view');
+  return !!v && v.dataset.route === (location.hash.slice(1) || '/') && v.dataset.viewState !== 'loading'; }"""
 #: A provider with more staff than one page of an expansion (25).
 BUSY_PROVIDER, BUSY_STAFF = "Northgate Platform", 30
 
@@ -172,17 +180,25 @@ class Tab:
         dialog.dismiss()
 
     def open(self, route: str = "/", *, drawn: str | None = None) -> Any:
-        """Load the workspace at ``route``; with ``drawn``, wait until that map is drawn."""
+        """Load the workspace at ``route`` and wait for its view; with ``drawn``, also for that map."""
+        # Only the fragment may change (same page): then no load event comes, and the old view
+        # stays until the new one replaces it; the wait is for the new route's view.
         self.page.goto(f"{self.practice.url}/ui/#{route}")
         self.page.wait_for_selector("#signed-in-as")
+        self.wait_view()
         if drawn:
             self.page.wait_for_selector(f"{drawn}[data-map-state=drawn]")
         return self.page
 
     def go(self, route: str) -> Any:
-        """Another view of the same signed-in page (a hash change, as a link does)."""
+        """Another view of the same signed-in page (a hash change, as a link does), waited for."""
         self.page.evaluate("route => { location.hash = route; }", route)
+        self.wait_view()
         return self.page
+
+    def wait_view(self) -> None:
+        """Until the view of the route now in the address bar has drawn (or failed)."""
+        self.page.wait_for_function(VIEW_DONE)
 
     def screenshot(self, name: str) -> None:
         """Saved only when RAPPORT_SCREENSHOTS names a directory (the README's come from here)."""
@@ -192,13 +208,19 @@ class Tab:
             self.page.screenshot(path=str(Path(directory) / f"{name}.png"))
 
 
+def new_context(chromium: Any) -> Any:
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
 @pytest.fixture
 def signed_in(chromium: Any, practice: Practice) -> Iterator[Any]:
     """``signed_in("mark")``: a fresh browser context holding that team member's key for the tab."""
     contexts = []
 
     def make(who: str = "admin") -> Tab:
-        context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+        context = new_context(chromium)
         contexts.append(context)
         # As the sign-in form leaves it: the key in this tab's sessionStorage only.
         context.add_init_script(f"sessionStorage.setItem('rapport.apiKey', {practice.keys[who]!r})")
@@ -212,6 +234,6 @@ def signed_in(chromium: Any, practice: Practice) -> Iterator[Any]:
 @pytest.fixture
 def tab(chromium: Any, practice: Practice) -> Iterator[Tab]:
     """A fresh browser context, not signed in."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    context = new_context(chromium)
     yield Tab(context.new_page(), practice)
     context.close()

@@ -189,6 +189,10 @@ def test_key_person_risk_names_who_would_cut_clients_off(sample_client):
     risk = ok(sample_client.get("/analytics/key-person-risk"))
     dee = next(p for p in risk["key_people"] if p["entity_id"] == director)
     assert (dee["clients_cut_off"], dee["cut_off_client_ids"]) == (1, [loose])
+    # Named as well, so a reader need not look each one up.
+    assert dee["cut_off_clients"] == [{"id": loose, "name": "Loose Ltd"}]
+    for found in risk["key_people"] + risk["bridges"]:
+        assert [c["id"] for c in found["cut_off_clients"]] == found["cut_off_client_ids"]
     assert risk["key_people"][0]["clients_cut_off"] >= 1
     assert risk["bridges"]
     # Once owned, it hangs on its owner: Dee cuts nobody off.

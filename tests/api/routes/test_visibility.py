@@ -272,11 +272,16 @@ def test_counts_in_analytics_count_only_what_the_caller_sees(team, sample_client
     ok(admin.post("/relationships", json={"type": "SOLICITOR_FOR", "from_id": people["Laura Harper"], "to_id": quiet["id"]}), 201)
     hidden = set(ids(admin, "clients").values()) - {ids(sample_client, "clients")[name] for name in ANNA_CLIENTS}
     risk, full = ok(anna.get("/analytics/key-person-risk")), ok(admin.get("/analytics/key-person-risk"))
+    seen_names = {client_id: name for name, client_id in ids(anna, "clients").items()}
     for found in risk["key_people"] + risk["bridges"]:
         assert found["clients_cut_off"] == len(found["cut_off_client_ids"])
         assert not set(found["cut_off_client_ids"]) & hidden
+        # The names listed are of the same clients: those Anna sees, named as she sees them.
+        assert found["cut_off_clients"] == [{"id": c, "name": seen_names[c]} for c in found["cut_off_client_ids"]]
+    assert any(found["cut_off_clients"] for found in risk["key_people"] + risk["bridges"])
     laura = {found["name"]: found for found in full["key_people"]}["Laura Harper"]
     assert (laura["clients_cut_off"], laura["cut_off_client_ids"]) == (1, [quiet["id"]])  # as the admin sees it
+    assert laura["cut_off_clients"] == [{"id": quiet["id"], "name": "Quiet Ltd"}]
     # Laura cuts off only a client Anna may not see: for Anna she is no key person at all.
     assert "Laura Harper" not in {found["name"] for found in risk["key_people"]}
     shown = ok(anna.get("/analytics/communities", params={"min_size": 1}))["communities"]

@@ -41,14 +41,28 @@ export async function api(path, { method = 'GET', params = {}, body } = {}) {
   return data;
 }
 
-// Every item of a cursor-paged list, up to `most`.
-export async function everything(path, params = {}, most = 2000) {
-  const items = [];
-  let after;
-  do {
-    const page = await api(path, { params: { ...params, limit: 500, after } });
-    items.push(...page.items);
-    after = page.next_cursor;
-  } while (after && items.length < most);
-  return items;
+// The values a GET endpoint's query parameter takes, read from the API's OpenAPI document (the
+// enum it declares), so the page offers what the API accepts. Read once per page load.
+let openapi = null;
+
+export async function queryChoices(path, parameter) {
+  openapi ??= api('/openapi.json').catch((error) => { openapi = null; throw error; });
+  const spec = await openapi;
+  const resolve = (schema) => (schema.$ref ? spec.components.schemas[schema.$ref.split('/').pop()] : schema);
+  const declared = spec.paths[path].get.parameters.find((p) => p.name === parameter && p.in === 'query');
+  for (const schema of [declared.schema, ...(declared.schema.anyOf || [])].map(resolve)) {
+    if (schema.enum) return schema.enum;
+  }
+  throw new Error(`the API declares no choices for ${parameter} of ${path}`);
+}
+
+// Team members' names by id, asked for one by one as pages need them and kept for the page's
+// life: a page names the owners it shows without loading the whole team.
+const teamNames = new Map();
+
+export async function teamMemberNames(ids) {
+  const wanted = [...new Set(ids.filter((id) => id && !teamNames.has(id)))];
+  await Promise.all(wanted.map((id) => api(`/team-members/${encodeURIComponent(id)}`)
+    .then((member) => teamNames.set(id, member.name), (error) => { if (error.status !== 404) throw error; })));
+  return teamNames;
 }

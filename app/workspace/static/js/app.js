@@ -84,10 +84,16 @@ async function render() {
     if (!match) continue;
     const target = h('div', { class: 'view' });
     append(clear(main), target);
+    // data-view-state: 'loading' until the view has drawn what it waits for, then 'ready' (or
+    // 'failed'); data-route: the route it shows. Tests and benches wait on these, not on a clock.
+    target.dataset.route = hash;
+    target.dataset.viewState = 'loading';
     try {
       await view(target, { match, me, isCurrent: () => token === rendering });
+      target.dataset.viewState = 'ready';
     } catch (error) {
       if (token === rendering && error.status !== 401) append(target, errorBox(error));
+      target.dataset.viewState = 'failed';
     }
     return;
   }

@@ -77,6 +77,29 @@ export function table(headers, rows, attrs = {}) {
     h('tbody', {}, rows));
 }
 
+// A long list or table shows its first hundred rows; the rest come a hundred at a time, so a
+// busy entity's thousands of relationships do not all go into the page at once.
+export const ROWS_AT_ONCE = 100;
+
+export function inPages(container, items, render) {
+  const button = h('button', { type: 'button', class: 'show-more' });
+  const showMore = () => {
+    const shown = container.children.length;
+    append(container, items.slice(shown, shown + ROWS_AT_ONCE).map(render));
+    const left = items.length - container.children.length;
+    button.hidden = left <= 0;
+    button.textContent = `Show ${Math.min(ROWS_AT_ONCE, left)} more of ${left}`;
+  };
+  button.addEventListener('click', showMore);
+  showMore();
+  return [container, button];
+}
+
+export function longTable(headers, items, row, attrs = {}) {
+  const [body, button] = inPages(h('tbody', {}), items, row);
+  return [h('table', attrs, h('thead', {}, h('tr', {}, headers.map((title) => h('th', {}, title)))), body), button];
+}
+
 export function empty(text) {
   return h('p', { class: 'muted' }, text);
 }

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { EgoMap } from '../map.js';
 import {
-  KIND_LABEL, PATH_KIND, append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, section, table, words,
+  KIND_LABEL, PATH_KIND, append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, inPages, section, table, words,
 } from '../dom.js';
 
 const HIDDEN_FIELDS = new Set(['id', 'name', 'version', 'members', 'owner', 'owner_id', 'reports_to_id', 'created_at', 'updated_at', 'external_id']);
@@ -83,9 +83,9 @@ function relationshipLists(relationships) {
         rel.strength !== null && rel.strength !== undefined ? ` · strength ${rel.strength}` : ''));
   };
   return section('Relationships',
-    active.length ? h('ul', { class: 'rels', id: 'relationships-active' }, active.map(item)) : empty('No active relationships.'),
+    active.length ? inPages(h('ul', { class: 'rels', id: 'relationships-active' }), active, item) : empty('No active relationships.'),
     h('h3', {}, 'History'),
-    ended.length ? h('ul', { class: 'rels ended', id: 'relationships-history' }, ended.map(item)) : empty('No ended relationships.'));
+    ended.length ? inPages(h('ul', { class: 'rels ended', id: 'relationships-history' }), ended, item) : empty('No ended relationships.'));
 }
 
 // "Jean Elliott is a Partner Contact at Elliott Household", the other entity's name a link.

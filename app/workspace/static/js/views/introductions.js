@@ -1,6 +1,7 @@
 // Warm introductions: pick a target (and a team member, or every one); the k best chains are
 // highlighted on the map in rank order, the rest faded, each told as sentences with its cost.
-import { api, everything } from '../api.js';
+import { api, teamMemberNames } from '../api.js';
+import { entityPicker } from '../picker.js';
 import { drawPaths, highlightPaths, newCytoscape, pathColour } from '../map.js';
 import { KIND_PATH, append, empty, entityLink, fmtNumber, h, hashQuery, hashWith, section } from '../dom.js';
 
@@ -9,12 +10,16 @@ export async function introductionsView(target, { isCurrent }) {
   const targetId = query.get('target') || '';
   const fromId = query.get('from') || '';
   const k = Number(query.get('k') || 3);
-  const team = await everything('/team-members');
+  // The team member the chains start from is found by name (the team may be a thousand strong).
+  const from = fromId ? { id: fromId, name: (await teamMemberNames([fromId])).get(fromId) || fromId } : null;
   if (!isCurrent()) return;
-  const fromSelect = h('select', { id: 'intro-from' }, h('option', { value: '' }, 'every team member'),
-    team.map((m) => h('option', { value: m.id, selected: m.id === fromId }, m.name)));
+  let fromValue = fromId;
+  const fromPicker = entityPicker({
+    id: 'intro-from', path: '/team-members', placeholder: 'every team member, or type a name', chosen: from,
+    clearLabel: 'from every team member', onChange: (member) => { fromValue = member ? member.id : ''; if (targetId) go(targetId); },
+  });
   const kSelect = h('select', { id: 'intro-k' }, [1, 2, 3, 4, 5].map((n) => h('option', { value: n, selected: n === k }, `${n} best`)));
-  const go = (targetValue) => { location.hash = hashWith('/introductions', { target: targetValue, from: fromSelect.value, k: kSelect.value }); };
+  const go = (targetValue) => { location.hash = hashWith('/introductions', { target: targetValue, from: fromValue, k: kSelect.value }); };
   const searchBox = h('input', { id: 'intro-search', type: 'search', placeholder: 'target: a person, client or provider', autocomplete: 'off' });
   const hits = h('ul', { class: 'hits', id: 'intro-hits' });
   const searchForm = h('form', { class: 'search' }, searchBox, h('button', { type: 'submit' }, 'Find'));
@@ -28,9 +33,9 @@ export async function introductionsView(target, { isCurrent }) {
       h('span', { class: 'muted' }, ['person', 'client', 'provider'][i])))));
     if (!hits.children.length) append(hits, h('li', { class: 'muted' }, 'Nothing matches.'));
   });
-  for (const select of [fromSelect, kSelect]) select.addEventListener('change', () => { if (targetId) go(targetId); });
+  kSelect.addEventListener('change', () => { if (targetId) go(targetId); });
   append(target, h('h1', {}, 'Warm introductions'),
-    section('Who to reach', searchForm, hits, h('p', {}, 'From ', fromSelect, ' ', kSelect)));
+    section('Who to reach', searchForm, hits, h('p', {}, 'From ', fromPicker, ' ', kSelect)));
   if (!targetId) {
     append(target, empty('Pick a target to see the warmest chains of relationships to them.'));
     return;

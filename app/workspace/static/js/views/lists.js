@@ -1,5 +1,6 @@
 // Search across kinds, and the client list with filters and pages.
-import { api, everything } from '../api.js';
+import { api, queryChoices, teamMemberNames } from '../api.js';
+import { entityPicker } from '../picker.js';
 import { append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, section, table, words } from '../dom.js';
 
 const SEARCHED = [['clients', 'Clients'], ['people', 'People'], ['providers', 'Providers'], ['team-members', 'Team members']];
@@ -43,33 +44,43 @@ function detailOf(item) {
 const FILTERS = ['name', 'owner_id', 'kind', 'stage', 'segment', 'tier', 'influencer_segment'];
 const PAGE_SIZE = 50;
 
-export async function clientListView(target) {
+export async function clientListView(target, { isCurrent }) {
   const query = hashQuery();
   const chosen = Object.fromEntries(FILTERS.map((name) => [name, query.get(name) || '']));
-  const [team, stages, segments, influencer, templates] = await Promise.all([
-    everything('/team-members'), api('/categories/stages'), api('/categories/segments'),
+  const after = query.get('after') || undefined;
+  // A page size in the URL (limit=) is kept while paging.
+  const limit = query.get('limit') || undefined;
+  const [page, kinds, stages, segments, influencer, templates, owner] = await Promise.all([
+    api('/clients', { params: { ...chosen, after, limit: limit || PAGE_SIZE } }), queryChoices('/clients', 'kind'), api('/categories/stages'), api('/categories/segments'),
     api('/categories/influencer-segments'), api('/service/templates'),
+    chosen.owner_id ? teamMemberNames([chosen.owner_id]).then((names) => ({ id: chosen.owner_id, name: names.get(chosen.owner_id) || chosen.owner_id })) : null,
   ]);
-  const owners = new Map(team.map((member) => [member.id, member.name]));
+  if (!isCurrent()) return;
   const options = {
-    owner_id: team.map((member) => [member.id, member.name]),
-    kind: ['household', 'business', 'individual'].map((kind) => [kind, kind]),
+    kind: kinds.map((kind) => [kind, words(kind)]),
     stage: stages.map((c) => [c.code, c.label]),
     segment: segments.map((c) => [c.code, c.label]),
     tier: templates.map((t) => [t.tier, t.tier]),
     influencer_segment: influencer.map((c) => [c.code, c.label]),
   };
-  const labels = { owner_id: 'Owner', kind: 'Kind', stage: 'Stage', segment: 'Segment', tier: 'Tier', influencer_segment: 'Influencer segment' };
+  const labels = { kind: 'Kind', stage: 'Stage', segment: 'Segment', tier: 'Tier', influencer_segment: 'Influencer segment' };
   const controls = {
     name: h('input', { id: 'filter-name', type: 'search', value: chosen.name, placeholder: 'name contains' }),
+    // The owner is found by name (a practice may have a thousand team members), kept by id.
+    owner_id: h('input', { type: 'hidden', value: chosen.owner_id }),
   };
   for (const [name, choices] of Object.entries(options)) {
     controls[name] = h('select', { id: `filter-${name}` },
       h('option', { value: '' }, `any ${labels[name].toLowerCase()}`),
       choices.map(([value, label]) => h('option', { value, selected: value === chosen[name] }, label)));
   }
+  const ownerPicker = entityPicker({
+    id: 'filter-owner', path: '/team-members', placeholder: 'owner: type a name', chosen: owner, clearLabel: 'any owner',
+    onChange: (member) => { controls.owner_id.value = member ? member.id : ''; form.requestSubmit(); },
+  });
   const form = h('form', { class: 'filters' },
     h('label', {}, 'Name ', controls.name),
+    h('label', {}, 'Owner ', ownerPicker), controls.owner_id,
     Object.keys(options).map((name) => h('label', {}, `${labels[name]} `, controls[name])),
     h('button', { type: 'submit' }, 'Filter'));
   form.addEventListener('submit', (event) => {
@@ -78,10 +89,8 @@ export async function clientListView(target) {
   });
   for (const name of Object.keys(options)) controls[name].addEventListener('change', () => form.requestSubmit());
 
-  const after = query.get('after') || undefined;
-  // A page size in the URL (limit=) is kept while paging.
-  const limit = query.get('limit') || undefined;
-  const page = await api('/clients', { params: { ...chosen, after, limit: limit || PAGE_SIZE } });
+  const owners = await teamMemberNames(page.items.map((c) => c.owner_id));
+  if (!isCurrent()) return;
   const rows = page.items.map((c) => h('tr', {},
     h('td', {}, entityLink({ ...c, kind: 'client' })), h('td', {}, words(c.kind)), h('td', {}, words(c.stage)),
     h('td', {}, words(c.segment)), h('td', {}, c.tier || '–'), h('td', {}, words(c.influencer_segment)),

@@ -46,21 +46,36 @@ function treeItem(node) {
     node.children.length ? h('ul', {}, node.children.map(treeItem)) : null);
 }
 
+// The map draws the tree level by level up to this many entities (a large tree is no longer
+// readable as a drawing, and its layout would hold the page for seconds); the list has them all.
+const TREE_MAP_MOST = 250;
+
 async function drawTree(element, tree, segments) {
   const cy = newCytoscape(element);
   const elements = [];
-  const walk = (node, parentId) => {
-    const id = node.entity_id;
-    const data = nodeData({ id, kind: node.kind, name: node.name, depth: node.depth }, segments);
-    data.label = [node.name, node.converted_client ? '✓ converted' : node.stage || '',
-      node.children.length ? `subtree ${fmtMoney(node.attributable_revenue)} / ${fmtMoney(node.attributable_assets_under_management)}` : ''].filter(Boolean).join('\n');
-    elements.push({ group: 'nodes', data });
-    if (parentId) elements.push({ group: 'edges', data: { id: `${parentId}>${id}`, source: parentId, target: id, colour: '#e6550d' } });
-    node.children.forEach((child) => walk(child, id));
-    return id;
-  };
-  const root = walk(tree, null);
+  let level = [[tree, null]];
+  let drawn = 0;
+  while (level.length && drawn < TREE_MAP_MOST) {
+    const next = [];
+    for (const [node, parentId] of level.slice(0, TREE_MAP_MOST - drawn)) {
+      const id = node.entity_id;
+      const data = nodeData({ id, kind: node.kind, name: node.name, depth: node.depth }, segments);
+      data.label = [node.name, node.converted_client ? '✓ converted' : node.stage || '',
+        node.children.length ? `subtree ${fmtMoney(node.attributable_revenue)} / ${fmtMoney(node.attributable_assets_under_management)}` : ''].filter(Boolean).join('\n');
+      elements.push({ group: 'nodes', data });
+      if (parentId) elements.push({ group: 'edges', data: { id: `${parentId}>${id}`, source: parentId, target: id, colour: '#e6550d' } });
+      drawn += 1;
+      next.push(...node.children.map((child) => [child, id]));
+    }
+    level = next;
+  }
+  const count = (node) => 1 + node.children.reduce((sum, child) => sum + count(child), 0);
+  const total = count(tree);
+  if (drawn < total) {
+    element.before(h('p', { class: 'muted', id: 'tree-map-note' },
+      `The map draws the first ${drawn} of ${total} entities, level by level; the list below has them all.`));
+  }
   cy.add(elements);
-  cy.getElementById(root).addClass('centre');
-  await runLayout(cy, { name: 'breadthfirst', directed: true, roots: [root], spacingFactor: 1.1 }, element);
+  cy.getElementById(tree.entity_id).addClass('centre');
+  await runLayout(cy, { name: 'breadthfirst', directed: true, roots: [tree.entity_id], spacingFactor: 1.1 }, element);
 }

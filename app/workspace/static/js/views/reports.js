@@ -1,6 +1,8 @@
 // Influencers, key-person risk, and tiers and service: the practice-wide reports.
-import { api, everything } from '../api.js';
-import { append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, section, table, words } from '../dom.js';
+import { api } from '../api.js';
+import {
+  ROWS_AT_ONCE, append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, longTable, section, table, words,
+} from '../dom.js';
 
 function reasons(list) {
   return h('details', {}, h('summary', {}, 'reasons'),
@@ -95,62 +97,118 @@ function runButton(target) {
 }
 
 // -- key-person risk -------------------------------------------------------------------------------
+// The clients a key person or bridge would cut off, by name: the first few at once, the rest
+// (of the first 50 the API lists) drawn when opened, so a practice-wide list stays light.
+const NAMED_AT_ONCE = 3;
+
+function cutOff(found) {
+  const named = found.cut_off_clients;
+  const link = (c) => entityLink({ id: c.id, kind: 'client', name: c.name });
+  const first = named.slice(0, NAMED_AT_ONCE).flatMap((c, i) => [i ? ', ' : '', link(c)]);
+  const unlisted = found.clients_cut_off - named.length;
+  const cell = h('td', { class: 'cut-off' }, first);
+  if (named.length > NAMED_AT_ONCE) {
+    const rest = h('span', {});
+    const more = h('details', { ontoggle: () => { if (more.open && !rest.childNodes.length) append(rest, named.slice(NAMED_AT_ONCE).flatMap((c) => [', ', link(c)])); } },
+      h('summary', {}, `and ${named.length - NAMED_AT_ONCE} more`), rest);
+    append(cell, more);
+  }
+  if (unlisted > 0) append(cell, h('span', { class: 'muted' }, ` (and ${unlisted} not listed)`));
+  return cell;
+}
+
 export async function riskView(target, { isCurrent }) {
   const risk = await api('/analytics/key-person-risk');
   if (!isCurrent()) return;
   append(target, h('h1', {}, 'Key-person risk'),
     h('p', { class: 'muted' }, 'People and relationships whose loss would cut clients off from every team member. On each map they wear a red halo (people) or a dashed line (relationships).'),
     section(`Key people (${risk.key_people.length})`, risk.key_people.length
-      ? table(['Name', 'Kind', 'Clients cut off', 'Pieces left'], risk.key_people.map((p) => h('tr', {},
+      ? longTable(['Name', 'Kind', 'Clients cut off', 'Which', 'Pieces left'], risk.key_people, (p) => h('tr', {},
         h('td', {}, entityLink({ id: p.entity_id, kind: p.kind, name: p.name }), ' ', h('span', { class: 'badge risk' }, 'key person')),
-        h('td', {}, words(p.kind)), h('td', { class: 'num' }, p.clients_cut_off), h('td', { class: 'num' }, p.pieces))), { id: 'key-people' })
+        h('td', {}, words(p.kind)), h('td', { class: 'num' }, p.clients_cut_off), cutOff(p), h('td', { class: 'num' }, p.pieces)), { id: 'key-people' })
       : empty('Nobody: every client stays reachable whoever leaves.')),
     section(`Bridges (${risk.bridges.length})`, risk.bridges.length
-      ? table(['Relationship', 'Clients cut off'], risk.bridges.map((b) => h('tr', {},
-        h('td', {}, b.sentence), h('td', { class: 'num' }, b.clients_cut_off))), { id: 'bridges' })
+      ? longTable(['Relationship', 'Clients cut off', 'Which'], risk.bridges, (b) => h('tr', {},
+        h('td', {}, b.sentence), h('td', { class: 'num' }, b.clients_cut_off), cutOff(b)), { id: 'bridges' })
       : empty('No single relationship cuts a client off.')),
     h('p', { class: 'muted' }, `Graph read at ${risk.graph_read_at}.`));
 }
 
 // -- tiers and service -----------------------------------------------------------------------------
+// Three sections, each drawn when its own answer comes: on a large practice the overdue report
+// and the important dates take seconds, and the tier run need not wait for them.
 export async function serviceView(target, { isCurrent }) {
   const query = hashQuery();
-  const [runs, overdue, upcoming, team] = await Promise.all([
-    api('/tiers/runs', { params: { limit: 1 } }), api('/service/overdue'), api('/service/upcoming-dates', { params: { days: 30 } }),
-    everything('/team-members'),
-  ]);
-  if (!isCurrent()) return;
-  const run = runs[0];
   append(target, h('h1', {}, 'Tiers and service'));
   const tiers = section('Latest tier run');
   tiers.id = 'tier-run';
-  append(target, tiers);
-  if (!run) append(tiers, empty('No tier run yet (POST /tiers/runs, or `rapport tiers run`).'));
-  else {
-    const page = await api(`/tiers/runs/${run.id}/suggestions`, { params: { after: query.get('after') || 0, limit: 50 } });
+  const overduePanel = section('Overdue clients by owner', loading());
+  const datesPanel = section('Important dates in the next 30 days', loading());
+  append(target, tiers, overduePanel, datesPanel);
+  await Promise.all([
+    tierRun(tiers, query, isCurrent),
+    filled(overduePanel, api('/service/overdue'), isCurrent, (overdue) => {
+      if (!overdue.length) return empty('Nobody is overdue.');
+      // A few overdue clients are shown at once; many, owner by owner as each is opened.
+      const few = overdue.reduce((sum, owner) => sum + owner.clients.length, 0) <= ROWS_AT_ONCE;
+      return h('div', { id: 'overdue' }, overdue.map((owner) => ownerBlock(owner, few)));
+    }),
+    filled(datesPanel, api('/service/upcoming-dates', { params: { days: 30 } }), isCurrent, (upcoming) => (upcoming.length
+      ? longTable(['On', 'In', 'Who', 'What', 'Notes'], upcoming, (d) => h('tr', {},
+        h('td', {}, d.on), h('td', {}, d.in_days === 0 ? 'today' : `${d.in_days} days`),
+        h('td', {}, entityLink({ id: d.entity_id, kind: d.entity_kind, name: d.name || d.entity_id })),
+        h('td', {}, words(d.kind)), h('td', {}, d.notes || '')), { id: 'upcoming' })
+      : empty('No important dates in the next 30 days.'))),
+  ]);
+}
+
+function loading() {
+  return h('p', { class: 'muted loading' }, 'Loading…');
+}
+
+// Puts what `draw` makes of the answer in place of the panel's "Loading…" (or the error).
+async function filled(panel, answer, isCurrent, draw) {
+  let content;
+  try {
+    const value = await answer;
     if (!isCurrent()) return;
-    append(tiers, h('p', {}, `As of ${run.as_of}: ${run.clients} clients; `,
-      Object.entries(run.tier_counts).map(([tier, count]) => `${tier} ${count}`).join(', '), `; ${run.differences} differ from the assigned tier.`),
-    table(['Client', 'Suggested', 'Assigned', 'Service cost', 'Why'], page.items.map((s) => h('tr', { class: s.differs ? 'differs' : '' },
-      h('td', {}, entityLink({ id: s.client_id, kind: 'client', name: s.name })), h('td', {}, s.suggested_tier || '–'),
-      h('td', {}, s.assigned_tier || '–'), h('td', { class: 'num' }, fmtMoney(s.service_cost)), h('td', {}, s.summary, reasons(s.reasons))))),
-    pager('/service', query, page.next_cursor));
+    content = draw(value);
+  } catch (error) {
+    if (!isCurrent()) return;
+    content = errorBox(error);
   }
-  const names = new Map(team.map((m) => [m.id, m.name]));
-  const ownerBlock = (owner) => h('div', { class: 'owner' },
-    h('h3', {}, owner.owner_id ? entityLink({ id: owner.owner_id, kind: 'team_member', name: owner.owner_name || names.get(owner.owner_id) || owner.owner_id }) : 'No owner',
-      ` (${owner.clients.length})`),
-    table(['Client', 'Tier', 'Touches done / due', 'Next review', 'Why overdue'], owner.clients.map((c) => h('tr', {},
+  panel.querySelector('.loading').replaceWith(...[content].flat());
+}
+
+async function tierRun(panel, query, isCurrent) {
+  const [run] = await api('/tiers/runs', { params: { limit: 1 } });
+  if (!isCurrent()) return;
+  if (!run) {
+    append(panel, empty('No tier run yet (POST /tiers/runs, or `rapport tiers run`).'));
+    return;
+  }
+  const page = await api(`/tiers/runs/${run.id}/suggestions`, { params: { after: query.get('after') || 0, limit: 50 } });
+  if (!isCurrent()) return;
+  append(panel, h('p', {}, `As of ${run.as_of}: ${run.clients} clients; `,
+    Object.entries(run.tier_counts).map(([tier, count]) => `${tier} ${count}`).join(', '), `; ${run.differences} differ from the assigned tier.`),
+  table(['Client', 'Suggested', 'Assigned', 'Service cost', 'Why'], page.items.map((s) => h('tr', { class: s.differs ? 'differs' : '' },
+    h('td', {}, entityLink({ id: s.client_id, kind: 'client', name: s.name })), h('td', {}, s.suggested_tier || '–'),
+    h('td', {}, s.assigned_tier || '–'), h('td', { class: 'num' }, fmtMoney(s.service_cost)), h('td', {}, s.summary, reasons(s.reasons))))),
+  pager('/service', query, page.next_cursor));
+}
+
+// One owner's overdue clients: the owner and a count, the clients drawn when opened (an owner
+// of a large practice may have thousands).
+function ownerBlock(owner, open) {
+  const name = owner.owner_id ? entityLink({ id: owner.owner_id, kind: 'team_member', name: owner.owner_name || owner.owner_id }) : 'No owner';
+  const block = h('details', { class: 'owner', open, dataset: { owner: owner.owner_id || '' } },
+    h('summary', {}, h('strong', {}, name), ` (${owner.clients.length})`));
+  block.addEventListener('toggle', () => {
+    if (!block.open || block.querySelector('table')) return;
+    append(block, longTable(['Client', 'Tier', 'Touches done / due', 'Next review', 'Why overdue'], owner.clients, (c) => h('tr', {},
       h('td', {}, entityLink({ id: c.client_id, kind: 'client', name: c.name })), h('td', {}, c.tier || '–'),
       h('td', { class: 'num' }, `${c.touches_done} / ${c.touches_due_to_date}`), h('td', {}, c.next_review || '–'),
-      h('td', {}, c.overdue_reasons.join('; '))))));
-  append(target, section('Overdue clients by owner', overdue.length
-    ? h('div', { id: 'overdue' }, overdue.map(ownerBlock))
-    : empty('Nobody is overdue.')));
-  append(target, section('Important dates in the next 30 days', upcoming.length
-    ? table(['On', 'In', 'Who', 'What', 'Notes'], upcoming.map((d) => h('tr', {},
-      h('td', {}, d.on), h('td', {}, d.in_days === 0 ? 'today' : `${d.in_days} days`),
-      h('td', {}, entityLink({ id: d.entity_id, kind: d.entity_kind, name: d.name || d.entity_id })),
-      h('td', {}, words(d.kind)), h('td', {}, d.notes || ''))), { id: 'upcoming' })
-    : empty('No important dates in the next 30 days.')));
+      h('td', {}, c.overdue_reasons.join('; ')))));
+  });
+  return block;
 }
