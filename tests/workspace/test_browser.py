@@ -236,13 +236,24 @@ def test_introductions_highlight_the_best_paths(signed_in, practice):
 
 
 def test_key_person_risk_names_the_clients_cut_off(signed_in, practice):
-    tab = signed_in("admin")
-    page = tab.open("/risk")
-    david = page.locator("#key-people tbody tr", has_text="David Okafor")
-    assert david.locator("td.cut-off a.entity").all_text_contents() == ["Okafor Logistics"]
-    assert david.locator("td.cut-off a.entity").get_attribute("href") == f"#/clients/{practice.ids['Okafor Logistics']}"
-    assert page.locator("#bridges td.cut-off a.entity").count() > 0
-    assert tab.errors == []
+    # Every sample client hangs on its owner; a client nobody owns, reached only through its
+    # director, is cut off by him (added for this test, and deleted after it).
+    with practice.api() as api:
+        loose = api.post("/clients", json={"name": "Loose Ltd", "kind": "business"}).raise_for_status().json()["id"]
+        dee = api.post("/people", json={"first_name": "Dee", "last_name": "Rector"}).raise_for_status().json()["id"]
+        for type_code, from_id, to_id in (("DIRECTOR_AT", dee, loose), ("ACQUAINTANCE_OF", dee, practice.ids["Laura Harper"])):
+            api.post("/relationships", json={"type": type_code, "from_id": from_id, "to_id": to_id}).raise_for_status()
+        try:
+            tab = signed_in("admin")
+            page = tab.open("/risk")
+            row = page.locator("#key-people tbody tr", has_text="Dee Rector")
+            assert row.locator("td.cut-off a.entity").all_text_contents() == ["Loose Ltd"]
+            assert row.locator("td.cut-off a.entity").get_attribute("href") == f"#/clients/{loose}"
+            assert page.locator("#bridges td.cut-off a.entity").count() > 0
+            assert tab.errors == []
+        finally:
+            for path in (f"/clients/{loose}", f"/people/{dee}"):
+                api.delete(path, params={"cascade": "true"}).raise_for_status()
 
 
 def test_service_view_draws_each_section(signed_in):
