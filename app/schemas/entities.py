@@ -8,6 +8,24 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
+
+# The create bodies, and the fields the answers share with them, are the domain's: the
+# import validates its rows with them too. The routes take them from here.
+from app.domain.records import (  # noqa: F401
+    ClientBase,
+    ClientCreate,
+    ClientServiceFields,
+    DivisionBase,
+    DivisionCreate,
+    Email,
+    PersonBase,
+    PersonCreate,
+    Phone,
+    ProviderBase,
+    ProviderCreate,
+    TeamMemberBase,
+    TeamMemberCreate,
+)
 from app.domain.tiers import Tier
 from app.schemas.common import (
     CategoryCode,
@@ -16,51 +34,18 @@ from app.schemas.common import (
     EntityRef,
     InputModel,
     IsoDate,
+    Kept,
     Money,
     Name,
     Notes,
     QueryModel,
     ShortText,
     Stored,
-    Kept,
     omittable,
 )
 
-# Whitespace spelt out: "\s" is not the same class in pydantic's regex and in a schema's
-# (ECMA-262: U+0085 is no space there), so the API refused addresses the schema allowed.
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")]
-Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
-
 
 # -- clients ------------------------------------------------------------------------------
-class ClientBase(BaseModel):
-    name: Name
-    kind: Choice[ClientKind]
-    stage: CategoryCode | None = None
-    segment: CategoryCode | None = None
-    source: CategoryCode | None = None
-    owner_id: EntityId | None = None
-    influencer_segment: CategoryCode | None = None
-    annual_revenue: Money | None = None
-    assets_under_management: Money | None = None
-    notes: Notes | None = None
-
-
-class ClientServiceFields(BaseModel):
-    """What tiers and the cycle of service read: the tier assigned, the capacity to buy more
-    (a flag, assets held elsewhere, a prospect's estimated size) and the next review date."""
-
-    tier: Choice[Tier] | None = None
-    able_to_buy_more: bool | None = None
-    assets_held_elsewhere: Money | None = None
-    estimated_size: Money | None = None
-    next_review_date: IsoDate | None = None
-
-
-class ClientCreate(InputModel, ClientBase, ClientServiceFields):
-    pass
-
-
 class ClientUpdate(InputModel, ClientServiceFields):
     # Left out: unchanged; null clears a field, except those a client must have.
     name: Kept[Name] = omittable()
@@ -85,21 +70,6 @@ class ClientPublic(Stored, ClientBase, ClientServiceFields):
 
 
 # -- people -------------------------------------------------------------------------------
-class PersonBase(BaseModel):
-    first_name: Name
-    last_name: Name
-    preferred_name: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    birth_date: IsoDate | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
-
-
-class PersonCreate(InputModel, PersonBase):
-    pass
-
-
 class PersonUpdate(InputModel):
     first_name: Kept[Name] = omittable()
     last_name: Kept[Name] = omittable()
@@ -133,18 +103,6 @@ class PersonCreated(PersonPublic, LikelyDuplicates):
 
 
 # -- team members ---------------------------------------------------------------------------
-class TeamMemberBase(BaseModel):
-    name: Name
-    role: Choice[TeamRole]
-    email: Email | None = None
-    phone: Phone | None = None
-    reports_to_id: EntityId | None = None
-
-
-class TeamMemberCreate(InputModel, TeamMemberBase):
-    pass
-
-
 class TeamMemberUpdate(InputModel):
     name: Kept[Name] = omittable()
     role: Kept[Choice[TeamRole]] = omittable()
@@ -158,20 +116,6 @@ class TeamMemberPublic(Stored, TeamMemberBase):
 
 
 # -- providers ------------------------------------------------------------------------------
-class ProviderBase(BaseModel):
-    name: Name
-    kind: Choice[ProviderKind]
-    email: Email | None = None
-    phone: Phone | None = None
-    website: ShortText | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
-
-
-class ProviderCreate(InputModel, ProviderBase):
-    pass
-
-
 class ProviderUpdate(InputModel):
     name: Kept[Name] = omittable()
     kind: Kept[Choice[ProviderKind]] = omittable()
@@ -187,15 +131,6 @@ class ProviderPublic(Stored, ProviderBase):
 
 
 # -- divisions ------------------------------------------------------------------------------
-class DivisionBase(BaseModel):
-    name: Name
-    description: Notes | None = None
-
-
-class DivisionCreate(InputModel, DivisionBase):
-    pass
-
-
 class DivisionUpdate(InputModel):
     name: Kept[Name] = omittable()
     description: Notes | None = None
@@ -219,8 +154,6 @@ class MemberPublic(BaseModel):
 class ClientDetailPublic(ClientPublic):
     owner: TeamMemberPublic | None = None
     members: list[MemberPublic]
-
-
 
 
 # -- list filters (query parameters; unknown ones are rejected) --------------------------------

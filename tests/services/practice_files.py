@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 from app.domain.access import LOCAL_OPERATOR
+from app.domain.transfer import RecordKind
 from app.repositories.practice import PracticeRepository
-from app.schemas.transfer import RecordKind
 from app.services.bulk import clear_store
 from app.services.catalogue import CatalogueService
 from app.services.export import export_practice

@@ -8,7 +8,7 @@ import pytest
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import NotFound
 from app.domain.model import EntityKind as K
-from app.schemas.transfer import RecordKind
+from app.domain.transfer import RecordKind
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.export import export_practice

@@ -11,7 +11,7 @@ from typing import Any
 
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, relationship_type_of
-from app.schemas.transfer import RecordFormat, RecordKind
+from app.domain.transfer import RecordFormat, RecordKind
 from app.services.bulk import new_ulids
 from app.services.entities import closes_hierarchy_loop
 from app.services.relationship_rules import is_active

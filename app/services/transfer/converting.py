@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from app.domain.catalogue import CategoryList, RelationshipTypeSpec
 from app.domain.errors import InvalidInput, RapportError
-from app.schemas.transfer import MAX_EXTERNAL_ID_LENGTH, RecordFormat, RecordKind, membership_role_adapter
+from app.domain.transfer import MAX_EXTERNAL_ID_LENGTH, RecordFormat, RecordKind, membership_role_adapter
 from app.services.entities import check_categories
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, check_kinds, check_share
 from app.services.transfer.report import ImportProblem

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from app.domain.errors import InvalidInput
-from app.schemas.transfer import FILE_FORMATS, RecordFormat, RecordKind
+from app.domain.transfer import FILE_FORMATS, RecordFormat, RecordKind
 from app.services.generator import Batch
 from app.services.transfer.report import ImportProblem
 

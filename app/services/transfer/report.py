@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.domain.transfer import RecordKind
 from app.repositories.store import Compaction
-from app.schemas.transfer import RecordKind
 
 #: ``on_progress(phase, done, total)``: rows done so far in a phase; total None when unknown.
 Progress = Callable[[str, int, int | None], None]

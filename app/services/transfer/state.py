@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 from app.domain.access import Caller
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, RelationshipCategory, now_iso, today_iso
+from app.domain.transfer import RecordKind
 from app.repositories.practice import PracticeRepository
-from app.schemas.transfer import RecordKind
 from app.services.catalogue import CatalogueService
 from app.services.relationship_rules import ActiveRelationships
 from app.services.transfer.readers import SourceRow

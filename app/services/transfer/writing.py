@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.domain.errors import InvalidInput
-from app.schemas.transfer import RecordFormat, RecordKind
+from app.domain.transfer import RecordFormat, RecordKind
 from app.services.bulk import BulkWriter, new_ulids
 from app.services.entities import new_entity_properties
 from app.services.relationship_rules import (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.domain.access import LOCAL_OPERATOR
-from app.schemas.transfer import RecordKind
+from app.domain.transfer import RecordKind
 from app.services.backup import restore
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
