@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, NewType
 
 from app.domain.access import Caller
 from app.domain.catalogue import RelationshipTypeSpec
@@ -23,12 +23,26 @@ from app.services.transfer.report import ImportProblem, Progress
 CONVERTED_LIMIT = 500_000
 
 
-class RowPosition(NamedTuple):
-    """Where a row is: its file's number in the import (``ImportState.files``) and its line.
-    Positions sort as the rows were read."""
+#: Where a row is: its file's number in the import (``ImportState.files``) and its line, in
+#: one int (made by ``row_position``, read by ``file_of`` and ``line_of``); positions sort as
+#: the rows were read. An int rather than a tuple: a NamedTuple per row (made, hashed and
+#: compared as a dict key) cost 8% of a dry-run import's Python time (30,000 rows: 0.595 s
+#: against 0.55 s, the median of six runs each).
+RowPosition = NewType("RowPosition", int)
+_LINE_BITS = 32
+_LINE_MASK = (1 << _LINE_BITS) - 1
 
-    file: int
-    line: int
+
+def row_position(file: int, line: int) -> RowPosition:
+    return RowPosition(file << _LINE_BITS | line)
+
+
+def file_of(position: RowPosition) -> int:
+    return position >> _LINE_BITS
+
+
+def line_of(position: RowPosition) -> int:
+    return position & _LINE_MASK
 
 
 class EntityState(Enum):
@@ -108,13 +122,13 @@ class ImportState:
             number = self.file_numbers[row.file] = len(self.files)
             self.files.append(row.file)
             self.file_records.append(row.record)
-        return RowPosition(number, row.line)
+        return row_position(number, row.line)
 
     def where(self, position: RowPosition) -> str:
-        return f"{self.files[position.file]} line {position.line}"
+        return f"{self.files[file_of(position)]} line {line_of(position)}"
 
     def problem(self, position: RowPosition, column: str | None, message: str) -> ImportProblem:
-        return ImportProblem(self.files[position.file], position.line, column, message)
+        return ImportProblem(self.files[file_of(position)], line_of(position), column, message)
 
     def reject(self, position: RowPosition, problems: list[ImportProblem]) -> None:
         self.problems.setdefault(position, []).extend(problems)

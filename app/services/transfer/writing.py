@@ -24,7 +24,7 @@ from app.services.relationship_rules import (
 from app.services.transfer.converting import RowConverter
 from app.services.transfer.readers import ImportSource, SourceRow
 from app.services.transfer.report import ImportProblem, ImportReport
-from app.services.transfer.state import EntityState, ImportState, Known, RowPosition, chunks
+from app.services.transfer.state import EntityState, ImportState, Known, RowPosition, chunks, file_of
 
 
 class ImportWriter:
@@ -40,7 +40,7 @@ class ImportWriter:
         if not state.trusted and not state.cache_overflowed and rejects.path is None:
             # Every accepted row is still in hand from the check: no need to read the files again.
             entries: Iterable[tuple[RecordKind, RowPosition | None, SourceRow | None]] = (
-                (state.file_records[position.file], position, None) for position in list(state.converted))
+                (state.file_records[file_of(position)], position, None) for position in list(state.converted))
             total: int | None = len(state.converted)
             report.rejected = len(state.problems)
         else:
