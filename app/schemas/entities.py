@@ -5,12 +5,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Generic
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
-
-from app.domain.mailing import COUNTRY_CODES, country_problem
+from pydantic import BaseModel, Field
 
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
+
+# The create bodies, and the fields the answers share with them, are the domain's: the
+# import validates its rows with them too. The routes take them from here.
+from app.domain.records import (  # noqa: F401
+    ClientBase,
+    ClientCreate,
+    ClientServiceFields,
+    DivisionBase,
+    DivisionCreate,
+    Email,
+    MailingFields,
+    PersonBase,
+    PersonCreate,
+    Phone,
+    ProviderBase,
+    ProviderCreate,
+    TeamMemberBase,
+    TeamMemberCreate,
+    Title,
+)
 from app.domain.tiers import Tier
 from app.schemas.common import (
     CategoryCode,
@@ -31,76 +48,7 @@ from app.schemas.common import (
     omittable,
 )
 
-# Whitespace spelt out: "\s" is not the same class in pydantic's regex and in a schema's
-# (ECMA-262: U+0085 is no space there), so the API refused addresses the schema allowed.
-Email = Annotated[str, Field(max_length=320, pattern=r"^[^@ \t\n\r\f\v]+@[^@ \t\n\r\f\v]+\.[^@ \t\n\r\f\v]+$")]
-Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+()\-. ext]{3,40}$")]
-
-
-def _country(value: object) -> object:
-    if isinstance(value, str) and (problem := country_problem(value)):
-        raise PydanticCustomError("value_error", "{problem}", {"problem": problem})
-    return value
-
-
-AddressLine = Annotated[str, Field(min_length=1, max_length=200)]
-Place = Annotated[str, Field(min_length=1, max_length=100)]
-Postcode = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,19}$")]
-#: ISO 3166-1 alpha-2 (GB, IE, US): the schema lists the codes; "UK" is refused naming GB.
-Country = Annotated[str, BeforeValidator(_country), WithJsonSchema(
-    {"type": "string", "enum": sorted(COUNTRY_CODES), "description": "ISO 3166-1 alpha-2 country code"},
-    mode="validation",
-)]
-Salutation = Annotated[str, Field(min_length=1, max_length=200)]
-Title = Annotated[str, Field(min_length=1, max_length=40)]
-
-
-class MailingFields(BaseModel):
-    """A client's or person's postal address and how a letter greets them (see
-    ``app.domain.mailing``): each optional; an address needs a first line and a locality or
-    a postcode before a mailing uses it."""
-
-    address_line1: AddressLine | None = None
-    address_line2: AddressLine | None = None
-    #: Town or city.
-    locality: Place | None = None
-    #: County, state or province.
-    region: Place | None = None
-    postcode: Postcode | None = None
-    country: Country | None = None
-    #: The greeting after "Dear", when the one worked out from the names will not do.
-    salutation: Salutation | None = None
-
-
 # -- clients ------------------------------------------------------------------------------
-class ClientBase(BaseModel):
-    name: Name
-    kind: Choice[ClientKind]
-    stage: CategoryCode | None = None
-    segment: CategoryCode | None = None
-    source: CategoryCode | None = None
-    owner_id: EntityId | None = None
-    influencer_segment: CategoryCode | None = None
-    annual_revenue: Money | None = None
-    assets_under_management: Money | None = None
-    notes: Notes | None = None
-
-
-class ClientServiceFields(BaseModel):
-    """What tiers and the cycle of service read: the tier assigned, the capacity to buy more
-    (a flag, assets held elsewhere, a prospect's estimated size) and the next review date."""
-
-    tier: Choice[Tier] | None = None
-    able_to_buy_more: bool | None = None
-    assets_held_elsewhere: Money | None = None
-    estimated_size: Money | None = None
-    next_review_date: IsoDate | None = None
-
-
-class ClientCreate(InputModel, MailingFields, ClientBase, ClientServiceFields):
-    pass
-
-
 class ClientUpdate(InputModel, MailingFields, ClientServiceFields):
     # Left out: unchanged; null clears a field, except those a client must have.
     name: Kept[Name] = omittable()
@@ -125,23 +73,6 @@ class ClientPublic(Stored, MailingFields, ClientBase, ClientServiceFields):
 
 
 # -- people -------------------------------------------------------------------------------
-class PersonBase(BaseModel):
-    first_name: Name
-    last_name: Name
-    preferred_name: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    birth_date: IsoDate | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
-    #: Mr, Mrs, Ms, Dr...: on envelopes, and in the greeting ("Mrs Elliott").
-    title: Title | None = None
-
-
-class PersonCreate(InputModel, MailingFields, PersonBase):
-    pass
-
-
 class PersonUpdate(InputModel, MailingFields):
     first_name: Kept[Name] = omittable()
     last_name: Kept[Name] = omittable()
@@ -211,18 +142,6 @@ class Merged(BaseModel, Generic[T]):
 
 
 # -- team members ---------------------------------------------------------------------------
-class TeamMemberBase(BaseModel):
-    name: Name
-    role: Choice[TeamRole]
-    email: Email | None = None
-    phone: Phone | None = None
-    reports_to_id: EntityId | None = None
-
-
-class TeamMemberCreate(InputModel, TeamMemberBase):
-    pass
-
-
 class TeamMemberUpdate(InputModel):
     name: Kept[Name] = omittable()
     role: Kept[Choice[TeamRole]] = omittable()
@@ -236,20 +155,6 @@ class TeamMemberPublic(Stored, TeamMemberBase):
 
 
 # -- providers ------------------------------------------------------------------------------
-class ProviderBase(BaseModel):
-    name: Name
-    kind: Choice[ProviderKind]
-    email: Email | None = None
-    phone: Phone | None = None
-    website: ShortText | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
-
-
-class ProviderCreate(InputModel, ProviderBase):
-    pass
-
-
 class ProviderUpdate(InputModel):
     name: Kept[Name] = omittable()
     kind: Kept[Choice[ProviderKind]] = omittable()
@@ -265,15 +170,6 @@ class ProviderPublic(Stored, ProviderBase):
 
 
 # -- divisions ------------------------------------------------------------------------------
-class DivisionBase(BaseModel):
-    name: Name
-    description: Notes | None = None
-
-
-class DivisionCreate(InputModel, DivisionBase):
-    pass
-
-
 class DivisionUpdate(InputModel):
     name: Kept[Name] = omittable()
     description: Notes | None = None

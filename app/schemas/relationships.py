@@ -8,61 +8,32 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.domain.model import EntityKind, MembershipRole, RelationshipCategory
+
+# The create body is the domain's: the import validates its rows with it too. The routes
+# take it from here.
+from app.domain.records import RelationshipBase, RelationshipCreate, TypeCode, check_dates
 from app.schemas.common import (
     WHOLE,
     CategoryCode,
     Choice,
-    EntityId,
     EntityRef,
     InputModel,
-    IsoDate,
     Kept,
-    Notes,
     ShortText,
     Stored,
     omittable,
 )
 
-Strength = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-#: For a membership: the part of the client's revenue and assets this member carries.
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-TypeCode = Annotated[str, Field(min_length=1, max_length=63)]
 Phrase = Annotated[str, Field(min_length=1, max_length=120)]
 Weight = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
 
 
 # -- relationships --------------------------------------------------------------------------
-class RelationshipBase(BaseModel):
-    since: IsoDate | None = None
-    until: IsoDate | None = None
-    strength: Strength | None = None
-    share: Share | None = None
-    notes: Notes | None = None
-
-
-class RelationshipCreate(InputModel, RelationshipBase):
-    type: TypeCode
-    from_id: EntityId
-    to_id: EntityId
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> RelationshipCreate:
-        _check_dates(self.since, self.until)
-        if self.from_id == self.to_id:
-            raise ValueError("a relationship joins two different entities: from_id and to_id are the same")
-        return self
-
-
 class RelationshipUpdate(InputModel, RelationshipBase):
     @model_validator(mode="after")
     def _dates_in_order(self) -> RelationshipUpdate:
-        _check_dates(self.since, self.until)
+        check_dates(self.since, self.until)
         return self
-
-
-def _check_dates(since: date | None, until: date | None) -> None:
-    if since and until and until < since:
-        raise ValueError("until must not be before since")
 
 
 class RelationshipPublic(Stored, RelationshipBase):

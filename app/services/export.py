@@ -28,8 +28,8 @@ from xml.sax.saxutils import escape, quoteattr
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import EntityKind, today_iso
+from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
 from app.repositories.practice import PracticeRepository
-from app.schemas.transfer import RECORD_OF_ENTITY_KIND, FILE_FORMATS, RecordKind
 from app.services.catalogue import CatalogueService
 from app.services.generator import Batch
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, is_active

@@ -1,7 +1,7 @@
 """A deterministic generator of realistic practices, from a few dozen entities to millions.
 
 ``generate_practice(entities, relationships, seed=...)`` yields batches of rows in the
-import format (``app/schemas/transfer.py``), entity records first and each team member after
+import format (``app/domain/transfer.py``), entity records first and each team member after
 the one they report to, so the import's bulk path can load them as they come
 (``app.services.transfer.load_generated_practice``). The same arguments give the same rows.
 
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from app.domain.model import EntityKind as K
-from app.schemas.transfer import RecordKind
+from app.domain.transfer import RecordKind
 
 #: The fewest entities a generated practice can have (a team of three, a division, a
 #: provider with a person, and a few clients).

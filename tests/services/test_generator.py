@@ -12,9 +12,9 @@ import pytest
 
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import DEFAULT_CATEGORIES, DEFAULT_RELATIONSHIP_TYPES, CategoryList
+from app.domain.transfer import ENTITY_RECORDS, RecordKind
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
-from app.schemas.transfer import ENTITY_RECORDS, RecordKind
 from app.services.catalogue import CatalogueService
 from app.services.generator import GENERATED_TYPES, SEGMENTS, SOURCES, STAGES, generate_practice
 from app.services.transfer import RecordsSource, import_practice

@@ -3,7 +3,7 @@
 Both formats carry the same columns. Every row has an ``external_id`` (the id in the source
 system); rows name each other by external id (a client's ``owner``, a relationship's
 ``from`` and ``to``). The fields of the entity kinds are those of the API's create bodies,
-so the API's rules validate them.
+so the API's rules (``app/domain/records.py``) validate them.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from functools import cached_property
 
 from pydantic import BaseModel, TypeAdapter
 
+from app.domain import records
 from app.domain.model import EntityKind, MembershipRole
-from app.schemas import entities as e
-from app.schemas.relationships import RelationshipCreate
+from app.domain.records import RelationshipCreate
 
 #: External ids are any text up to this long, trimmed of surrounding spaces.
 MAX_EXTERNAL_ID_LENGTH = 200
@@ -98,11 +98,11 @@ def _entity_format(kind: RecordKind, entity_kind: EntityKind, model: type[BaseMo
 
 
 RECORD_FORMATS: dict[RecordKind, RecordFormat] = {
-    RecordKind.team_members: _entity_format(RecordKind.team_members, EntityKind.team_member, e.TeamMemberCreate),
-    RecordKind.divisions: _entity_format(RecordKind.divisions, EntityKind.division, e.DivisionCreate),
-    RecordKind.providers: _entity_format(RecordKind.providers, EntityKind.provider, e.ProviderCreate),
-    RecordKind.clients: _entity_format(RecordKind.clients, EntityKind.client, e.ClientCreate),
-    RecordKind.people: _entity_format(RecordKind.people, EntityKind.person, e.PersonCreate),
+    RecordKind.team_members: _entity_format(RecordKind.team_members, EntityKind.team_member, records.TeamMemberCreate),
+    RecordKind.divisions: _entity_format(RecordKind.divisions, EntityKind.division, records.DivisionCreate),
+    RecordKind.providers: _entity_format(RecordKind.providers, EntityKind.provider, records.ProviderCreate),
+    RecordKind.clients: _entity_format(RecordKind.clients, EntityKind.client, records.ClientCreate),
+    RecordKind.people: _entity_format(RecordKind.people, EntityKind.person, records.PersonCreate),
     # A membership is a relationship of a membership type from a person to a client, named
     # by its role; ``type`` is needed only where several membership types share that role.
     RecordKind.memberships: RecordFormat(
