@@ -194,8 +194,14 @@ class EntityService:
                                field="duplicate_id")
         expected = {role: version for role, version in (expected_versions or {}).items() if version is not None}
         for _ in write_attempts():
-            # What the caller may not see reads as missing, the duplicate as the kept one.
-            kept, duplicate = self.get(kind, kept_id), self.get(kind, duplicate_id)
+            # What the caller may not see reads as missing, the duplicate as the kept one. The
+            # kept one is the resource the path names (404); the duplicate is named by the body,
+            # so a missing one is bad input (422), as for a relationship's unknown end.
+            kept = self.get(kind, kept_id)
+            try:
+                duplicate = self.get(kind, duplicate_id)
+            except NotFound as missing:
+                raise InvalidInput(f"duplicate_id: {missing}", field="duplicate_id") from None
             for role, entity in (("kept", kept), ("duplicate", duplicate)):
                 if role in expected and entity["version"] != expected[role]:
                     raise stale_version(kind.value, entity["id"], entity["version"], expected[role])

@@ -173,9 +173,10 @@ def test_bad_merges_are_refused_and_change_nothing(client):
     household = create_client(client)
     before = snapshot(client)
     assert "itself" in merge(client, "people", kept["id"], kept["id"], 422)["detail"]
-    merge(client, "people", kept["id"], household["id"], 404)  # another kind
-    merge(client, "clients", household["id"], kept["id"], 404)
-    merge(client, "people", kept["id"], "01JZZZZZZZZZZZZZZZZZZZZZZZ", 404)
+    # The path names the kept one (404 when missing); the body the duplicate (422: bad input).
+    merge(client, "people", kept["id"], household["id"], 422)  # another kind
+    merge(client, "clients", household["id"], kept["id"], 422)
+    merge(client, "people", kept["id"], "01JZZZZZZZZZZZZZZZZZZZZZZZ", 422)
     merge(client, "people", "01JZZZZZZZZZZZZZZZZZZZZZZZ", kept["id"], 404)
     problem(client.post(f"/team-members/{kept['id']}/merge", json={"duplicate_id": duplicate["id"]}), 404)
     merge(client, "people", kept["id"], duplicate["id"], 422, colour="red")
@@ -246,9 +247,9 @@ def test_a_hidden_entity_answers_as_a_missing_one(sample_client, anna):
     elliott, okafor = clients["Elliott Household"], clients["Okafor Household"]
     unknown = "01JZZZZZZZZZZZZZZZZZZZZZZZ"
     before = snapshot(sample_client)
-    for kept_id, duplicate_id, missing_id in ((elliott, okafor, okafor), (okafor, elliott, okafor)):
-        hidden = merge(anna, "clients", kept_id, duplicate_id, 404)
-        absent = merge(anna, "clients", kept_id.replace(okafor, unknown), duplicate_id.replace(okafor, unknown), 404)
+    for kept_id, duplicate_id, missing_id, status in ((elliott, okafor, okafor, 422), (okafor, elliott, okafor, 404)):
+        hidden = merge(anna, "clients", kept_id, duplicate_id, status)
+        absent = merge(anna, "clients", kept_id.replace(okafor, unknown), duplicate_id.replace(okafor, unknown), status)
         assert hidden["detail"].replace(missing_id, unknown) == absent["detail"]
     assert snapshot(sample_client) == before
 
