@@ -2,7 +2,7 @@
 // the version the service read and, for a new assignee, that team member exists. The
 // client is locked first, as by every write to its tasks (see write_service_plans.cypher).
 MATCH (task:ServiceTask {id: $id})
-MATCH (c:Client {id: task.client_id})
+MATCH (c:Entity:Client {id: task.client_id})
 // lock: [c]
 OPTIONAL MATCH (member:TeamMember {id: $assignee_id})
 WITH task, c, member, task.version = $version AS unchanged

@@ -2,7 +2,7 @@
 // is still open and at the version the service read. The client is locked first, as by
 // every write to its tasks (see write_service_plans.cypher).
 MATCH (task:ServiceTask {id: $id})
-MATCH (c:Client {id: task.client_id})
+MATCH (c:Entity:Client {id: task.client_id})
 // lock: [c]
 OPTIONAL MATCH (member:TeamMember {id: $team_member_id})
 WITH task, c, member, task.status = 'open' AND task.version = $version AS unchanged

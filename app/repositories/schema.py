@@ -48,6 +48,8 @@ NODE_INDEXES = (
     NodeIndex("ServiceTask", "key", unique="a service task"),
     NodeIndex("ServiceTask", "client_id"),
     NodeIndex("ServiceTask", "assignee_id"),
+    # The work queue's: with assignee_id, an open task's due day (see PracticeRepository.work_queue).
+    NodeIndex("ServiceTask", "queue_day"),
     NodeIndex("ApiKey", "id", unique="an API key"),
     NodeIndex("PracticeSettings", "id"),
     NodeIndex("AuditRecord", "id"),

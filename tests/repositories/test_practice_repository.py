@@ -472,9 +472,9 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                                          **({"reports_to_id": "t5"} if member == "t6" else {})),
                                   [], _audit(member))
     assert [(m["id"], m["reports_to_id"]) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
-    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
     assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
-    assert repo.service_plan_inputs(client_id=None, after="c1", limit=10, today=TODAY) == []
+    assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
     assert [r["important_date"]["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
     version = repo.get_entity(K.client, "c1")["version"]
     task = {"id": "st1", "key": "c1/touch:2027:1", "client_id": "c1", "kind": "touch", "due": "2027-01-16",
@@ -517,10 +517,10 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                           audit=_audit("st1", "update"))["unchanged"]  # done already
     assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
     assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
-    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    [row] = repo.service_plan_inputs(["c1"], today=TODAY)
     assert [t["id"] for t in row["tasks"]] == ["st1"]
     repo.create_client_record("Touch", {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
-    assert repo.service_plan_inputs(client_id="c1", after=None, limit=1, today=TODAY)[0]["last_review"] == "2027-01-21"
+    assert repo.service_plan_inputs(["c1"], today=TODAY)[0]["last_review"] == "2027-01-21"
     for member in ("t6", "t5"):
         assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,
                                   audits=[_audit(member, "delete")])["deleted"]
