@@ -4,7 +4,7 @@
 MATCH (task:ServiceTask {id: $id})
 MATCH (c:Entity:Client {id: task.client_id})
 // lock: [c]
-OPTIONAL MATCH (member:TeamMember {id: $assignee_id})
+OPTIONAL MATCH (member:Entity:TeamMember {id: $assignee_id})
 WITH task, c, member, task.version = $version AS unchanged
 WITH task, unchanged, unchanged AND ($assignee_id IS NULL OR member IS NOT NULL) AS allowed
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |

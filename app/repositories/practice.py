@@ -819,6 +819,21 @@ class PracticeRepository:
         """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
         return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
 
+    def team_subtree(self, member_id: str) -> list[Row]:
+        """Rows ``{id, name, role, reports_to_id}`` of a team member and everyone below them
+        (read level by level: a loop in stored data ends the reading); none if no team
+        member has that id."""
+        member = self.get_entity(EntityKind.team_member, member_id)
+        if member is None:
+            return []
+        found = {member_id: {name: member.get(name) for name in ("id", "name", "role", "reports_to_id")}}
+        level = [member_id]
+        while level:
+            reports = [row for row in self._store.read(self._q("team_reports"), {"ids": level}) if row["id"] not in found]
+            found.update((row["id"], row) for row in reports)
+            level = [row["id"] for row in reports]
+        return list(found.values())
+
     def team_hierarchy(self) -> list[Row]:
         """Rows ``{id, name, role, reports_to_id}`` of every team member."""
         return self._store.read(self._q("team_hierarchy"))
@@ -904,7 +919,7 @@ class PracticeRepository:
         """``{overdue, this_week, coming_up}`` of the open tasks assigned to ``assignees``."""
         rows = self._store.read(
             self._q("work_queue_counts", restricted=owners is not None),
-            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today": today,
-             "week_end": week_end, "horizon_day": _day_number(horizon), "owners": _owners(owners)},
+            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today_day": _day_number(today),
+             "week_end_day": _day_number(week_end), "horizon_day": _day_number(horizon), "owners": _owners(owners)},
         )
         return {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")}

@@ -255,6 +255,18 @@ def test_a_restricted_team_member_sees_only_their_clients_tasks_and_counts(sampl
     assert queue(c, member_id=p["Mark Davies"])["counts"]["this_week"] == 3
     # Her own queue by default.
     assert queue(anna)["team_member_id"] == p["Anna Shaw"]
+    # Page by page (two tasks a page), Anna walks Mark's queue as the admin does, less Sam Reid's tasks.
+    def walk(caller: TestClient) -> list[str]:
+        walked, after = [], None
+        while True:
+            page = queue(caller, member_id=p["Mark Davies"], days=366, limit=2, **({"after": after} if after else {}))
+            walked += [(t["due"], t["id"], t["client_name"]) for t in page["items"]]
+            after = page["next_cursor"]
+            if after is None:
+                return walked
+    everything = walk(c)
+    assert any(name == "Sam Reid" for *_, name in everything) and everything == sorted(everything)
+    assert walk(anna) == [task for task in everything if task[2] != "Sam Reid"]
     # Priya's cards are for Anna's clients, which Priya may not see: none shown, none counted.
     assert queue(priya)["counts"] == {"overdue": 0, "this_week": 0, "coming_up": 0} and queue(priya)["items"] == []
     # Omar may neither read Anna's client's plan nor work on its tasks: as if they did not exist.
