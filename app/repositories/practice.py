@@ -29,7 +29,6 @@ ENTITY_FILTERS = (
 #: queue_day <= ...`` from its two indexes at once. Set by every write of a task here and
 #: taken out of every task read, so the services never see it.
 QUEUE_DAY = "queue_day"
-_NO_DAY_AFTER = 99_991_231
 
 
 def _day_number(day: str) -> int:
@@ -50,8 +49,8 @@ def _read_task(task: Row) -> Row:
     return task
 
 
-def _read_written_task(rows: list[Row]) -> Row | None:
-    """The one row ``{unchanged, allowed, task}`` a write of one task answers, if any."""
+def _first_with_task(rows: list[Row]) -> Row | None:
+    """The first row of an answer about one task (its ``task`` read as above), if any."""
     if not rows:
         return None
     _read_task(rows[0]["task"])
@@ -862,11 +861,7 @@ class PracticeRepository:
 
     def service_task(self, task_id: str) -> Row | None:
         """Row ``{task, client}`` (the client's id, name and owner)."""
-        rows = self._store.read(self._q("service_task"), {"id": task_id})
-        if not rows:
-            return None
-        _read_task(rows[0]["task"])
-        return rows[0]
+        return _first_with_task(self._store.read(self._q("service_task"), {"id": task_id}))
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
@@ -878,7 +873,7 @@ class PracticeRepository:
             {"id": task_id, "version": version, "properties": _stored_task(properties), "touch": dict(touch),
              "team_member_id": touch.get("team_member_id"), "audit": dict(audit)},
         )
-        return _read_written_task(rows)
+        return _first_with_task(rows)
 
     def change_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
@@ -891,35 +886,26 @@ class PracticeRepository:
             {"id": task_id, "version": version, "properties": _stored_task(properties), "assignee_id": new_assignee,
              "audit": dict(audit)},
         )
-        return _read_written_task(rows)
+        return _first_with_task(rows)
 
     def work_queue(
-        self, assignees: Collection[str], *, filters: Mapping[str, Any], after: tuple[str, str] | None, limit: int,
+        self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
+        horizon: str, listed: tuple[str | None, str], after: tuple[str, str] | None, limit: int,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """Rows ``{task, client_name}``: a page of open tasks assigned to ``assignees``
-        (``filters``: kind, client_id, from, to), after ``(due, id)``."""
-        since = max(filters.get("from") or "", after[0] if after else "")
+    ) -> Row:
+        """``{counts, rows}`` of the open tasks assigned to ``assignees`` due up to ``horizon``
+        (with the filters ``kind`` and ``client_id``): ``counts`` ``{overdue, this_week,
+        coming_up}`` and ``rows`` ``{task, client_name}``, a page of those due from
+        ``listed[0]`` (None: any day) to ``listed[1]``, by due date and id, after ``(due, id)``."""
+        since, until = listed
         rows = self._store.read(
             self._q("work_queue", restricted=owners is not None),
-            {"kind": filters.get("kind"), "client_id": filters.get("client_id"), "assignees": sorted(assignees),
-             "from_day": _day_number(since) if since else 0,
-             "to_day": _day_number(filters["to"]) if filters.get("to") else _NO_DAY_AFTER,
+            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today_day": _day_number(today),
+             "week_end_day": _day_number(week_end), "horizon_day": _day_number(horizon),
+             "from_day": _day_number(since) if since else 0, "to_day": _day_number(until),
              "after_due": after[0] if after else None, "after_id": after[1] if after else None, "limit": limit,
              "owners": _owners(owners)},
         )
-        for row in rows:
-            _read_task(row["task"])
-        return rows
-
-    def work_queue_counts(
-        self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
-        horizon: str, owners: Collection[str] | None = None,
-    ) -> Row:
-        """``{overdue, this_week, coming_up}`` of the open tasks assigned to ``assignees``."""
-        rows = self._store.read(
-            self._q("work_queue_counts", restricted=owners is not None),
-            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today_day": _day_number(today),
-             "week_end_day": _day_number(week_end), "horizon_day": _day_number(horizon), "owners": _owners(owners)},
-        )
-        return {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")}
+        return {"counts": {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")},
+                "rows": [{"task": _read_task(row["task"]), "client_name": row["client_name"]}
+                         for row in rows if row["task"] is not None]}

@@ -104,9 +104,9 @@ class ServicePlanService:
         (default today) for ``months`` months; returns what changed.
 
         Clients go in chunks of ``PLAN_CHUNK``: one read of the chunk's inputs, then its
-        plans, then one write, which runs in a second thread while the next chunk is read
-        and planned. A whole practice's plans are a bulk write (the embedded store rewrites
-        its log less often meanwhile, and once at the end)."""
+        plans, then one write, which runs in a second thread while the next chunk is planned
+        (each read goes between two writes). A whole practice's plans are a bulk write (the
+        embedded store rewrites its log less often meanwhile, and once at the end)."""
         self._caller.require(Permission.apply_suggestions, "generate service plans")
         as_of = as_of or date.today()
         start, end = plan_period(as_of, months)  # refuses a bad period before anything is read
@@ -313,20 +313,17 @@ class ServicePlanService:
                      if include_reports else frozenset({member_id}))
         today = today or date.today()
         sunday, horizon = week_end(today), today + timedelta(days=days)
-        counts = self._repo.work_queue_counts(
-            assignees, kind=kind and kind.value, client_id=client_id, today=today.isoformat(),
-            week_end=sunday.isoformat(), horizon=horizon.isoformat(), owners=self._visibility.owners,
-        )
         bounds = {
             None: (None, horizon), "overdue": (None, today - timedelta(days=1)),
             "this_week": (today, sunday), "coming_up": (sunday + timedelta(days=1), horizon),
         }[section]
-        cursor = _cursor(after)
-        rows = self._repo.work_queue(
-            assignees, filters={"kind": kind and kind.value, "client_id": client_id,
-                                "from": bounds[0] and bounds[0].isoformat(), "to": bounds[1].isoformat()},
-            after=cursor, limit=limit + 1, owners=self._visibility.owners,
+        found = self._repo.work_queue(
+            assignees, kind=kind and kind.value, client_id=client_id, today=today.isoformat(),
+            week_end=sunday.isoformat(), horizon=horizon.isoformat(),
+            listed=(bounds[0] and bounds[0].isoformat(), bounds[1].isoformat()), after=_cursor(after),
+            limit=limit + 1, owners=self._visibility.owners,
         )
+        counts, rows = found["counts"], found["rows"]
         items = [{**row["task"], "client_name": row["client_name"],
                   "assignee_name": hierarchy.get(row["task"].get("assignee_id"), {}).get("name"),
                   "section": _section(row["task"]["due"], today, sunday)} for row in rows[:limit]]

@@ -495,14 +495,16 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert repo.service_tasks("c1") == [moved] and repo.service_tasks("c1", status="done") == []
     assert len(repo.audit_records({"target_id": "c1", "target_kind": "service_plan"}, after=None, limit=10)) == 2
     assert repo.service_task("st1")["client"] == {"id": "c1", "name": "Elliott Household", "owner_id": None}
-    counts = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20"}
-    assert repo.work_queue_counts(["t5", "t6"], **counts) == {"overdue": 0, "this_week": 1, "coming_up": 0}
-    assert repo.work_queue_counts(["t5"], **counts) == {"overdue": 0, "this_week": 0, "coming_up": 0}
-    assert repo.work_queue_counts(["t6"], **counts, owners=["t5"]) == {"overdue": 0, "this_week": 0, "coming_up": 0}
-    page = repo.work_queue(["t6"], filters={"to": "2027-02-20"}, after=None, limit=5)
-    assert [(r["task"]["id"], r["client_name"]) for r in page] == [("st1", "Elliott Household")]
-    assert repo.work_queue(["t6"], filters={}, after=("2027-01-20", "st1"), limit=5) == []
-    assert repo.work_queue(["t6"], filters={}, after=None, limit=5, owners=["t5"]) == []  # c1 has no owner
+    window = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20",
+              "listed": (None, "2027-02-20"), "after": None, "limit": 5}
+    queue = repo.work_queue(["t5", "t6"], **window)
+    assert queue["counts"] == {"overdue": 0, "this_week": 1, "coming_up": 0}
+    assert [(r["task"], r["client_name"]) for r in queue["rows"]] == [(moved, "Elliott Household")]
+    assert repo.work_queue(["t5"], **window) == {"counts": {"overdue": 0, "this_week": 0, "coming_up": 0}, "rows": []}
+    hidden = repo.work_queue(["t6"], **window, owners=["t5"])  # c1 has no owner
+    assert hidden == {"counts": {"overdue": 0, "this_week": 0, "coming_up": 0}, "rows": []}
+    assert repo.work_queue(["t6"], **{**window, "after": ("2027-01-20", "st1")})["rows"] == []
+    assert repo.work_queue(["t6"], **{**window, "listed": ("2027-01-21", "2027-02-20")})["rows"] == []
     reassigned = {**moved, "assignee_id": "t5", "version": 3}
     assert not repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="nobody",
                                         audit=_audit("st1", "update"))["allowed"]
