@@ -4,7 +4,7 @@
 // service read its version, is skipped, and so is its record.
 MATCH (run:TierRun {id: $run_id})
 UNWIND $changes AS change
-MATCH (c:Client {id: change.client_id})
+MATCH (c:Entity:Client {id: change.client_id})
 // lock: [c]
 WITH run, change, c
 WHERE c.version = change.version AND coalesce(c.tier, '') = coalesce(change.from, '')

@@ -2,9 +2,9 @@
 // the version the service read and, for a new assignee, that team member exists. The
 // client is locked first, as by every write to its tasks (see write_service_plans.cypher).
 MATCH (task:ServiceTask {id: $id})
-MATCH (c:Client {id: task.client_id})
+MATCH (c:Entity:Client {id: task.client_id})
 // lock: [c]
-OPTIONAL MATCH (member:TeamMember {id: $assignee_id})
+OPTIONAL MATCH (member:Entity:TeamMember {id: $assignee_id})
 WITH task, c, member, task.version = $version AS unchanged
 WITH task, unchanged, unchanged AND ($assignee_id IS NULL OR member IS NOT NULL) AS allowed
 FOREACH (_ IN CASE WHEN allowed THEN [1] ELSE [] END |

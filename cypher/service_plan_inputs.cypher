@@ -1,11 +1,8 @@
-// What plans are made from, for one page of clients in id order (or one client): the
-// client's fields, its active members with their birth dates, the date of its last review
-// (a touch of kind review), and every service task it holds.
-MATCH (c:Client)
-WHERE ($client_id IS NULL OR c.id = $client_id) AND ($after IS NULL OR c.id > $after)
-WITH c
-ORDER BY c.id
-LIMIT $limit
+// What plans are made from, for these clients (by id, in id order): the client's fields, its
+// active members with their birth dates, the date of its last review (a touch of kind review),
+// and every service task it holds. An id that names no client gives no row.
+UNWIND $ids AS client_id
+MATCH (c:Entity:Client {id: client_id})
 OPTIONAL MATCH (p:Person)-[m]->(c)
 WHERE m.category = 'membership' AND (m.until IS NULL OR m.until > $today)
 WITH c, collect(CASE WHEN p IS NULL THEN null ELSE {id: p.id, name: p.name, birth_date: p.birth_date} END) AS people

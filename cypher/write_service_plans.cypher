@@ -5,7 +5,7 @@
 // deleted, and each client's change gets one audit record.
 // Every write to a client's tasks locks the client first (see lock_nodes).
 UNWIND $rows AS row
-MATCH (c:Client {id: row.client_id})
+MATCH (c:Entity:Client {id: row.client_id})
 // lock: [c]
 OPTIONAL MATCH (task:ServiceTask {client_id: c.id})
 WITH row, c, collect(task) AS tasks

@@ -12,9 +12,11 @@ keeps the same dates and keys):
   of ``n`` falls in the middle of the ``i``-th ``n``-th of the year (12 a year: about the
   16th of each month). Key ``touch:<year>:<i>``.
 * **reviews**: one review interval after the last review (or the scheduled review date,
-  when one is set; or the start of the period for a client never reviewed). A review due
-  before the period starts is kept at its date, overdue; the reviews after it follow one
-  interval apart from the start of the period. Key ``review:<year>:<slot>``, the slot being
+  when one is set; for a client never reviewed, a day of the period's first interval fixed
+  by the client's id, :func:`first_review`, so that a practice's first reviews spread over
+  that interval instead of all falling due on the plan's first day). A review due before
+  the period starts is kept at its date, overdue; the reviews after it follow one interval
+  apart from the start of the period. Key ``review:<year>:<slot>``, the slot being
   the quarter, half or year (by the interval) the review falls in.
 * **birthdays** and **anniversaries** (``birthday_contact``): each person's birthday (from
   their birth date, or a birthday kept as an important date) and the yearly important dates
@@ -29,10 +31,12 @@ keeps the same dates and keys):
 from __future__ import annotations
 
 import calendar
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from app.domain.errors import InvalidInput
 from app.domain.service_cycle import ReviewFrequency, TouchKind, add_months
@@ -156,12 +160,45 @@ def plan_period(as_of: date, months: int = DEFAULT_PLAN_MONTHS) -> tuple[date, d
 
 
 def plan_tasks(
-    *, tier: str, template: ServiceLevel, as_of: date, months: int = DEFAULT_PLAN_MONTHS,
+    *, client_id: str, tier: str, template: ServiceLevel, as_of: date, months: int = DEFAULT_PLAN_MONTHS,
     last_review: date | None = None, scheduled_review: date | None = None, dates: Sequence[KeptDate] = (),
 ) -> list[PlannedTask]:
-    """The tasks a client of ``tier`` with ``template`` owes from ``as_of`` for ``months``
-    months (an overdue review included, at its date), sorted by due date and key."""
+    """The tasks client ``client_id`` of ``tier`` with ``template`` owes from ``as_of`` for
+    ``months`` months (an overdue review included, at its date), sorted by due date and key."""
     start, end = plan_period(as_of, months)
+    label = f"tier {tier} template"
+    years = range(start.year, end.year + 1)
+    tasks = [*_calendar_tasks(tier, template, start, end),
+             *_reviews(template.review_frequency, label, start, end, last_review, scheduled_review, client_id)]
+    if template.birthday_contact:
+        seen: set[tuple[str, TaskKind, int, int]] = set()
+        for kept in sorted(dates, key=lambda d: d.id):
+            # A birthday kept both as a birth date and as an important date is one contact.
+            once = (kept.entity_id, kept.kind, kept.day.month, kept.day.day)
+            if once in seen:
+                continue
+            seen.add(once)
+            for year in years:
+                due = on_year(kept.day, year)
+                tasks.append(PlannedTask(
+                    f"{kept.kind.value}:{kept.id}:{year}", kept.kind, due, TASK_ASSIGNEE[kept.kind],
+                    f"{label}: birthday and life-event contact ({kept.name}'s {kept.kind.value.replace('_', ' ')}, "
+                    f"{kept.day.isoformat()})",
+                    kept.entity_id, kept.name,
+                ))
+    return sorted((t for t in tasks if start <= t.due <= end or (t.kind is TaskKind.review and t.due < start)),
+                  key=_by_due)
+
+
+def _by_due(task: PlannedTask) -> tuple[date, str]:
+    return task.due, task.key
+
+
+@lru_cache(maxsize=64)
+def _calendar_tasks(tier: str, template: ServiceLevel, start: date, end: date) -> tuple[PlannedTask, ...]:
+    """The tasks every client of ``tier`` owes from ``start`` to ``end`` whoever it is (touches,
+    appreciation events, holiday cards, newsletters): worked out once per tier and period
+    (tasks are immutable, so the clients' plans share them)."""
     label = f"tier {tier} template"
     tasks: list[PlannedTask] = []
     years = range(start.year, end.year + 1)
@@ -183,8 +220,6 @@ def plan_tasks(
                 tasks.append(PlannedTask(f"appreciation_event:{year}:{i + 1}", TaskKind.appreciation_event, due,
                                          TASK_ASSIGNEE[TaskKind.appreciation_event], why))
 
-    tasks += _reviews(template.review_frequency, label, start, end, last_review, scheduled_review)
-
     if template.holiday_cards:
         for year in years:
             tasks.append(PlannedTask(f"holiday_card:{year}", TaskKind.holiday_card, date(year, *HOLIDAY_CARD_DUE),
@@ -194,24 +229,7 @@ def plan_tasks(
             for quarter, (month, day) in enumerate(NEWSLETTER_DUE, start=1):
                 tasks.append(PlannedTask(f"newsletter:{year}:Q{quarter}", TaskKind.newsletter, date(year, month, day),
                                          TASK_ASSIGNEE[TaskKind.newsletter], f"{label}: a newsletter each quarter"))
-    if template.birthday_contact:
-        seen: set[tuple[str, TaskKind, int, int]] = set()
-        for kept in sorted(dates, key=lambda d: d.id):
-            # A birthday kept both as a birth date and as an important date is one contact.
-            once = (kept.entity_id, kept.kind, kept.day.month, kept.day.day)
-            if once in seen:
-                continue
-            seen.add(once)
-            for year in years:
-                due = on_year(kept.day, year)
-                tasks.append(PlannedTask(
-                    f"{kept.kind.value}:{kept.id}:{year}", kept.kind, due, TASK_ASSIGNEE[kept.kind],
-                    f"{label}: birthday and life-event contact ({kept.name}'s {kept.kind.value.replace('_', ' ')}, "
-                    f"{kept.day.isoformat()})",
-                    kept.entity_id, kept.name,
-                ))
-    return sorted((t for t in tasks if start <= t.due <= end or (t.kind is TaskKind.review and t.due < start)),
-                  key=lambda t: (t.due, t.key))
+    return tuple(t for t in tasks if start <= t.due <= end)
 
 
 def spread(year: int, count: int) -> list[date]:
@@ -226,8 +244,27 @@ def on_year(day: date, year: int) -> date:
     return date(year, day.month, min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
+def first_review(client_id: str, start: date, months: int) -> date:
+    """The first review of a client never reviewed, in a plan from ``start`` with reviews
+    every ``months`` months: the first day on or after ``start`` that falls on the client's
+    own place in the review cycle, a month of the cycle and a day (1 to 28) drawn from a hash
+    of its id. So the first reviews of a practice's clients spread evenly over the first
+    interval, each client's the same in every process and run, and a plan made a week later
+    keeps the same date (until it has passed: the next cycle's then)."""
+    drawn = int.from_bytes(hashlib.sha256(client_id.encode()).digest()[:8], "big")
+    place, day = drawn % months, drawn // months % 28 + 1
+    first = start.year * 12 + start.month - 1
+    month = first + (place - first) % months  # the cycle's month on or after start's month
+    due = date(month // 12, month % 12 + 1, day)
+    if due < start:
+        month += months
+        due = date(month // 12, month % 12 + 1, day)
+    return due
+
+
 def _reviews(
     frequency: ReviewFrequency, label: str, start: date, end: date, last: date | None, scheduled: date | None,
+    client_id: str,
 ) -> list[PlannedTask]:
     months = frequency.months
     if scheduled is not None:
@@ -235,7 +272,8 @@ def _reviews(
     elif last is not None:
         first, why = add_months(last, months), f"{label}: {frequency.value.replace('_', '-')} reviews, last on {last.isoformat()}"
     else:
-        first, why = start, f"{label}: {frequency.value.replace('_', '-')} reviews; no review recorded yet"
+        first = first_review(client_id, start, months)
+        why = f"{label}: {frequency.value.replace('_', '-')} reviews; no review recorded yet"
     reviews = []
     due = first
     while due <= end:

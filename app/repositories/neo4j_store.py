@@ -28,11 +28,12 @@ DRIVER_OPTIONS: dict[str, Any] = {"notifications_disabled_classifications": ["UN
 def schema_statements() -> list[str]:
     """The schema of app/repositories/schema.py as Neo4j statements."""
     statements = []
-    for index in NODE_INDEXES:
+    for index in (index for index in NODE_INDEXES if index.on_neo4j):
         target = f"FOR (n:`{index.label}`)"
         statements.append(
             f"CREATE CONSTRAINT {index.name} IF NOT EXISTS {target} REQUIRE n.`{index.property}` IS UNIQUE"
-            if index.unique else f"CREATE INDEX {index.name} IF NOT EXISTS {target} ON (n.`{index.property}`)"
+            if index.unique else f"CREATE INDEX {index.name} IF NOT EXISTS {target} ON (n.`{index.property}`"
+                                 + (f", n.`{index.then}`)" if index.then else ")")
         )
     return statements
 

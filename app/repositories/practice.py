@@ -22,6 +22,41 @@ ENTITY_FILTERS = (
 )
 
 
+#: The property the work queue's index ranges over: an open service task's due date as the
+#: number yyyymmdd; done and skipped tasks have none, so the queue's index holds open tasks
+#: alone. A number because FalkorDB 4.16 answers range comparisons on an indexed text wrongly
+#: (see schema.py) and on an indexed number rightly, and it answers ``assignee_id IN ... AND
+#: queue_day <= ...`` from its two indexes at once. Set by every write of a task here and
+#: taken out of every task read, so the services never see it.
+QUEUE_DAY = "queue_day"
+
+
+def _day_number(day: str) -> int:
+    """An ISO date as the number yyyymmdd (ordered as the dates are)."""
+    return int(day[:4] + day[5:7] + day[8:10])
+
+
+def _stored_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A service task's properties as written: with its ``queue_day`` while it is open."""
+    stored = {name: value for name, value in task.items() if name != QUEUE_DAY}
+    if stored["status"] == "open":
+        stored[QUEUE_DAY] = _day_number(stored["due"])
+    return stored
+
+
+def _read_task(task: Row) -> Row:
+    task.pop(QUEUE_DAY, None)
+    return task
+
+
+def _first_with_task(rows: list[Row]) -> Row | None:
+    """The first row of an answer about one task (its ``task`` read as above), if any."""
+    if not rows:
+        return None
+    _read_task(rows[0]["task"])
+    return rows[0]
+
+
 def _owners(owners: Collection[str] | None) -> list[str] | None:
     """The ``$owners`` of a query with a ``// visible:`` line: whose clients the caller sees
     (None: everything, and the query is rendered without the filter)."""
@@ -145,7 +180,11 @@ class PracticeRepository:
     def entity_own_records(self, entity_id: str) -> list[Row]:
         """Rows ``{kind, record}``: the touches, service requests and important dates an entity
         owns, which go when it goes."""
-        return self._store.read(self._q("entity_own_records"), {"id": entity_id})
+        rows = self._store.read(self._q("entity_own_records"), {"id": entity_id})
+        for row in rows:
+            if row["kind"] == "service_task":
+                _read_task(row["record"])
+        return rows
 
     def list_entities(
         self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,
@@ -797,16 +836,37 @@ class PracticeRepository:
         return rows[0]["deleted"] > 0
 
     # -- service plans and the work queue ----------------------------------------------------
-    def service_plan_inputs(self, *, client_id: str | None, after: str | None, limit: int, today: str) -> list[Row]:
-        """Rows ``{client, people, last_review, tasks}`` for a page of clients in id order
-        after ``after`` (or the one client ``client_id``)."""
-        return self._store.read(
-            self._q("service_plan_inputs"), {"client_id": client_id, "after": after, "limit": limit, "today": today}
-        )
+    def service_plan_clients(self) -> list[str]:
+        """Every client's id, in id order."""
+        return [row["id"] for row in self._store.read(self._q("service_plan_clients"))]
+
+    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
+        """Rows ``{client, people, last_review, tasks}`` for these clients, in id order (an
+        id that names no client gives no row)."""
+        rows = self._store.read(self._q("service_plan_inputs"), {"ids": list(client_ids), "today": today})
+        for row in rows:
+            for task in row["tasks"]:
+                _read_task(task)
+        return rows
 
     def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
         """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
         return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
+
+    def team_subtree(self, member_id: str) -> list[Row]:
+        """Rows ``{id, name, role, reports_to_id}`` of a team member and everyone below them
+        (read level by level: a loop in stored data ends the reading); none if no team
+        member has that id."""
+        member = self.get_entity(EntityKind.team_member, member_id)
+        if member is None:
+            return []
+        found = {member_id: {name: member.get(name) for name in ("id", "name", "role", "reports_to_id")}}
+        level = [member_id]
+        while level:
+            reports = [row for row in self._store.read(self._q("team_reports"), {"ids": level}) if row["id"] not in found]
+            found.update((row["id"], row) for row in reports)
+            level = [row["id"] for row in reports]
+        return list(found.values())
 
     def team_hierarchy(self) -> list[Row]:
         """Rows ``{id, name, role, reports_to_id}`` of every team member."""
@@ -815,20 +875,28 @@ class PracticeRepository:
     def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Apply ``{client_id, client_version, held, create, update, delete, audit}`` rows, each
         client all or nothing; returns the clients left as they were (changed meanwhile)."""
+        return self.prepare_service_plans(rows)()
+
+    def prepare_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> Callable[[], list[str]]:
+        """``write_service_plans`` made ready to send: the returned function writes it."""
         if not rows:
-            return []
-        written = self._store.write(self._q("write_service_plans"), {"rows": list(rows)})
-        fresh = {row["client_id"] for row in written if row["fresh"]}
-        return [row["client_id"] for row in rows if row["client_id"] not in fresh]
+            return list
+        write = self._store.prepare_write(self._q("write_service_plans"), {"rows": [
+            {**row, "create": [_stored_task(task) for task in row["create"]],
+             "update": [_stored_task(task) for task in row["update"]]} for row in rows]})
+
+        def send() -> list[str]:
+            fresh = {row["client_id"] for row in write() if row["fresh"]}
+            return [row["client_id"] for row in rows if row["client_id"] not in fresh]
+        return send
 
     def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
         rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
-        return [row["task"] for row in rows]
+        return [_read_task(row["task"]) for row in rows]
 
     def service_task(self, task_id: str) -> Row | None:
         """Row ``{task, client}`` (the client's id, name and owner)."""
-        rows = self._store.read(self._q("service_task"), {"id": task_id})
-        return rows[0] if rows else None
+        return _first_with_task(self._store.read(self._q("service_task"), {"id": task_id}))
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
@@ -837,10 +905,10 @@ class PracticeRepository:
         """Row ``{unchanged, allowed, task}``; None if the task is gone."""
         rows = self._store.write(
             self._q("complete_service_task"),
-            {"id": task_id, "version": version, "properties": dict(properties), "touch": dict(touch),
+            {"id": task_id, "version": version, "properties": _stored_task(properties), "touch": dict(touch),
              "team_member_id": touch.get("team_member_id"), "audit": dict(audit)},
         )
-        return rows[0] if rows else None
+        return _first_with_task(rows)
 
     def change_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
@@ -850,32 +918,29 @@ class PracticeRepository:
         name a team member for the change to be allowed (None: no assignee is being set)."""
         rows = self._store.write(
             self._q("change_service_task"),
-            {"id": task_id, "version": version, "properties": dict(properties), "assignee_id": new_assignee,
+            {"id": task_id, "version": version, "properties": _stored_task(properties), "assignee_id": new_assignee,
              "audit": dict(audit)},
         )
-        return rows[0] if rows else None
+        return _first_with_task(rows)
 
     def work_queue(
-        self, assignees: Collection[str], *, filters: Mapping[str, Any], after: tuple[str, str] | None, limit: int,
-        owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """Rows ``{task, client_name}``: a page of open tasks assigned to ``assignees``
-        (``filters``: kind, client_id, from, to), after ``(due, id)``."""
-        params = {name: filters.get(name) for name in ("kind", "client_id", "from", "to")}
-        return self._store.read(
-            self._q("work_queue", restricted=owners is not None),
-            {**params, "assignees": sorted(assignees), "after_due": after[0] if after else None,
-             "after_id": after[1] if after else None, "limit": limit, "owners": _owners(owners)},
-        )
-
-    def work_queue_counts(
         self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
-        horizon: str, owners: Collection[str] | None = None,
+        horizon: str, listed: tuple[str | None, str], after: tuple[str, str] | None, limit: int,
+        owners: Collection[str] | None = None,
     ) -> Row:
-        """``{overdue, this_week, coming_up}`` of the open tasks assigned to ``assignees``."""
+        """``{counts, rows}`` of the open tasks assigned to ``assignees`` due up to ``horizon``
+        (with the filters ``kind`` and ``client_id``): ``counts`` ``{overdue, this_week,
+        coming_up}`` and ``rows`` ``{task, client_name}``, a page of those due from
+        ``listed[0]`` (None: any day) to ``listed[1]``, by due date and id, after ``(due, id)``."""
+        since, until = listed
         rows = self._store.read(
-            self._q("work_queue_counts", restricted=owners is not None),
-            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today": today,
-             "week_end": week_end, "horizon": horizon, "owners": _owners(owners)},
+            self._q("work_queue", restricted=owners is not None),
+            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today_day": _day_number(today),
+             "week_end_day": _day_number(week_end), "horizon_day": _day_number(horizon),
+             "from_day": _day_number(since) if since else 0, "to_day": _day_number(until),
+             "after_due": after[0] if after else None, "after_id": after[1] if after else None, "limit": limit,
+             "owners": _owners(owners)},
         )
-        return {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")}
+        return {"counts": {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")},
+                "rows": [{"task": _read_task(row["task"]), "client_name": row["client_name"]}
+                         for row in rows if row["task"] is not None]}

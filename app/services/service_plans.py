@@ -13,6 +13,8 @@ gets one audit record listing each task changed, before and after.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -37,7 +39,8 @@ from app.domain.service_plan import (
     week_end,
 )
 from app.repositories.practice import PracticeRepository
-from app.services.optimistic import write_attempts
+from app.services.bulk import compact_after_load
+from app.services.optimistic import WRITE_ATTEMPTS, write_attempts
 from app.services.service_cycle import ServiceCycleService
 from app.services.visibility import Visibility
 
@@ -98,42 +101,70 @@ class ServicePlanService:
         on_progress: OnProgress | None = None,
     ) -> dict[str, Any]:
         """Bring the tasks of one client, or of every client, to their plans from ``as_of``
-        (default today) for ``months`` months; returns what changed."""
+        (default today) for ``months`` months; returns what changed.
+
+        Clients go in chunks of ``PLAN_CHUNK``: one read of the chunk's inputs, then its
+        plans, then one write, which runs in a second thread while the next chunk is planned
+        (each read goes between two writes). A whole practice's plans are a bulk write (the
+        embedded store rewrites its log less often meanwhile, and once at the end)."""
         self._caller.require(Permission.apply_suggestions, "generate service plans")
         as_of = as_of or date.today()
-        plan_period(as_of, months)  # refuses a bad period before anything is read
+        start, end = plan_period(as_of, months)  # refuses a bad period before anything is read
         if client_id is not None and self._repo.get_entity(EntityKind.client, client_id) is None:
             raise NotFound(f"no client with id '{client_id}'")
         levels = {t["tier"]: ServiceLevel.of(t) for t in ServiceCycleService(self._repo, self._caller).templates()}
         assignees = _assignee_finder(self._repo.team_hierarchy())
+        ids = [client_id] if client_id is not None else self._repo.service_plan_clients()
+        chunks = [ids[first:first + PLAN_CHUNK] for first in range(0, len(ids), PLAN_CHUNK)]
         totals = PlanTotals()
-        after: str | None = None
-        while True:
-            rows = self._repo.service_plan_inputs(client_id=client_id, after=after, limit=PLAN_CHUNK,
-                                                  today=as_of.isoformat())
-            if not rows:
-                break
-            totals.clients += len(rows)
-            after = rows[-1]["client"]["id"]
-            for _ in write_attempts():
-                writes = self._plan_writes(rows, levels, assignees, as_of, months)
-                stale = set(self._repo.write_service_plans([w for w, _ in writes]))
-                for write, change in writes:
-                    if write["client_id"] not in stale:
-                        totals.add(change)
-                if not stale:
-                    break
-                # Changed meanwhile: read those clients again and plan them again.
-                rows = [row for stale_id in sorted(stale) for row in self._repo.service_plan_inputs(
-                    client_id=stale_id, after=None, limit=1, today=as_of.isoformat())]
-            else:
-                raise Conflict("clients kept changing while their plans were written; try again")
-            if on_progress is not None:
-                on_progress("service plans", totals.clients, None)
-            if client_id is not None:
-                break
-        start, end = plan_period(as_of, months)
+
+        def read(chunk: list[str]) -> list[dict[str, Any]]:
+            return self._repo.service_plan_inputs(chunk, today=as_of.isoformat())
+
+        def plan(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], PlanChange]]:
+            return self._plan_writes(rows, levels, assignees, as_of, months)
+
+        with ExitStack() as stack:
+            if client_id is None:
+                stack.enter_context(self._repo.bulk_load())
+            writer = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="rapport-plan-writer"))
+            sending: tuple[Future[list[str]], list[tuple[dict[str, Any], PlanChange]]] | None = None
+            rows = read(chunks[0]) if chunks else []
+            for index in range(len(chunks)):
+                totals.clients += len(rows)
+                writes = plan(rows)  # while the previous chunk is written
+                send = self._repo.prepare_service_plans([write for write, _ in writes])
+                if sending is not None:
+                    self._settle(*sending, totals, lambda stale: plan(read(stale)))
+                # The next chunk is read between writes, while the store has no write to run.
+                rows = read(chunks[index + 1]) if index + 1 < len(chunks) else []
+                sending = (writer.submit(send), writes)
+                if on_progress is not None:
+                    on_progress("service plans", totals.clients, len(ids))
+            if sending is not None:
+                self._settle(*sending, totals, lambda stale: plan(read(stale)))
+        if client_id is None:
+            compact_after_load(self._repo, on_progress)
         return {"period_start": start.isoformat(), "period_end": end.isoformat(), **totals.__dict__}
+
+    def _settle(
+        self, sent: Future[list[str]], writes: list[tuple[dict[str, Any], PlanChange]], totals: PlanTotals,
+        replan: Callable[[list[str]], list[tuple[dict[str, Any], PlanChange]]],
+    ) -> None:
+        """Wait for a chunk's write and count what it changed; clients that changed after they
+        were read (left as they were by the write) are read, planned and written again."""
+        stale = set(sent.result())
+        for attempt in write_attempts():
+            for write, change in writes:
+                if write["client_id"] not in stale:
+                    totals.add(change)
+            if not stale:
+                return
+            if attempt + 1 == WRITE_ATTEMPTS:
+                break
+            writes = replan(sorted(stale))
+            stale = set(self._repo.write_service_plans([write for write, _ in writes]))
+        raise Conflict("clients kept changing while their plans were written; try again")
 
     def _plan_writes(
         self, rows: list[dict[str, Any]], levels: Mapping[str, ServiceLevel], assignees: Callable[[str | None, AssigneeRule], str | None],
@@ -152,7 +183,7 @@ class ServicePlanService:
                 kept += [KeptDate(f"birth_date:{p['id']}", TaskKind.birthday, date.fromisoformat(p["birth_date"]), p["id"], p["name"])
                          for p in people.values() if p.get("birth_date")]
                 planned = plan_tasks(
-                    tier=client["tier"], template=level, as_of=as_of, months=months,
+                    client_id=client["id"], tier=client["tier"], template=level, as_of=as_of, months=months,
                     last_review=_day(row["last_review"]), scheduled_review=_day(client.get("next_review_date")), dates=kept,
                 )
             change = reconcile(client, row["tasks"], planned, assignees, as_of=as_of, now=now)
@@ -272,7 +303,8 @@ class ServicePlanService:
         them): counts per section and one page, by due date, of one section or all of them."""
         self._caller.require(Permission.read, "read work queues")
         member_id = member_id or self._caller.team_member_id
-        hierarchy = {row["id"]: row for row in self._repo.team_hierarchy()}
+        # The member and those below them, not the whole team (a thousand at 100,000 entities).
+        hierarchy = {row["id"]: row for row in (self._repo.team_subtree(member_id) if member_id else [])}
         if member_id not in hierarchy:
             raise NotFound(f"no team member with id '{member_id}'")
         if section is not None and section not in QUEUE_SECTIONS:
@@ -281,20 +313,17 @@ class ServicePlanService:
                      if include_reports else frozenset({member_id}))
         today = today or date.today()
         sunday, horizon = week_end(today), today + timedelta(days=days)
-        counts = self._repo.work_queue_counts(
-            assignees, kind=kind and kind.value, client_id=client_id, today=today.isoformat(),
-            week_end=sunday.isoformat(), horizon=horizon.isoformat(), owners=self._visibility.owners,
-        )
         bounds = {
             None: (None, horizon), "overdue": (None, today - timedelta(days=1)),
             "this_week": (today, sunday), "coming_up": (sunday + timedelta(days=1), horizon),
         }[section]
-        cursor = _cursor(after)
-        rows = self._repo.work_queue(
-            assignees, filters={"kind": kind and kind.value, "client_id": client_id,
-                                "from": bounds[0] and bounds[0].isoformat(), "to": bounds[1].isoformat()},
-            after=cursor, limit=limit + 1, owners=self._visibility.owners,
+        found = self._repo.work_queue(
+            assignees, kind=kind and kind.value, client_id=client_id, today=today.isoformat(),
+            week_end=sunday.isoformat(), horizon=horizon.isoformat(),
+            listed=(bounds[0] and bounds[0].isoformat(), bounds[1].isoformat()), after=_cursor(after),
+            limit=limit + 1, owners=self._visibility.owners,
         )
+        counts, rows = found["counts"], found["rows"]
         items = [{**row["task"], "client_name": row["client_name"],
                   "assignee_name": hierarchy.get(row["task"].get("assignee_id"), {}).get("name"),
                   "section": _section(row["task"]["due"], today, sunday)} for row in rows[:limit]]

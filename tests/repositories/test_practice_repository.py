@@ -488,9 +488,11 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                                          **({"reports_to_id": "t5"} if member == "t6" else {})),
                                   [], _audit(member))
     assert [(m["id"], m["reports_to_id"]) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
-    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    assert [(m["id"], m["name"], m["reports_to_id"]) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
+    assert [m["id"] for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
+    [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
     assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
-    assert repo.service_plan_inputs(client_id=None, after="c1", limit=10, today=TODAY) == []
+    assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
     assert [r["important_date"]["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
     version = repo.get_entity(K.client, "c1")["version"]
     task = {"id": "st1", "key": "c1/touch:2027:1", "client_id": "c1", "kind": "touch", "due": "2027-01-16",
@@ -509,14 +511,16 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert repo.service_tasks("c1") == [moved] and repo.service_tasks("c1", status="done") == []
     assert len(repo.audit_records({"target_id": "c1", "target_kind": "service_plan"}, after=None, limit=10)) == 2
     assert repo.service_task("st1")["client"] == {"id": "c1", "name": "Elliott Household", "owner_id": None}
-    counts = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20"}
-    assert repo.work_queue_counts(["t5", "t6"], **counts) == {"overdue": 0, "this_week": 1, "coming_up": 0}
-    assert repo.work_queue_counts(["t5"], **counts) == {"overdue": 0, "this_week": 0, "coming_up": 0}
-    assert repo.work_queue_counts(["t6"], **counts, owners=["t5"]) == {"overdue": 0, "this_week": 0, "coming_up": 0}
-    page = repo.work_queue(["t6"], filters={"to": "2027-02-20"}, after=None, limit=5)
-    assert [(r["task"]["id"], r["client_name"]) for r in page] == [("st1", "Elliott Household")]
-    assert repo.work_queue(["t6"], filters={}, after=("2027-01-20", "st1"), limit=5) == []
-    assert repo.work_queue(["t6"], filters={}, after=None, limit=5, owners=["t5"]) == []  # c1 has no owner
+    window = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20",
+              "listed": (None, "2027-02-20"), "after": None, "limit": 5}
+    queue = repo.work_queue(["t5", "t6"], **window)
+    assert queue["counts"] == {"overdue": 0, "this_week": 1, "coming_up": 0}
+    assert [(r["task"], r["client_name"]) for r in queue["rows"]] == [(moved, "Elliott Household")]
+    assert repo.work_queue(["t5"], **window) == {"counts": {"overdue": 0, "this_week": 0, "coming_up": 0}, "rows": []}
+    hidden = repo.work_queue(["t6"], **window, owners=["t5"])  # c1 has no owner
+    assert hidden == {"counts": {"overdue": 0, "this_week": 0, "coming_up": 0}, "rows": []}
+    assert repo.work_queue(["t6"], **{**window, "after": ("2027-01-20", "st1")})["rows"] == []
+    assert repo.work_queue(["t6"], **{**window, "listed": ("2027-01-21", "2027-02-20")})["rows"] == []
     reassigned = {**moved, "assignee_id": "t5", "version": 3}
     assert not repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="nobody",
                                         audit=_audit("st1", "update"))["allowed"]
@@ -533,10 +537,10 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                           audit=_audit("st1", "update"))["unchanged"]  # done already
     assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
     assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
-    [row] = repo.service_plan_inputs(client_id="c1", after=None, limit=10, today=TODAY)
+    [row] = repo.service_plan_inputs(["c1"], today=TODAY)
     assert [t["id"] for t in row["tasks"]] == ["st1"]
     repo.create_client_record("Touch", {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
-    assert repo.service_plan_inputs(client_id="c1", after=None, limit=1, today=TODAY)[0]["last_review"] == "2027-01-21"
+    assert repo.service_plan_inputs(["c1"], today=TODAY)[0]["last_review"] == "2027-01-21"
     for member in ("t6", "t5"):
         assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,
                                   audits=[_audit(member, "delete")])["deleted"]

@@ -1,10 +1,12 @@
 """Service plans, tasks and the work queue over the API on the sample practice, as of Monday
 23 November 2026, with Elliott Household at tier AA and Smart Systems Ltd at B (both Anna
 Shaw's) and Sam Reid at C (Omar Haddad's); Priya Patel (client service) reports to Anna.
+Each was last reviewed one review interval ago (a review touch: Elliott on 23 May 2026, the
+others on 23 November 2025), so each is due a review today.
 
 The plans, worked out by hand (12 months: 23 November 2026 to 22 November 2027):
 - Elliott (AA: 12 touches a year = 9 calls + 2 semi-annual reviews + 1 appreciation event):
-  a review today (never reviewed), the holiday card on 1 December (Priya's), the ninth 2026
+  a review today, the holiday card on 1 December (Priya's), the ninth 2026
   call on 11 December, eight 2027 calls, 4 newsletters (Priya's), the review six months on
   (23 May), the event on 2 July, and the four Elliotts' birthdays: 21 tasks.
 - Smart Systems (B: 4 touches = 3 calls + 1 review; no birthdays): a review today, the card,
@@ -15,12 +17,17 @@ The plans, worked out by hand (12 months: 23 November 2026 to 22 November 2027):
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from fastapi.testclient import TestClient
 
 from api.helpers import added_records, as_caller, audit_ids, ids, issue_key, ok, problem
+from app.domain.service_plan import first_review
 
 TODAY = "2026-11-23"
+#: The review touch each planned client had one interval before TODAY.
+LAST_REVIEWS = {"Elliott Household": "2026-05-23", "Smart Systems Ltd": "2025-11-23", "Sam Reid": "2025-11-23"}
 
 
 @pytest.fixture
@@ -29,7 +36,12 @@ def practice(sample_client: TestClient) -> dict[str, str]:
     found = {**ids(c, "people"), **ids(c, "team-members"), **ids(c, "clients")}  # Sam Reid: the client
     for name, tier in (("Elliott Household", "AA"), ("Smart Systems Ltd", "B"), ("Sam Reid", "C")):
         ok(c.patch(f"/clients/{found[name]}", json={"tier": tier}))
+        ok(c.post(f"/clients/{found[name]}/touches", json={"date": LAST_REVIEWS[name], "kind": "review"}), 201)
     return found
+
+
+def touches_since_the_last_review(client: TestClient, client_id: str) -> list[dict]:
+    return [t for t in ok(client.get(f"/clients/{client_id}/touches")) if t["date"] not in LAST_REVIEWS.values()]
 
 
 def generate(client: TestClient, **body) -> dict:
@@ -78,6 +90,16 @@ def test_plans_are_generated_from_the_tiers_and_generating_again_changes_nothing
     assert audit_ids(c) == again and plan(c, p["Elliott Household"]) == elliott
 
 
+def test_a_client_never_reviewed_is_due_its_first_review_on_its_own_day_of_the_first_interval(sample_client, practice):
+    c, p = sample_client, practice
+    okafor = p["Okafor Household"]
+    ok(c.patch(f"/clients/{okafor}", json={"stage": "client", "tier": "C"}))
+    generate(c, client_id=okafor)
+    [review] = plan(c, okafor, kind="review")
+    assert review["due"] == first_review(okafor, date.fromisoformat(TODAY), 12).isoformat()
+    assert review["source"] == "tier C template: annual reviews; no review recorded yet"
+
+
 def test_bad_input_is_refused_and_changes_nothing(sample_client, practice):
     c, p = sample_client, practice
     generate(c)
@@ -108,7 +130,7 @@ def test_bad_input_is_refused_and_changes_nothing(sample_client, practice):
     problem(analyst.post(f"/service/tasks/{task['id']}/skip", json={"reason": "no"}), 403)
     assert audit_ids(c) == keys and len(keys - before) == 2  # the two keys issued, nothing else
     assert plan(c, p["Elliott Household"]) == tasks
-    assert ok(c.get(f"/clients/{p['Elliott Household']}/touches")) == []
+    assert touches_since_the_last_review(c, p["Elliott Household"]) == []
 
 
 def test_completing_a_task_logs_its_touch_in_one_audited_write(sample_client, practice):
@@ -118,7 +140,7 @@ def test_completing_a_task_logs_its_touch_in_one_audited_write(sample_client, pr
     before = audit_ids(c)
     done = ok(c.post(f"/service/tasks/{review['id']}/complete", json={"date": "2026-11-24", "notes": "Went well"}))
     assert (done["status"], done["done_on"], done["version"]) == ("done", "2026-11-24", 2)
-    touches = ok(c.get(f"/clients/{p['Elliott Household']}/touches"))
+    touches = touches_since_the_last_review(c, p["Elliott Household"])
     assert [(t["id"], t["date"], t["kind"], t["team_member_id"], t["notes"]) for t in touches] == [
         (done["touch_id"], "2026-11-24", "review", p["Anna Shaw"], "Went well")]
     [record] = added_records(c, before)
@@ -128,7 +150,7 @@ def test_completing_a_task_logs_its_touch_in_one_audited_write(sample_client, pr
     # A card logged as such, by another team member.
     card = plan(c, p["Smart Systems Ltd"], kind="holiday_card")[0]
     ok(c.post(f"/service/tasks/{card['id']}/complete", json={"team_member_id": p["Omar Haddad"]}))
-    assert [(t["kind"], t["team_member_id"]) for t in ok(c.get(f"/clients/{p['Smart Systems Ltd']}/touches"))] == [
+    assert [(t["kind"], t["team_member_id"]) for t in touches_since_the_last_review(c, p["Smart Systems Ltd"])] == [
         ("card", p["Omar Haddad"])]
     # Generating again: the done review stays; the next one follows the new last review.
     run = generate(c)
@@ -233,6 +255,18 @@ def test_a_restricted_team_member_sees_only_their_clients_tasks_and_counts(sampl
     assert queue(c, member_id=p["Mark Davies"])["counts"]["this_week"] == 3
     # Her own queue by default.
     assert queue(anna)["team_member_id"] == p["Anna Shaw"]
+    # Page by page (two tasks a page), Anna walks Mark's queue as the admin does, less Sam Reid's tasks.
+    def walk(caller: TestClient) -> list[str]:
+        walked, after = [], None
+        while True:
+            page = queue(caller, member_id=p["Mark Davies"], days=366, limit=2, **({"after": after} if after else {}))
+            walked += [(t["due"], t["id"], t["client_name"]) for t in page["items"]]
+            after = page["next_cursor"]
+            if after is None:
+                return walked
+    everything = walk(c)
+    assert any(name == "Sam Reid" for *_, name in everything) and everything == sorted(everything)
+    assert walk(anna) == [task for task in everything if task[2] != "Sam Reid"]
     # Priya's cards are for Anna's clients, which Priya may not see: none shown, none counted.
     assert queue(priya)["counts"] == {"overdue": 0, "this_week": 0, "coming_up": 0} and queue(priya)["items"] == []
     # Omar may neither read Anna's client's plan nor work on its tasks: as if they did not exist.
