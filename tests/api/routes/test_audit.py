@@ -289,7 +289,7 @@ def _refusals(client: TestClient) -> list[tuple[str, str, dict[str, Any], int]]:
         ("POST", "/categories/stages", {"json": {"code": "client", "label": "Again"}}, 409),
         ("PATCH", "/categories/stages/nowhere", {"json": {"label": "x"}}, 404),
         ("DELETE", "/people/nobody", {}, 404),
-        ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": "nobody"}}, 404),
+        ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": "nobody"}}, 422),
         ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": john}}, 422),
         ("POST", f"/people/{john}/merge", {"json": {"duplicate_id": jean, "expected_versions": {"duplicate": 99}}}, 412),
         ("DELETE", f"/relationships/SPOUSE_OF-{'0' * 26}", {}, 404),
