@@ -108,7 +108,12 @@ def schema_valid_input_passes_validation(ctx: Any, response: Any, case: Any) -> 
     return True
 
 
-def config(key: str, *, max_examples: int, max_time: int, seed: int, max_steps: int) -> SchemathesisConfig:
+#: The campaign's phases, in the order schemathesis runs them.
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
+def config(key: str, *, max_examples: int, max_time: int, seed: int, max_steps: int,
+           phases: tuple[str, ...] = PHASES) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": seed,
         "max-time": max_time,
@@ -121,24 +126,29 @@ def config(key: str, *, max_examples: int, max_time: int, seed: int, max_steps: 
             "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "412", "422"]},
         },
         "phases": {
-            "examples": {"enabled": True},
-            "coverage": {"enabled": True},
-            "fuzzing": {"enabled": True},
-            "stateful": {"enabled": True, "max-steps": max_steps},
+            "examples": {"enabled": "examples" in phases},
+            "coverage": {"enabled": "coverage" in phases},
+            "fuzzing": {"enabled": "fuzzing" in phases},
+            "stateful": {"enabled": "stateful" in phases, "max-steps": max_steps},
         },
     })
 
 
 def campaign(app: Any, key: str, me: dict[str, Any], *, max_examples: int = 10, max_time: int = 90, seed: int = 1,
-             max_steps: int = 8, out: Any = None) -> Report:
-    """Run the campaign against ``app`` (a started ASGI app) as the caller of ``key``; ``me``
-    is that caller's GET /me. Prints a line per finished phase to ``out`` if given."""
+             max_steps: int = 8, out: Any = None, phases: tuple[str, ...] = PHASES, report: Report | None = None) -> Report:
+    """Run the campaign's ``phases`` against ``app`` (a started ASGI app) as the caller of
+    ``key``, for ``max_time`` seconds at most; ``me`` is that caller's GET /me. Counts go into
+    ``report`` if given (a campaign run in parts: each part has a time of its own, so a slow
+    machine cannot spend it all before the last phase starts). Prints a line per finished
+    phase to ``out`` if given."""
     schema = schemathesis.openapi.from_asgi(
-        "/openapi.json", app, config=config(key, max_examples=max_examples, max_time=max_time, seed=seed, max_steps=max_steps),
+        "/openapi.json", app,
+        config=config(key, max_examples=max_examples, max_time=max_time, seed=seed, max_steps=max_steps, phases=phases),
     )
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(hook := _before_call(me), "before_call")
-    report = Report(operations=sum(1 for _ in schema.get_all_operations()))
-    started = time.monotonic()
+    report = report or Report()
+    report.operations = sum(1 for _ in schema.get_all_operations())
+    started = time.monotonic() - report.seconds
     try:
         for event in from_schema(schema).execute():
             _record(report, event)
