@@ -338,7 +338,7 @@ def test_every_view_renders_without_console_errors(signed_in, practice):
         "person": f"/people/{ids['Jean Elliott']}", "team-member": f"/team-members/{ids['Anna Shaw']}",
         "provider": f"/providers/{ids[BUSY_PROVIDER]}", "referrals": f"/referrals/{ids['Laura Harper']}",
         "introductions": "/introductions", "influencers": "/influencers", "differences": "/influencers?tab=differences",
-        "risk": "/risk", "service": "/service",
+        "risk": "/risk", "service": "/service", "work": "/work", "groups": "/groups",
     }
     page = tab.open("/")
     for name, route in views.items():
