@@ -1,8 +1,8 @@
 """The Work and Groups pages in headless Chromium: a manager picks a report's queue, completes,
 skips (with and without a reason) and reassigns tasks, sees an API refusal told readably and
 the touch logged on the client; a group made by a saved filter, members added and removed by
-hand, its mailing CSV and a batch of tasks' downloaded, the group deleted; and a restricted
-team member seeing only what the API gives them. Embedded FalkorDB only (see conftest.py)."""
+hand, its mailing CSV and a batch of tasks' downloaded, the group deleted; a restricted team
+member seeing only what the API gives them, and an analyst offered no action. Embedded FalkorDB only (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,10 @@ def test_a_manager_works_a_reports_queue(signed_in, planned):
     touches = overdue_touches(page)
     assert touches.count() >= 4 and "Priya Patel" in page.text_content("#work-queue")  # her holiday cards
     first, second, third, fourth = (touches.nth(i).get_attribute("data-task") for i in range(4))
-    row = lambda task: page.locator(f"tr[data-task='{task}']")  # noqa: E731
+
+    def row(task: str | None) -> Any:
+        return page.locator(f"tr[data-task='{task}']")
+
     elliott = ids["Elliott Household"]
     with planned.api() as api:
         touches_before = len(api.get(f"/clients/{elliott}/touches").json())
@@ -203,6 +206,12 @@ def test_a_restricted_member_sees_only_what_the_api_gives(signed_in, planned, ow
         assert page.locator("#group-members a.entity").all_text_contents() == ["Sam Reid"]
         assert "Elliott" not in page.text_content("main")
         assert tab.errors == []
+        # A role that may only read (an analyst) is told so, and offered no action.
+        analyst = signed_in("lee")
+        page = analyst.open(f"/work?member={ids['Omar Haddad']}")
+        assert page.text_content("#work-read-only").startswith("Your role (analyst) may read the queue but not")
+        assert page.locator("#work-queue button.complete").count() == 0 and page.locator("#group-create").count() == 0
+        assert analyst.errors == []
     finally:
         with planned.api() as api:
             api.delete(f"/groups/{group_id}").raise_for_status()
