@@ -200,6 +200,12 @@ class Tab:
         """Until the view of the route now in the address bar has drawn (or failed)."""
         self.page.wait_for_function(VIEW_DONE)
 
+    def pick(self, picker: str, typed: str, name: str) -> None:
+        """Choose ``name`` in the entity picker whose input has id ``picker``, found by ``typed``."""
+        self.page.fill(f"#{picker}", typed)
+        self.page.press(f"#{picker}", "Enter")
+        self.page.click(f"#{picker}-hits button:text-is({name!r})")
+
     def screenshot(self, name: str) -> None:
         """Saved only when RAPPORT_SCREENSHOTS names a directory (the README's come from here)."""
         directory = os.environ.get("RAPPORT_SCREENSHOTS")
@@ -237,3 +243,12 @@ def tab(chromium: Any, practice: Practice) -> Iterator[Tab]:
     context = new_context(chromium)
     yield Tab(context.new_page(), practice)
     context.close()
+
+
+@pytest.fixture
+def owner_hierarchy(practice: Practice) -> Iterator[None]:
+    """The practice in owner-hierarchy visibility for one test."""
+    with practice.api() as api:
+        api.patch("/practice-settings", json={"visibility": "owner_hierarchy"}).raise_for_status()
+        yield
+        api.patch("/practice-settings", json={"visibility": "open"}).raise_for_status()

@@ -294,15 +294,6 @@ def test_analyst_is_refused_applying_suggestions(signed_in, practice):
     assert tab.errors == []
 
 
-@pytest.fixture
-def owner_hierarchy(practice):
-    """The practice in owner-hierarchy visibility for one test."""
-    with practice.api() as api:
-        api.patch("/practice-settings", json={"visibility": "owner_hierarchy"}).raise_for_status()
-        yield
-        api.patch("/practice-settings", json={"visibility": "open"}).raise_for_status()
-
-
 def test_a_restricted_user_sees_a_locked_node(signed_in, practice, owner_hierarchy):
     # Omar may not see the Elliott Household (Anna's): his warmest chains to John Elliott pass
     # through it, drawn as a locked node with no name. John's referral of the Okafors is his
@@ -347,7 +338,7 @@ def test_every_view_renders_without_console_errors(signed_in, practice):
         "person": f"/people/{ids['Jean Elliott']}", "team-member": f"/team-members/{ids['Anna Shaw']}",
         "provider": f"/providers/{ids[BUSY_PROVIDER]}", "referrals": f"/referrals/{ids['Laura Harper']}",
         "introductions": "/introductions", "influencers": "/influencers", "differences": "/influencers?tab=differences",
-        "risk": "/risk", "service": "/service",
+        "risk": "/risk", "service": "/service", "work": "/work", "groups": "/groups",
     }
     page = tab.open("/")
     for name, route in views.items():

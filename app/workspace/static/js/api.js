@@ -21,24 +21,39 @@ export class ApiError extends Error {
 let onUnauthorised = () => {};
 export function whenUnauthorised(callback) { onUnauthorised = callback; }
 
-export async function api(path, { method = 'GET', params = {}, body } = {}) {
+// One request with the key; a refusal becomes an ApiError carrying the problem details.
+async function request(path, { method = 'GET', params = {}, body, headers = {}, accept = 'application/json' } = {}) {
   const url = new URL(path, window.location.origin);
   for (const [name, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(name, value);
   }
-  const headers = { Accept: 'application/json', Authorization: `Bearer ${session.key}` };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const sent = { ...headers, Accept: accept, Authorization: `Bearer ${session.key}` };
+  if (body !== undefined) sent['Content-Type'] = 'application/json';
   const response = await fetch(url, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit',
+    method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit',
   });
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
   if (!response.ok) {
-    const error = new ApiError(response.status, data);
+    const error = new ApiError(response.status, await response.json().catch(() => null));
     if (response.status === 401) onUnauthorised(error);
     throw error;
   }
-  return data;
+  return response;
+}
+
+// `headers`: more request headers (an If-Match naming the version the page shows).
+export async function api(path, options = {}) {
+  const response = await request(path, options);
+  if (response.status === 204) return null;
+  return response.json().catch(() => null);
+}
+
+// A file the API makes (a CSV): its body, the name the API gives it, and the response's
+// headers. A plain link cannot carry the key, so the page fetches it and saves it itself.
+export async function apiFile(path, { params, accept = 'text/csv' } = {}) {
+  const response = await request(path, { params, accept });
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const filename = (/filename="([^"]+)"/.exec(disposition) || [])[1] || path.split('/').pop();
+  return { blob: await response.blob(), filename, headers: response.headers };
 }
 
 // The values a GET endpoint's query parameter takes, read from the API's OpenAPI document (the

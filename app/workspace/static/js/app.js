@@ -6,6 +6,8 @@ import { entityView } from './views/entity.js';
 import { referralView } from './views/referrals.js';
 import { introductionsView } from './views/introductions.js';
 import { influencersView, riskView, serviceView } from './views/reports.js';
+import { workView } from './views/work.js';
+import { groupView, groupsView } from './views/groups.js';
 
 const routes = [
   [/^\/$/, searchView],
@@ -16,6 +18,9 @@ const routes = [
   [/^\/influencers$/, influencersView],
   [/^\/risk$/, riskView],
   [/^\/service$/, serviceView],
+  [/^\/work$/, workView],
+  [/^\/groups$/, groupsView],
+  [/^\/groups\/([^/]+)$/, groupView],
 ];
 
 const main = document.getElementById('view');

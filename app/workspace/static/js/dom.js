@@ -104,6 +104,16 @@ export function empty(text) {
   return h('p', { class: 'muted' }, text);
 }
 
+// Hands a file the page fetched (apiFile) to the browser's downloads, under the API's name for it.
+export function saveFile({ blob, filename }) {
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export function errorBox(error) {
   return h('p', { class: 'error', role: 'alert' }, error.message || String(error));
 }
@@ -120,4 +130,12 @@ export function hashWith(path, params) {
   for (const [name, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') query.set(name, value);
   const text = query.toString();
   return `#${path}${text ? `?${text}` : ''}`;
+}
+
+// "« First page" and "Next page »" links for a list paged by the API's cursor (after=).
+export function pager(path, query, cursor) {
+  const after = query.get('after');
+  return h('p', { class: 'paging' },
+    after ? h('a', { href: hashWith(path, { ...Object.fromEntries(query), after: '' }) }, '« First page') : null, ' ',
+    cursor !== null && cursor !== undefined ? h('a', { class: 'next-page', href: hashWith(path, { ...Object.fromEntries(query), after: cursor }) }, 'Next page »') : null);
 }

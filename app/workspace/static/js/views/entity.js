@@ -1,7 +1,9 @@
 // A client's or person's page (any entity kind): details, members and roles, relationships as
-// sentences both ways, touches, service requests, important dates, and the relationship map.
+// sentences both ways, touches, service requests, important dates, a client's service plan, and
+// the relationship map.
 import { api } from '../api.js';
 import { EgoMap } from '../map.js';
+import { servicePlan } from './work.js';
 import {
   KIND_LABEL, PATH_KIND, append, empty, entityLink, fmtMoney, h, hashQuery, hashWith, inPages, section, table, words,
 } from '../dom.js';
@@ -18,11 +20,12 @@ export async function entityView(target, { match, isCurrent }) {
   if (!isCurrent()) return;
   const withRecords = kind === 'client';
   const withDates = kind === 'client' || kind === 'person';
-  const [relationships, touches, requests, dates] = await Promise.all([
+  const [relationships, touches, requests, dates, plan] = await Promise.all([
     api(`${base}/relationships`, { params: { include_ended: true } }),
     withRecords ? api(`${base}/touches`) : null,
     withRecords ? api(`${base}/service-requests`) : null,
     withDates ? api(`${base}/important-dates`) : null,
+    withRecords ? servicePlan(id) : null,
   ]);
   if (!isCurrent()) return;
 
@@ -41,6 +44,7 @@ export async function entityView(target, { match, isCurrent }) {
   append(target, mapPanel);
   if (withRecords) append(target, h('div', { class: 'columns' }, records('Touches', touches), records('Service requests', requests)));
   if (withDates) append(target, importantDates(dates));
+  append(target, plan);
 
   const [segments, types] = await Promise.all([api('/categories/influencer-segments'), api('/relationship-types')]);
   if (!isCurrent()) return;

@@ -41,6 +41,31 @@ function detailOf(item) {
 }
 
 // -- the client list ---------------------------------------------------------------------------
+// The client fields a list is filtered by (and a group's saved filter selects by), each with the
+// values the API takes: [value, label] pairs.
+export const CHOICE_LABELS = { kind: 'Kind', stage: 'Stage', segment: 'Segment', tier: 'Tier', influencer_segment: 'Influencer segment' };
+
+export async function clientFieldChoices() {
+  const [kinds, stages, segments, influencer, templates] = await Promise.all([
+    queryChoices('/clients', 'kind'), api('/categories/stages'), api('/categories/segments'),
+    api('/categories/influencer-segments'), api('/service/templates'),
+  ]);
+  return {
+    kind: kinds.map((kind) => [kind, words(kind)]),
+    stage: stages.map((c) => [c.code, c.label]),
+    segment: segments.map((c) => [c.code, c.label]),
+    tier: templates.map((t) => [t.tier, t.tier]),
+    influencer_segment: influencer.map((c) => [c.code, c.label]),
+  };
+}
+
+// One select per field ("any kind", then each value), ids `${prefix}-${field}`.
+export function choiceSelects(options, chosen, prefix) {
+  return Object.fromEntries(Object.entries(options).map(([name, choices]) => [name, h('select', { id: `${prefix}-${name}` },
+    h('option', { value: '' }, `any ${CHOICE_LABELS[name].toLowerCase()}`),
+    choices.map(([value, label]) => h('option', { value, selected: value === chosen[name] }, label)))]));
+}
+
 const FILTERS = ['name', 'owner_id', 'kind', 'stage', 'segment', 'tier', 'influencer_segment'];
 const PAGE_SIZE = 50;
 
@@ -50,30 +75,17 @@ export async function clientListView(target, { isCurrent }) {
   const after = query.get('after') || undefined;
   // A page size in the URL (limit=) is kept while paging.
   const limit = query.get('limit') || undefined;
-  const [page, kinds, stages, segments, influencer, templates, owner] = await Promise.all([
-    api('/clients', { params: { ...chosen, after, limit: limit || PAGE_SIZE } }), queryChoices('/clients', 'kind'), api('/categories/stages'), api('/categories/segments'),
-    api('/categories/influencer-segments'), api('/service/templates'),
+  const [page, options, owner] = await Promise.all([
+    api('/clients', { params: { ...chosen, after, limit: limit || PAGE_SIZE } }), clientFieldChoices(),
     chosen.owner_id ? teamMemberNames([chosen.owner_id]).then((names) => ({ id: chosen.owner_id, name: names.get(chosen.owner_id) || chosen.owner_id })) : null,
   ]);
   if (!isCurrent()) return;
-  const options = {
-    kind: kinds.map((kind) => [kind, words(kind)]),
-    stage: stages.map((c) => [c.code, c.label]),
-    segment: segments.map((c) => [c.code, c.label]),
-    tier: templates.map((t) => [t.tier, t.tier]),
-    influencer_segment: influencer.map((c) => [c.code, c.label]),
-  };
-  const labels = { kind: 'Kind', stage: 'Stage', segment: 'Segment', tier: 'Tier', influencer_segment: 'Influencer segment' };
   const controls = {
     name: h('input', { id: 'filter-name', type: 'search', value: chosen.name, placeholder: 'name contains' }),
     // The owner is found by name (a practice may have a thousand team members), kept by id.
     owner_id: h('input', { type: 'hidden', value: chosen.owner_id }),
+    ...choiceSelects(options, chosen, 'filter'),
   };
-  for (const [name, choices] of Object.entries(options)) {
-    controls[name] = h('select', { id: `filter-${name}` },
-      h('option', { value: '' }, `any ${labels[name].toLowerCase()}`),
-      choices.map(([value, label]) => h('option', { value, selected: value === chosen[name] }, label)));
-  }
   const ownerPicker = entityPicker({
     id: 'filter-owner', path: '/team-members', placeholder: 'owner: type a name', chosen: owner, clearLabel: 'any owner',
     onChange: (member) => { controls.owner_id.value = member ? member.id : ''; form.requestSubmit(); },
@@ -81,7 +93,7 @@ export async function clientListView(target, { isCurrent }) {
   const form = h('form', { class: 'filters' },
     h('label', {}, 'Name ', controls.name),
     h('label', {}, 'Owner ', ownerPicker), controls.owner_id,
-    Object.keys(options).map((name) => h('label', {}, `${labels[name]} `, controls[name])),
+    Object.keys(options).map((name) => h('label', {}, `${CHOICE_LABELS[name]} `, controls[name])),
     h('button', { type: 'submit' }, 'Filter'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();

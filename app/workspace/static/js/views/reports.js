@@ -1,19 +1,12 @@
 // Influencers, key-person risk, and tiers and service: the practice-wide reports.
 import { api } from '../api.js';
 import {
-  ROWS_AT_ONCE, append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, longTable, section, table, words,
+  ROWS_AT_ONCE, append, empty, entityLink, errorBox, fmtMoney, fmtNumber, h, hashQuery, hashWith, longTable, pager, section, table, words,
 } from '../dom.js';
 
 function reasons(list) {
   return h('details', {}, h('summary', {}, 'reasons'),
     h('ul', { class: 'reasons' }, list.map((r) => h('li', { class: r.met ? 'met' : 'unmet' }, r.text))));
-}
-
-function pager(path, query, cursor) {
-  const after = query.get('after');
-  return h('p', { class: 'paging' },
-    after ? h('a', { href: hashWith(path, { ...Object.fromEntries(query), after: '' }) }, '« First page') : null, ' ',
-    cursor !== null && cursor !== undefined ? h('a', { class: 'next-page', href: hashWith(path, { ...Object.fromEntries(query), after: cursor }) }, 'Next page »') : null);
 }
 
 // -- influencers ---------------------------------------------------------------------------------
