@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.groups import FILTER_FIELDS
 from app.domain.model import EntityKind
-from app.repositories.practice import _owners
+from app.repositories.base import _owners
 from app.repositories.store import GraphStore, Row
 
 
