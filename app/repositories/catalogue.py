@@ -9,10 +9,17 @@ from app.repositories.base import Repository
 from app.repositories.store import Row
 
 
-class Catalogue(Protocol):
+class CatalogueReads(Protocol):
+    """The relationship-type catalogue and the category lists, read."""
+
     def relationship_types(self, code: str | None = None) -> list[Row]:
         ...
 
+    def categories(self, list_name: str | None = None) -> list[Row]:
+        ...
+
+
+class Catalogue(CatalogueReads, Protocol):
     def seed_relationship_types(self, types: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
         """Add the types whose code is missing; how many. ``audit["note"]`` follows that count in the record."""
 
@@ -30,9 +37,6 @@ class Catalogue(Protocol):
 
     def delete_relationship_type(self, code: str, *, before: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
         """Row ``{uses, unchanged}``: deleted only if unused and still ``before``; None if unknown."""
-
-    def categories(self, list_name: str | None = None) -> list[Row]:
-        ...
 
     def seed_categories(self, categories: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
         """Add the categories whose key is missing; how many (``audit`` as for relationship types)."""

@@ -15,7 +15,20 @@ ENTITY_FILTERS = (
 )
 
 
-class Entities(Protocol):
+class EntityReads(Protocol):
+    """Entities read by id or external id."""
+
+    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
+        ...
+
+    def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
+        ...
+
+    def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
+        ...
+
+
+class Entities(EntityReads, Protocol):
     def count_entities(self) -> int:
         ...
 
@@ -24,12 +37,6 @@ class Entities(Protocol):
         *, categories: Sequence[str] = (),
     ) -> bool:
         """Create it unless an entity in ``references`` or a category key in ``categories`` is missing."""
-
-    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
-        ...
-
-    def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
-        ...
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
@@ -100,9 +107,6 @@ class Entities(Protocol):
     def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
         """The entity of this kind whose id is ``reference``, else the one with that external
         id (an imported record's id in its source system), else None."""
-
-    def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
-        ...
 
 
 class EntityRepository(Repository):

@@ -11,7 +11,21 @@ from app.repositories.base import GuardedWrite, Repository, _owners, _rule_param
 from app.repositories.store import Row
 
 
-class Relationships(Protocol):
+class RelationshipClashes(Protocol):
+    """The stored active relationships that the relationship rules count (``app/services/relationship_rules.py``)."""
+
+    def active_relationship_pairs(
+        self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
+    ) -> set[tuple[str, str, str]]:
+        """The (from, to, type) pairs already joined by an active relationship not in ``ignoring``."""
+
+    def singular_role_holders(
+        self, client_ids: Iterable[str], role: str, *, today: str, ignoring: Collection[str] = ()
+    ) -> set[str]:
+        """The clients with an active holder of ``role``, leaving out the relationships in ``ignoring``."""
+
+
+class Relationships(RelationshipClashes, Protocol):
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,
         symmetric: bool, singular_role: str | None, active: bool, today: str, audit: Mapping[str, Any],
@@ -54,16 +68,6 @@ class Relationships(Protocol):
         audits: CreationRecords, *, rules: Mapping[str, PairRule], today: str,
     ) -> Callable[[], int | None]:
         """``create_relationships_batch`` made ready to send: the returned function writes it."""
-
-    def active_relationship_pairs(
-        self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
-    ) -> set[tuple[str, str, str]]:
-        """The (from, to, type) pairs already joined by an active relationship not in ``ignoring``."""
-
-    def singular_role_holders(
-        self, client_ids: Iterable[str], role: str, *, today: str, ignoring: Collection[str] = ()
-    ) -> set[str]:
-        """The clients with an active holder of ``role``, leaving out the relationships in ``ignoring``."""
 
 
 class RelationshipRepository(Repository):

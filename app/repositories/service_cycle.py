@@ -9,14 +9,8 @@ from app.repositories.base import Repository
 from app.repositories.store import Row
 
 
-class ServiceCycle(Protocol):
-    def service_templates(self) -> list[Row]:
-        ...
-
-    def save_service_template(
-        self, tier: str, properties: Mapping[str, Any], *, before: Mapping[str, Any] | None, audit: Mapping[str, Any]
-    ) -> bool:
-        """Store a tier's template if the stored one is still ``before`` (None: there was none)."""
+class ClientRecords(Protocol):
+    """A client's touches and service requests."""
 
     def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
         """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
@@ -25,6 +19,16 @@ class ServiceCycle(Protocol):
         self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
     ) -> list[Row]:
         ...
+
+
+class ServiceCycle(ClientRecords, Protocol):
+    def service_templates(self) -> list[Row]:
+        ...
+
+    def save_service_template(
+        self, tier: str, properties: Mapping[str, Any], *, before: Mapping[str, Any] | None, audit: Mapping[str, Any]
+    ) -> bool:
+        """Store a tier's template if the stored one is still ``before`` (None: there was none)."""
 
     def create_important_date(self, entity_id: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
         """Rows ``{important_date, name}``; None if no client or person has that id (and the

@@ -9,13 +9,17 @@ from app.repositories.base import Repository, _owners
 from app.repositories.store import Row
 
 
-class TierRuns(Protocol):
+class TierMeasures(Protocol):
+    """What a tier run measures: every client with its members, and the active referrals."""
+
     def tier_clients(self, *, today: str) -> list[Row]:
         """Rows ``{client, members}``: every client and its active members ``{id, name, role}``."""
 
     def tier_referrals(self, *, today: str) -> list[Row]:
         """Rows ``{referrer_id, referred_id, since, kind, stage}`` of active referrals."""
 
+
+class TierRuns(TierMeasures, Protocol):
     def create_tier_run(
         self, properties: Mapping[str, Any], suggestions: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]
     ) -> int:

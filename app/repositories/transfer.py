@@ -12,7 +12,20 @@ from app.repositories.base import Repository, _role_types, _rule_params
 from app.repositories.store import Compaction, Row
 
 
-class BulkTransfer(Protocol):
+class StoredRelationships(Protocol):
+    """Stored relationships looked up by id or external id, for an import to match its rows."""
+
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
+        """Rows ``{relationship, from_id, to_id}``."""
+
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
+        """Rows ``{relationship, from_id, to_id}``."""
+
+    def count_relationships_of_type(self, type_code: str) -> int:
+        ...
+
+
+class BulkTransfer(StoredRelationships, Protocol):
     def snapshot(self) -> AbstractContextManager[Self]:
         """The practice at one instant, for reading all of it (see ``GraphStore.snapshot``)."""
 
@@ -50,15 +63,6 @@ class BulkTransfer(Protocol):
     ) -> int:
         """As ``update_entities``, for relationships of one type, from ``{id, version,
         properties, active}`` rows; an active row that ``rule`` refuses is left out."""
-
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
-
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
-
-    def count_relationships_of_type(self, type_code: str) -> int:
-        ...
 
     def practice_size(self) -> tuple[int, int]:
         """(entities, relationships) in the store."""

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ulid import ULID
 
@@ -30,11 +30,18 @@ from app.domain.access import (
 from app.domain.audit import AuditAction, audit_record, record_fields
 from app.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.domain.model import EntityKind, TeamRole, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.access import Access
+from app.repositories.audit import AuditTrail
+from app.repositories.catalogue import Catalogue
+from app.services.entities import EntityServiceRepository
 
 KEY_PREFIX = "rpk_"
 _KEY = re.compile(r"^rpk_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$")
 DEFAULT_VISIBILITY = VisibilityMode.open
+
+
+class AccessServiceRepository(Access, AuditTrail, Catalogue, EntityServiceRepository, Protocol):
+    """What the access service reads and writes (with the entity service, for team members)."""
 
 
 def hash_key(token: str) -> str:
@@ -89,7 +96,7 @@ class CallerCache:
 
 
 class AccessService:
-    def __init__(self, repository: PracticeRepository, caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
+    def __init__(self, repository: AccessServiceRepository, caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
         self._repo = repository
         self._caller = caller
         self._cache = cache

@@ -15,14 +15,14 @@ from app.domain.catalogue import (
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import Catalogue
 from app.services.optimistic import write_attempts
 
 
 class CatalogueService:
     """Reads are open to every caller; writes need ``Permission.administer``."""
 
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: Catalogue, caller: Caller) -> None:
         self._repo = repository
         self._caller = caller
 

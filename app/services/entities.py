@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
@@ -17,11 +17,14 @@ from app.domain.model import (
     person_display_name,
     today_iso,
 )
+from app.repositories.base import StoreBacked
+from app.repositories.catalogue import CatalogueReads
+from app.repositories.entities import Entities
 from app.repositories.groups import GroupRepository
-from app.repositories.practice import PracticeRepository
+from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService, category_key
-from app.services.optimistic import write_attempts
 from app.services.merging import MERGEABLE_KINDS, SINGULAR_ROLE_CODES, links, merge_audits, plan_merge
+from app.services.optimistic import write_attempts
 from app.services.relationship_rules import audited
 from app.services.visibility import Visibility
 
@@ -41,6 +44,10 @@ MAX_HIERARCHY_DEPTH = 200
 _PAGE = 5_000
 
 
+class EntityServiceRepository(Entities, CatalogueReads, VisibleEntities, StoreBacked, Protocol):
+    """What the entity service reads and writes (and the groups, on its store)."""
+
+
 def _describe(kind: EntityKind) -> str:
     return kind.value.replace("_", " ")
 
@@ -57,7 +64,7 @@ MAX_LIKELY_DUPLICATES = 20
 
 
 class EntityService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
+    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._caller = caller

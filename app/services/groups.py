@@ -13,15 +13,18 @@ hand-picked members, and its note names the members added or removed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, DuplicateKey, InvalidInput, NotFound
 from app.domain.groups import MAX_PICKED, MEMBER_KINDS, GroupFilter, audited_group, group_name_key, without_filter
 from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.repositories.base import StoreBacked
+from app.repositories.catalogue import Catalogue
+from app.repositories.entities import Entities
 from app.repositories.groups import GroupRepository
-from app.repositories.practice import PracticeRepository
+from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, stale_version
 from app.services.optimistic import write_attempts
@@ -32,8 +35,12 @@ _PAGE = 5_000
 _MEMBER_KIND_NAMES = " or ".join(kind.value for kind in MEMBER_KINDS)
 
 
+class GroupServiceRepository(Entities, Catalogue, VisibleEntities, StoreBacked, Protocol):
+    """What the group service reads (groups themselves through ``GroupRepository`` on its store)."""
+
+
 class GroupService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: GroupServiceRepository, caller: Caller) -> None:
         self._repo = repository
         self._groups = GroupRepository(repository.store)
         self._caller = caller

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record, creation_records
@@ -16,7 +16,10 @@ from app.domain.model import (
     relationship_type_of,
     today_iso,
 )
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import CatalogueReads
+from app.repositories.entities import Entities
+from app.repositories.relationships import Relationships
+from app.repositories.visibility import VisibleEntities
 from app.services.bulk import new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import stale_version
@@ -47,6 +50,10 @@ MAX_NETWORK_DEPTH = 3
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "status", "sentence", "reverse_sentence"})
 
 
+class RelationshipServiceRepository(Relationships, Entities, CatalogueReads, VisibleEntities, Protocol):
+    """What the relationship service reads and writes."""
+
+
 def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": entity["id"], "kind": entity["entity_kind"], "name": entity["name"]}
 
@@ -68,7 +75,7 @@ def _audited_public(relationship: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class RelationshipService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
+    def __init__(self, repository: RelationshipServiceRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._caller = caller
