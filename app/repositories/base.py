@@ -11,9 +11,8 @@ practice's rules beyond what must be checked inside the write itself to be atomi
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Collection
+from typing import Any, Protocol, TypeVar
 
 from app.domain.catalogue import PairRule
 from app.repositories.store import GraphStore, Row
@@ -43,12 +42,26 @@ def _owners(owners: Collection[str] | None) -> list[str] | None:
     return None if owners is None else sorted(owners)
 
 
-@dataclass(frozen=True)
-class GuardedWrite:
-    """What a write guarded inside its query did, and the counts that decided it."""
+#: The type of each query's rows, by query name: a frozen dataclass whose fields are the
+#: query's RETURN columns (``tests/cypher/test_query_results.py`` holds every query file to
+#: its type), so a renamed column fails in a test, not at run time.
+QUERY_RESULTS: dict[str, type] = {}
 
-    done: bool
-    row: Row
+_Result = TypeVar("_Result")
+
+
+def result_of(*queries: str) -> Callable[[type[_Result]], type[_Result]]:
+    """Register a dataclass as the type of the rows of ``queries``."""
+    def register(result: type[_Result]) -> type[_Result]:
+        for query in queries:
+            QUERY_RESULTS[query] = result
+        return result
+    return register
+
+
+def first_as(result: type[_Result], rows: list[Row]) -> _Result | None:
+    """The first of ``rows`` as its query's result type; None if there is none."""
+    return result(**rows[0]) if rows else None
 
 
 def _rule_params(rule: PairRule) -> dict[str, Any]:

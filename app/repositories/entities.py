@@ -3,16 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.domain.model import EntityKind
-from app.repositories.base import Repository, _owners
+from app.repositories.base import Repository, _owners, first_as, result_of
 from app.repositories.service_tasks import _read_task
 from app.repositories.store import Row
 
 ENTITY_FILTERS = (
     "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
 )
+
+
+@result_of("update_entity")
+@dataclass(frozen=True)
+class EntityUpdate:
+    """Whether the entities and categories it names exist, and whether it was still at the
+    version (and the fields) the service read: written when both; ``entity`` as it is now."""
+
+    references_ok: bool
+    version_ok: bool
+    entity: Row
+
+
+@result_of("delete_entity")
+@dataclass(frozen=True)
+class EntityDeletion:
+    """Deleted, or not and why: changed since read (``unchanged`` false), or still holding
+    relationships, owned clients or reports (counted) without a cascade."""
+
+    deleted: bool
+    unchanged: bool
+    relationships: int
+    owned_clients: int
+    reports: int
+    own_records: int
+
+
+@result_of("merge_entities")
+@dataclass(frozen=True)
+class EntityMerge:
+    """Merged, or not: changed since read, or a clash of pairs or singular roles it would make."""
+
+    merged: bool
+    unchanged: bool
+    pair_clashes: int
+    role_clashes: int
 
 
 class EntityReads(Protocol):
@@ -42,7 +79,7 @@ class Entities(EntityReads, Protocol):
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
         *, now: str, expected_version: int, before: Mapping[str, Any], audit: Mapping[str, Any],
         categories: Sequence[str] = (),
-    ) -> Row | None:
+    ) -> EntityUpdate | None:
         """Replace the entity's properties if it is still at ``expected_version`` (and, as for
         ``create_entity``, its references and categories exist)."""
 
@@ -50,9 +87,8 @@ class Entities(EntityReads, Protocol):
         self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str, expected_version: int,
         holds: Mapping[str, Sequence[str]] | None = None, own_records: Sequence[str] = (),
         groups: Sequence[str] = (), audits: Sequence[Mapping[str, Any]],
-    ) -> Row | None:
-        """Row ``{deleted, unchanged, relationships, owned_clients, reports, own_records}``; None
-        if no such entity.
+    ) -> EntityDeletion | None:
+        """What it did (``EntityDeletion``); None if no such entity.
 
         ``holds`` (for a cascade): the ``"id:version"`` of each relationship, owned client and
         report (``relationships``, ``owned``, ``reports``) the service read and ``audits`` describe.
@@ -65,9 +101,8 @@ class Entities(EntityReads, Protocol):
         duplicate_before: Mapping[str, Any], properties: Mapping[str, Any], relationships: Sequence[str],
         own_records: Sequence[str], moves: Mapping[str, Mapping[str, Sequence[str]]], symmetric_types: Collection[str],
         singular_roles: Collection[str], today: str, now: str, audits: Sequence[Mapping[str, Any]],
-    ) -> Row | None:
-        """Merge the duplicate into the kept entity (see the query): row ``{merged, unchanged,
-        pair_clashes, role_clashes}``; None if either is gone.
+    ) -> EntityMerge | None:
+        """Merge the duplicate into the kept entity (see the query); None if either is gone.
 
         ``relationships``: the duplicate's, ``"id:version"`` each, as read; ``own_records``:
         the ids of the records it owns; ``moves``: by type code, the ids of the relationships
@@ -136,20 +171,20 @@ class EntityRepository(Repository):
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
         *, now: str, expected_version: int, before: Mapping[str, Any], audit: Mapping[str, Any],
         categories: Sequence[str] = (),
-    ) -> Row | None:
+    ) -> EntityUpdate | None:
         rows = self._store.write(
             self._q("update_entity", label=kind.label),
             {"id": entity_id, "properties": dict(properties), "references": list(references),
              "categories": list(categories), "before": dict(before), "now": now,
              "expected_version": expected_version, "audit": dict(audit)},
         )
-        return rows[0] if rows else None
+        return first_as(EntityUpdate, rows)
 
     def delete_entity(
         self, kind: EntityKind, entity_id: str, *, cascade: bool, now: str, expected_version: int,
         holds: Mapping[str, Sequence[str]] | None = None, own_records: Sequence[str] = (),
         groups: Sequence[str] = (), audits: Sequence[Mapping[str, Any]],
-    ) -> Row | None:
+    ) -> EntityDeletion | None:
         holds = holds or {}
         rows = self._store.write(
             self._q("delete_entity", label=kind.label),
@@ -158,14 +193,14 @@ class EntityRepository(Repository):
              "reports": list(holds.get("reports", ())), "own_records": list(own_records), "groups": list(groups),
              "audits": [dict(audit) for audit in audits]},
         )
-        return rows[0] if rows else None
+        return first_as(EntityDeletion, rows)
 
     def merge_entities(
         self, kind: EntityKind, kept_id: str, duplicate_id: str, *, kept_before: Mapping[str, Any],
         duplicate_before: Mapping[str, Any], properties: Mapping[str, Any], relationships: Sequence[str],
         own_records: Sequence[str], moves: Mapping[str, Mapping[str, Sequence[str]]], symmetric_types: Collection[str],
         singular_roles: Collection[str], today: str, now: str, audits: Sequence[Mapping[str, Any]],
-    ) -> Row | None:
+    ) -> EntityMerge | None:
         rows = self._store.write(
             self._q("merge_entities", label=kind.label, rel_type=sorted(moves)),
             {"kept_id": kept_id, "duplicate_id": duplicate_id, "kept_before": dict(kept_before),
@@ -175,7 +210,7 @@ class EntityRepository(Repository):
              "symmetric_types": sorted(symmetric_types), "singular_roles": sorted(singular_roles), "today": today,
              "now": now, "audits": [dict(audit) for audit in audits]},
         )
-        return rows[0] if rows else None
+        return first_as(EntityMerge, rows)
 
     def entity_own_records(self, entity_id: str) -> list[Row]:
         rows = self._store.read(self._q("entity_own_records"), {"id": entity_id})

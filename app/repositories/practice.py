@@ -11,7 +11,6 @@ from __future__ import annotations
 from app.repositories.access import AccessRepository
 from app.repositories.analytics import AnalyticsRepository
 from app.repositories.audit import AuditRepository
-from app.repositories.base import GuardedWrite
 from app.repositories.catalogue import CatalogueRepository
 from app.repositories.entities import EntityRepository
 from app.repositories.idempotency import IdempotencyRepository
@@ -23,9 +22,6 @@ from app.repositories.team import TeamRepository
 from app.repositories.tier_runs import TierRunRepository
 from app.repositories.transfer import TransferRepository
 from app.repositories.visibility import VisibilityRepository
-
-__all__ = ["GuardedWrite", "PracticeRepository"]
-
 
 class PracticeRepository(
     EntityRepository, VisibilityRepository, RelationshipRepository, CatalogueRepository, AnalyticsRepository,

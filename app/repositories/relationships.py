@@ -3,12 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
-from app.repositories.base import GuardedWrite, Repository, _owners, _rule_params
+from app.repositories.base import Repository, _owners, _rule_params, first_as, result_of
 from app.repositories.store import Row
+
+
+@result_of("create_relationship")
+@dataclass(frozen=True)
+class RelationshipCreation:
+    """Created, or not because an active relationship of the type already joins the pair
+    (``duplicates``) or the role is held already (``role_holders``): the counts that decided."""
+
+    created: bool
+    duplicates: int
+    role_holders: int
+
+
+@result_of("update_relationship")
+@dataclass(frozen=True)
+class RelationshipUpdate:
+    """Updated, or not: changed since read (``version_ok`` false), or a clash counted as for
+    ``RelationshipCreation``; the relationship as it is now, with its type and ends."""
+
+    updated: bool
+    version_ok: bool
+    duplicates: int
+    role_holders: int
+    relationship: Row
+    type: str
+    from_entity: Row
+    to_entity: Row
 
 
 class RelationshipClashes(Protocol):
@@ -29,7 +57,7 @@ class Relationships(RelationshipClashes, Protocol):
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,
         symmetric: bool, singular_role: str | None, active: bool, today: str, audit: Mapping[str, Any],
-    ) -> GuardedWrite | None:
+    ) -> RelationshipCreation | None:
         ...
 
     def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
@@ -39,7 +67,7 @@ class Relationships(RelationshipClashes, Protocol):
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
         before: Mapping[str, Any], audit: Mapping[str, Any],
-    ) -> GuardedWrite | None:
+    ) -> RelationshipUpdate | None:
         """Replace the relationship's properties if it is still at ``expected_version``."""
 
     def delete_relationship(
@@ -74,13 +102,13 @@ class RelationshipRepository(Repository):
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,
         symmetric: bool, singular_role: str | None, active: bool, today: str, audit: Mapping[str, Any],
-    ) -> GuardedWrite | None:
+    ) -> RelationshipCreation | None:
         rows = self._store.write(
             self._q("create_relationship", rel_type=type_code),
             {"type_code": type_code, "from_id": from_id, "to_id": to_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "audit": dict(audit)},
         )
-        return GuardedWrite(bool(rows[0]["created"]), rows[0]) if rows else None
+        return first_as(RelationshipCreation, rows)
 
     def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
         rows = self._store.read(self._q("get_relationship", rel_type=type_code), {"id": relationship_id})
@@ -90,14 +118,14 @@ class RelationshipRepository(Repository):
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
         before: Mapping[str, Any], audit: Mapping[str, Any],
-    ) -> GuardedWrite | None:
+    ) -> RelationshipUpdate | None:
         rows = self._store.write(
             self._q("update_relationship", rel_type=type_code),
             {"id": relationship_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "now": now,
              "expected_version": expected_version, "before": dict(before), "audit": dict(audit)},
         )
-        return GuardedWrite(bool(rows[0]["updated"]), rows[0]) if rows else None
+        return first_as(RelationshipUpdate, rows)
 
     def delete_relationship(
         self, type_code: str, relationship_id: str, *, expected_version: int, audit: Mapping[str, Any]

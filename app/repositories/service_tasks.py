@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository, _owners
+from app.repositories.base import Repository, _owners, first_as, result_of
 from app.repositories.store import Row
 
 #: The property the work queue's index ranges over: an open service task's due date as the
@@ -43,6 +44,17 @@ def _first_with_task(rows: list[Row]) -> Row | None:
     return rows[0]
 
 
+@result_of("complete_service_task", "change_service_task")
+@dataclass(frozen=True)
+class TaskChange:
+    """Changed (``allowed``), or not: changed since read (``unchanged`` false), or a team
+    member it names is unknown; ``task`` as it is now."""
+
+    unchanged: bool
+    allowed: bool
+    task: Row
+
+
 class ServiceTasks(Protocol):
     def service_plan_clients(self) -> list[str]:
         """Every client's id, in id order."""
@@ -70,14 +82,14 @@ class ServiceTasks(Protocol):
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
         audit: Mapping[str, Any],
-    ) -> Row | None:
-        """Row ``{unchanged, allowed, task}``; None if the task is gone."""
+    ) -> TaskChange | None:
+        """What it did; None if the task is gone."""
 
     def change_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
         audit: Mapping[str, Any],
-    ) -> Row | None:
-        """Row ``{unchanged, allowed, task}``; None if the task is gone. ``new_assignee`` must
+    ) -> TaskChange | None:
+        """What it did; None if the task is gone. ``new_assignee`` must
         name a team member for the change to be allowed (None: no assignee is being set)."""
 
     def work_queue(
@@ -130,24 +142,24 @@ class ServiceTaskRepository(Repository):
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
         audit: Mapping[str, Any],
-    ) -> Row | None:
+    ) -> TaskChange | None:
         rows = self._store.write(
             self._q("complete_service_task"),
             {"id": task_id, "version": version, "properties": _stored_task(properties), "touch": dict(touch),
              "team_member_id": touch.get("team_member_id"), "audit": dict(audit)},
         )
-        return _first_with_task(rows)
+        return first_as(TaskChange, rows) if _first_with_task(rows) else None
 
     def change_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
         audit: Mapping[str, Any],
-    ) -> Row | None:
+    ) -> TaskChange | None:
         rows = self._store.write(
             self._q("change_service_task"),
             {"id": task_id, "version": version, "properties": _stored_task(properties), "assignee_id": new_assignee,
              "audit": dict(audit)},
         )
-        return _first_with_task(rows)
+        return first_as(TaskChange, rows) if _first_with_task(rows) else None
 
     def work_queue(
         self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,

@@ -253,9 +253,9 @@ class ServicePlanService:
             row = self._repo.complete_service_task(task_id, version=task["version"], properties=done, touch=touch, audit=audit)
             if row is None:
                 raise NotFound(f"no task with id '{task_id}'")
-            if row["allowed"]:
-                return {**row["task"], "client_name": client["name"]}
-            if row["unchanged"]:
+            if row.allowed:
+                return {**row.task, "client_name": client["name"]}
+            if row.unchanged:
                 raise InvalidInput(f"team_member_id: no team member with id '{touch.get('team_member_id')}'")
         raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
 
@@ -283,9 +283,9 @@ class ServicePlanService:
                                                  new_assignee=new_assignee, audit=audit)
             if row is None:
                 raise NotFound(f"no task with id '{task_id}'")
-            if row["allowed"]:
-                return {**row["task"], "client_name": client["name"]}
-            if row["unchanged"]:
+            if row.allowed:
+                return {**row.task, "client_name": client["name"]}
+            if row.unchanged:
                 raise InvalidInput(f"assignee_id: no team member with id '{new_assignee}'")
         raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
 
