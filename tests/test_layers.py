@@ -39,4 +39,12 @@ def test_the_check_sees_imports():
     # A check that finds no modules, or none of their imports, would pass whatever they import.
     imports = imported_modules("app/services")
     assert "app.domain.transfer" in imports["app/services/generator.py"]
-    assert "app.repositories.practice" in imports["app/services/transfer/state.py"]
+    assert "app.repositories.catalogue" in imports["app/services/transfer/state.py"]
+
+
+def test_services_name_the_protocols_they_use_not_the_whole_repository():
+    # PracticeRepository is the wiring's (app/main.py, app/cli.py, app/api/deps.py): a service
+    # names the Protocols of the areas it reads and writes, so its tests can use fakes.
+    users = sorted(module for module, imports in imported_modules("app/services").items()
+                   if "app.repositories.practice" in imports)
+    assert users == []
