@@ -25,7 +25,7 @@ class RelationshipCreation:
 
 @result_of("update_relationship")
 @dataclass(frozen=True)
-class RelationshipUpdate:
+class RelationshipChange:
     """Updated, or not: changed since read (``version_ok`` false), or a clash counted as for
     ``RelationshipCreation``; the relationship as it is now, with its type and ends."""
 
@@ -67,7 +67,7 @@ class Relationships(RelationshipClashes, Protocol):
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
         before: Mapping[str, Any], audit: Mapping[str, Any],
-    ) -> RelationshipUpdate | None:
+    ) -> RelationshipChange | None:
         """Replace the relationship's properties if it is still at ``expected_version``."""
 
     def delete_relationship(
@@ -118,14 +118,14 @@ class RelationshipRepository(Repository):
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
         singular_role: str | None, active: bool, today: str, now: str, expected_version: int,
         before: Mapping[str, Any], audit: Mapping[str, Any],
-    ) -> RelationshipUpdate | None:
+    ) -> RelationshipChange | None:
         rows = self._store.write(
             self._q("update_relationship", rel_type=type_code),
             {"id": relationship_id, "properties": dict(properties), "symmetric": symmetric,
              "singular_role": singular_role, "active": active, "today": today, "now": now,
              "expected_version": expected_version, "before": dict(before), "audit": dict(audit)},
         )
-        return first_as(RelationshipUpdate, rows)
+        return first_as(RelationshipChange, rows)
 
     def delete_relationship(
         self, type_code: str, relationship_id: str, *, expected_version: int, audit: Mapping[str, Any]

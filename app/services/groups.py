@@ -23,7 +23,7 @@ from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.repositories.base import StoreBacked
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
-from app.repositories.groups import GroupRepository
+from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, stale_version
@@ -163,10 +163,10 @@ class GroupService:
         try:
             row = self._groups.create_group(properties, references, audit)
         except DuplicateKey:
-            row = {"found": True, "fresh": False}
-        if not row["fresh"]:
+            row = GroupCreation(found=True, fresh=False)
+        if not row.fresh:
             raise _name_taken(data["name"])
-        if not row["found"]:
+        if not row.found:
             raise InvalidInput("an entity this group names was deleted meanwhile; nothing was created")
         return self.public(properties)
 
@@ -269,12 +269,12 @@ class GroupService:
                 raise _name_taken(changed["name"]) from None
             if row is None:
                 raise NotFound(f"no group with id '{group_id}'")
-            if not row["fresh"]:
+            if not row.fresh:
                 raise _name_taken(changed["name"])
-            if not row["found"]:
+            if not row.found:
                 raise InvalidInput("an entity this change names was deleted meanwhile; nothing was changed")
-            if row["unchanged"]:
-                return self.public(row["group"])
+            if row.unchanged:
+                return self.public(row.group)
             if expected_version is not None:
                 raise stale_version("group", group_id, None, expected_version)
         raise Conflict(f"group '{group_id}' was changed by someone else meanwhile; nothing was changed")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import app.repositories.practice  # noqa: F401  (every area's module, so every type is registered)
+import app.repositories.groups  # noqa: F401  (with practice: every module, so every type is registered)
+import app.repositories.practice  # noqa: F401
 from app.repositories.base import QUERY_RESULTS
 from app.repositories.cypher import CYPHER_DIR
 
@@ -20,10 +21,10 @@ UNTYPED = frozenset("""
 active_admin_keys active_relationship_pairs analytics_entities analytics_ownership analytics_relationships api_keys
 apply_influencer_segments apply_tiers audit_records authenticate_api_key categories claim_idempotency_key
 client_detail client_records complete_idempotency_key complete_scoring_run count_entities
-count_relationships_of_type count_selected_entities create_api_key create_category create_client_record
-create_entities create_entity create_group create_important_date create_practice_records create_relationship_type
-create_relationships create_relationships_batch create_scoring_run create_tier_run delete_category
-delete_everything delete_group delete_important_date delete_relationship delete_relationship_type
+count_relationships_of_type count_selected_entities create_api_key create_client_record
+create_entities create_entity create_important_date create_practice_records create_relationship_type
+create_relationships create_relationships_batch create_scoring_run create_tier_run
+delete_everything delete_group delete_important_date delete_relationship
 delete_scoring_run delete_tier_run entities_by_external_id entities_page entity_influence_scores
 entity_own_records entity_relationships get_entities get_entity get_group get_relationship group_members
 groups_holding health important_date important_dates influence_score_counts influence_scores
@@ -34,7 +35,7 @@ release_idempotency_key restore_audit_records revoke_api_key save_service_templa
 seed_relationship_types segment_applications service_plan_clients service_plan_inputs service_task
 service_tasks service_templates singular_role_holders store_influence_scores sweep_idempotency_keys
 team_hierarchy team_reports tier_applications tier_clients tier_referrals tier_runs tier_suggestion_counts
-tier_suggestions update_category update_entities update_group update_practice_settings update_relationship_type
+tier_suggestions update_entities update_practice_settings
 update_relationships visible_clients_and_people visible_entities work_queue write_service_plans yearly_dates
 """.split())
 

@@ -14,8 +14,9 @@ import pytest
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
+from app.repositories.catalogue import CatalogueDeletion, CategoryCreation, RelationshipTypeChange
 from app.repositories.cypher import QueryLibrary
-from app.repositories.groups import GroupRepository
+from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore, Row
 
@@ -86,29 +87,29 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     kinds = {"from_kinds": ["person"], "to_kinds": ["person"], "symmetric": True}
     stale = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before={**sibling, "weight": 2.0},
                                           audit=_audit("SIBLING_OF", "update"))
-    assert (stale["misfits"], stale["unchanged"], stale["relationship_type"]) == (0, False, sibling)
+    assert stale == RelationshipTypeChange(misfits=0, unchanged=False, relationship_type=sibling)
     changed = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before=sibling,
                                             audit=_audit("SIBLING_OF", "update"))
-    assert changed["unchanged"] and changed["relationship_type"]["weight"] == 0.5
-    assert not repo.delete_relationship_type("SIBLING_OF", before=sibling, audit=_audit("SIBLING_OF", "delete"))["unchanged"]
+    assert changed.unchanged and changed.relationship_type["weight"] == 0.5
+    assert not repo.delete_relationship_type("SIBLING_OF", before=sibling, audit=_audit("SIBLING_OF", "delete")).unchanged
     assert repo.delete_relationship_type(
-        "SIBLING_OF", before=changed["relationship_type"], audit=_audit("SIBLING_OF", "delete")) == {"uses": 0, "unchanged": True}
+        "SIBLING_OF", before=changed.relationship_type, audit=_audit("SIBLING_OF", "delete")) == CatalogueDeletion(0, True)
     assert [r["action"] for r in repo.audit_records({"target_id": "SIBLING_OF"}, after=None, limit=10)] == [
         "create", "update", "delete"]  # refused writes left none
 
     client_stage = {"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}
     assert repo.seed_categories([client_stage], _audit("seed", "bulk_load", note="categories added")) == 1
     gone = {"key": "stages:gone", "list": "stages", "code": "gone", "label": "Gone", "position": 1}
-    assert repo.create_category(gone, next_position=0, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": False}
-    assert repo.create_category(gone, next_position=1, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": True}
-    assert not repo.create_category(gone, next_position=None, audit=_audit("stages:gone", kind="category"))["fresh"]
+    assert repo.create_category(gone, next_position=0, audit=_audit("stages:gone", kind="category")) == CategoryCreation(True, False)
+    assert repo.create_category(gone, next_position=1, audit=_audit("stages:gone", kind="category")) == CategoryCreation(True, True)
+    assert not repo.create_category(gone, next_position=None, audit=_audit("stages:gone", kind="category")).fresh
     assert [c["code"] for c in repo.categories("stages")] == ["client", "gone"]
     assert not repo.update_category("stages:gone", {"label": "Gone away"}, before=client_stage,
-                                    audit=_audit("stages:gone", "update"))["unchanged"]
+                                    audit=_audit("stages:gone", "update")).unchanged
     moved = repo.update_category("stages:gone", {"label": "Gone away"}, before=gone, audit=_audit("stages:gone", "update"))
-    assert moved["unchanged"] and moved["category"]["label"] == "Gone away"
-    assert repo.delete_category("stages:gone", "stage", before=moved["category"],
-                                audit=_audit("stages:gone", "delete")) == {"uses": 0, "unchanged": True}
+    assert moved.unchanged and moved.category["label"] == "Gone away"
+    assert repo.delete_category("stages:gone", "stage", before=moved.category,
+                                audit=_audit("stages:gone", "delete")) == CatalogueDeletion(0, True)
     assert len(repo.audit_records({"target_id": "stages:gone"}, after=None, limit=10)) == 3
 
     assert repo.count_entities() == 0
@@ -612,15 +613,15 @@ def _run_group_queries(repo: PracticeRepository) -> None:
                                       "delete": [], "audit": _audit("h1", "update", kind="service_plan")}]) == []
     groups = GroupRepository(repo.store)
     group = {"id": "g1", "name": "Friends", "name_key": "friends", "member_ids": ["q1"], "version": 1}
-    assert groups.create_group(group, ["q1", "missing"], _audit("g1", kind="group")) == {"found": False, "fresh": True}
-    assert groups.create_group(group, ["q1"], _audit("g1", kind="group")) == {"found": True, "fresh": True}
-    assert groups.create_group({**group, "id": "g2"}, [], _audit("g2", kind="group")) == {"found": True, "fresh": False}
+    assert groups.create_group(group, ["q1", "missing"], _audit("g1", kind="group")) == GroupCreation(found=False, fresh=True)
+    assert groups.create_group(group, ["q1"], _audit("g1", kind="group")) == GroupCreation(found=True, fresh=True)
+    assert groups.create_group({**group, "id": "g2"}, [], _audit("g2", kind="group")) == GroupCreation(found=True, fresh=False)
     assert groups.get_group("g1") == group and groups.get_group("g2") is None
     assert groups.list_groups(after=None, limit=5) == [group] and groups.list_groups(after="g1", limit=5) == []
     changed = {**group, "member_ids": ["q1", "q2"], "version": 2}
     stale = groups.update_group("g1", changed, ["q2"], before={**group, "version": 0}, audit=_audit("g1", "update"))
-    assert (stale["fresh"], stale["found"], stale["unchanged"]) == (True, True, False)
-    assert groups.update_group("g1", changed, ["q2"], before=group, audit=_audit("g1", "update"))["group"] == changed
+    assert (stale.fresh, stale.found, stale.unchanged) == (True, True, False)
+    assert groups.update_group("g1", changed, ["q2"], before=group, audit=_audit("g1", "update")).group == changed
     assert groups.update_group("missing", changed, [], before=group, audit=_audit("g1", "update")) is None
     assert [e["id"] for e in groups.picked_members("g1", after=None, limit=5)] == ["q1", "q2"]
     assert [e["id"] for e in groups.picked_members("g1", after="q1", limit=5)] == ["q2"]
