@@ -1,4 +1,5 @@
-"""Entities: clients, people, team members, providers and divisions, one at a time or a page at a time, and the graph around one."""
+"""Entities: clients, people, team members, providers and divisions, one at a time or a page
+at a time, and the graph around one."""
 
 from __future__ import annotations
 
