@@ -4,6 +4,7 @@ its schemas), and the domain imports nothing of the application but itself."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@cache  # read once for the tests below
 def imported_modules(package: str) -> dict[str, set[str]]:
     """Absolute imports of each module of ``package`` (a folder under the repository root)."""
     found = {}
