@@ -258,18 +258,18 @@ def _run_access_queries(repo: PracticeRepository) -> None:
     """API keys, practice settings and the audit trail, with team member t1 (an adviser)."""
     key = {"id": "K1", "name": "laptop", "team_member_id": "t1", "hash": "h", "created_at": "n", "created_by": "t1"}
     assert repo.create_api_key("nobody", {**key, "id": "K0"}, _audit("K0", "issue_key")) is None
-    assert repo.create_api_key("t1", key, _audit("K1", "issue_key"))["team_member_name"] == "Anna Shaw"
+    assert repo.create_api_key("t1", key, _audit("K1", "issue_key")).team_member_name == "Anna Shaw"
     assert repo.active_admin_keys() == 0  # t1 is an adviser
     found = repo.api_key_caller("K1")
-    assert found["api_key"]["hash"] == "h" and found["team_member"]["id"] == "t1" and found["visibility"] is None
-    assert [member for member, _ in found["hierarchy"]] == ["t1"]
+    assert found.api_key["hash"] == "h" and found.team_member["id"] == "t1" and found.visibility is None
+    assert [member for member, _ in found.hierarchy] == ["t1"]
     assert repo.practice_settings() == {}
     assert repo.update_practice_settings({"visibility": "owner_hierarchy"}, _audit("practice", "update"))["visibility"] == "owner_hierarchy"
-    assert repo.api_key_caller("K1")["visibility"] == "owner_hierarchy"
+    assert repo.api_key_caller("K1").visibility == "owner_hierarchy"
     assert [row["api_key"]["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
     assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0]["api_key"]
-    assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
-    assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
+    assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
+    assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5) == []
     assert [r["action"] for r in repo.audit_records({"target_id": "K1"}, after=None, limit=10)] == ["issue_key", "revoke_key"]
     at = {r["target_id"]: r["at"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)}
