@@ -109,6 +109,17 @@ def falkordb_server() -> Iterator[EmbeddedFalkorDB]:
 
 _NEO4J_SCHEMA_MADE: list[object] = []
 
+#: Fixtures that start a store server, a browser or a process of their own: a test that uses
+#: one (itself or through another fixture) is marked ``slow``, so ``pytest -m "not slow"`` runs
+#: the unit tests alone (domain, analytics, services against tests/fakes.py), in seconds.
+SLOW_FIXTURES = frozenset({"falkordb_server", "neo4j_server", "store", "data_dir", "chromium", "external_falkordb"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(params=["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:

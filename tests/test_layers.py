@@ -4,6 +4,7 @@ its schemas), and the domain imports nothing of the application but itself."""
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@cache  # read once for the tests below
 def imported_modules(package: str) -> dict[str, set[str]]:
     """Absolute imports of each module of ``package`` (a folder under the repository root)."""
     found = {}
@@ -39,4 +41,12 @@ def test_the_check_sees_imports():
     # A check that finds no modules, or none of their imports, would pass whatever they import.
     imports = imported_modules("app/services")
     assert "app.domain.transfer" in imports["app/services/generator.py"]
-    assert "app.repositories.practice" in imports["app/services/transfer/state.py"]
+    assert "app.repositories.catalogue" in imports["app/services/transfer/state.py"]
+
+
+def test_services_name_the_protocols_they_use_not_the_whole_repository():
+    # PracticeRepository is the wiring's (app/main.py, app/cli.py, app/api/deps.py): a service
+    # names the Protocols of the areas it reads and writes, so its tests can use fakes.
+    users = sorted(module for module, imports in imported_modules("app/services").items()
+                   if "app.repositories.practice" in imports)
+    assert users == []

@@ -10,7 +10,11 @@ from falkordb import FalkorDB
 
 from app.core.config import Settings
 from app.domain.errors import StoreUnavailable
-from app.repositories.embedded_falkordb import REWRITE_WORTH_BYTES, EmbeddedFalkorDB, LoadProgress
+from app.repositories.embedded_falkordb import (
+    REWRITE_WORTH_BYTES,
+    EmbeddedFalkorDB,
+    LoadProgress,
+)
 from app.repositories.falkordb_store import FalkorGraphStore
 from app.repositories.store import Compaction, GraphStore
 

@@ -17,7 +17,11 @@ from falkordb.query_result import parse_scalar
 
 from app.domain.errors import DuplicateKey, InvalidInput, StoreUnavailable
 from app.repositories.cypher import Dialect
-from app.repositories.schema import NODE_INDEXES, RELATIONSHIP_INDEX_PROPERTIES, duplicate_message
+from app.repositories.schema import (
+    NODE_INDEXES,
+    RELATIONSHIP_INDEX_PROPERTIES,
+    duplicate_message,
+)
 from app.repositories.store import Compaction, GraphStore, Row
 
 #: Held while this process changes the schema or copies a graph (see ``snapshot``).

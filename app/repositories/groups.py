@@ -4,12 +4,34 @@ whose store this shares)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain.groups import FILTER_FIELDS
 from app.domain.model import EntityKind
-from app.repositories.practice import _owners
+from app.repositories.base import _owners, first_as, result_of
 from app.repositories.store import GraphStore, Row
+
+
+@result_of("create_group")
+@dataclass(frozen=True)
+class GroupCreation:
+    """Created when every entity it names exists (``found``) and no group has its name (``fresh``)."""
+
+    found: bool
+    fresh: bool
+
+
+@result_of("update_group")
+@dataclass(frozen=True)
+class GroupChange:
+    """Changed when ``found`` and ``fresh`` (as for ``GroupCreation``) and still as read
+    (``unchanged``); the group as it is now."""
+
+    fresh: bool
+    found: bool
+    unchanged: bool
+    group: Row
 
 
 class GroupRepository:
@@ -17,21 +39,23 @@ class GroupRepository:
         self._store = store
         self._q = store.queries
 
-    def create_group(self, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any]) -> Row:
-        """Row ``{found, fresh}``: created when every entity in ``references`` exists and no
-        group has the name (``properties['name_key']``)."""
-        return self._store.write(self._q("create_group"), {
-            "properties": dict(properties), "references": list(references), "audit": dict(audit)})[0]
+    def create_group(
+        self, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any]
+    ) -> GroupCreation:
+        """Created when every entity in ``references`` exists and no group has the name
+        (``properties['name_key']``)."""
+        return GroupCreation(**self._store.write(self._q("create_group"), {
+            "properties": dict(properties), "references": list(references), "audit": dict(audit)})[0])
 
     def update_group(
         self, group_id: str, properties: Mapping[str, Any], references: Sequence[str], *, before: Mapping[str, Any],
         audit: Mapping[str, Any],
-    ) -> Row | None:
-        """Row ``{fresh, found, unchanged, group}``; None if no such group."""
+    ) -> GroupChange | None:
+        """What it did; None if no such group."""
         rows = self._store.write(self._q("update_group"), {
             "id": group_id, "properties": dict(properties), "references": list(references), "before": dict(before),
             "audit": dict(audit)})
-        return rows[0] if rows else None
+        return first_as(GroupChange, rows)
 
     def delete_group(self, group_id: str, *, expected_version: int, audit: Mapping[str, Any]) -> bool | None:
         """Whether it was deleted (False: changed meanwhile); None if no such group."""

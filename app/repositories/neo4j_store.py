@@ -12,7 +12,11 @@ from neo4j.exceptions import ConstraintError, ServiceUnavailable, SessionExpired
 
 from app.domain.errors import DuplicateKey, StoreUnavailable
 from app.repositories.cypher import Dialect
-from app.repositories.schema import NODE_INDEXES, RELATIONSHIP_INDEX_PROPERTIES, duplicate_message
+from app.repositories.schema import (
+    NODE_INDEXES,
+    RELATIONSHIP_INDEX_PROPERTIES,
+    duplicate_message,
+)
 from app.repositories.store import GraphStore, Row
 
 #: "Node(12) already exists with label `Entity` and property `id` = 'x'"

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ulid import ULID
 
@@ -30,11 +30,18 @@ from app.domain.access import (
 from app.domain.audit import AuditAction, audit_record, record_fields
 from app.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from app.domain.model import EntityKind, TeamRole, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.access import Access
+from app.repositories.audit import AuditTrail
+from app.repositories.catalogue import Catalogue
+from app.services.entities import EntityServiceRepository
 
 KEY_PREFIX = "rpk_"
 _KEY = re.compile(r"^rpk_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$")
 DEFAULT_VISIBILITY = VisibilityMode.open
+
+
+class AccessServiceRepository(Access, AuditTrail, Catalogue, EntityServiceRepository, Protocol):
+    """What the access service reads and writes (with the entity service, for team members)."""
 
 
 def hash_key(token: str) -> str:
@@ -89,7 +96,7 @@ class CallerCache:
 
 
 class AccessService:
-    def __init__(self, repository: PracticeRepository, caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
+    def __init__(self, repository: AccessServiceRepository, caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
         self._repo = repository
         self._caller = caller
         self._cache = cache
@@ -109,14 +116,14 @@ class AccessService:
         row = self._repo.api_key_caller(match.group(1))
         if row is None:
             raise refused
-        api_key, member = row["api_key"], row["team_member"]
+        api_key, member = row.api_key, row.team_member
         if not hmac.compare_digest(api_key["hash"], key_hash) or api_key.get("revoked_at") or member is None:
             raise refused
         role = TeamRole(member["role"])
-        mode = VisibilityMode(row["visibility"] or DEFAULT_VISIBILITY)
+        mode = VisibilityMode(row.visibility or DEFAULT_VISIBILITY)
         caller = Caller(
             team_member_id=member["id"], name=member["name"], role=role, key_id=api_key["id"],
-            visible_owner_ids=visible_owner_ids(member["id"], role, mode, hierarchy_from_pairs(row["hierarchy"])),
+            visible_owner_ids=visible_owner_ids(member["id"], role, mode, hierarchy_from_pairs(row.hierarchy)),
         )
         if self._cache is not None:
             self._cache.put(key_hash, caller)
@@ -154,7 +161,7 @@ class AccessService:
         if row is None:
             raise InvalidInput(f"team_member_id '{team_member_id}' does not name a team member", field="team_member_id")
         self._forget_callers()
-        return IssuedKey(public_key(row["api_key"]), token)
+        return IssuedKey(public_key(row.api_key), token)
 
     def revoke_key(self, key_id: str) -> dict[str, Any]:
         self._caller.require(Permission.administer, "revoke API keys")
@@ -166,10 +173,10 @@ class AccessService:
         row = self._repo.revoke_api_key(key_id, now=now, revoked_by=self._caller.team_member_id, audit=audit)
         if row is None:
             raise NotFound(f"no API key with id '{key_id}'")
-        if not row["revoked"]:
-            raise Conflict(f"API key '{key_id}' was already revoked at {row['api_key']['revoked_at']}")
+        if not row.revoked:
+            raise Conflict(f"API key '{key_id}' was already revoked at {row.api_key['revoked_at']}")
         self._forget_callers()
-        return public_key(row["api_key"])
+        return public_key(row.api_key)
 
     def keys(
         self, *, team_member_id: str | None = None, include_revoked: bool = False, after: str | None = None, limit: int = 100

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,7 +35,9 @@ from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.entities import EntityReads
+from app.repositories.scoring_runs import ScoringRuns
+from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService
 from app.services.practice_graph import GraphSnapshots, PracticeGraph, read_practice_graph
 from app.services.visibility import Visibility
@@ -45,6 +47,10 @@ from app.services.visibility import Visibility
 SCORE_BATCH = 20_000
 
 Progress = Callable[[str, int, int], None]
+
+
+class AnalyticsServiceRepository(ScoringRuns, EntityReads, VisibleEntities, Protocol):
+    """What the analytics service reads and writes (the graph itself it reads from ``snapshots``)."""
 
 
 #: The kinds that pass PageRank on by default: not team members or divisions. They are never
@@ -90,7 +96,7 @@ class ScoringParameters:
 
 class AnalyticsService:
     def __init__(
-        self, repository: PracticeRepository, catalogue: CatalogueService, snapshots: GraphSnapshots, caller: Caller
+        self, repository: AnalyticsServiceRepository, catalogue: CatalogueService, snapshots: GraphSnapshots, caller: Caller
     ) -> None:
         self._repo = repository
         self._catalogue = catalogue

@@ -39,13 +39,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.model import PRACTICE_RECORD_LABELS, EntityKind, check_identifier, new_entity_id, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import Catalogue
+from app.repositories.entities import Entities
+from app.repositories.relationships import Relationships
 from app.repositories.store import Compaction
+from app.services.bulk import BulkRepository
 from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, bulk_record, clear_store, collector_paused, compact_after_load
 
 BACKUP_FORMAT = "rapport-backup"
@@ -70,7 +73,11 @@ class BackupReport:
     compaction: Compaction | None = None
 
 
-def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress | None = None) -> BackupReport:
+class BackupRepository(BulkRepository, Entities, Relationships, Catalogue, Protocol):
+    """What a backup reads and a restore writes."""
+
+
+def backup(repository: BackupRepository, path: Path, *, on_progress: Progress | None = None) -> BackupReport:
     """Write the whole store to ``path``."""
     progress = on_progress or (lambda phase, done, total: None)
     started = time.perf_counter()
@@ -120,7 +127,7 @@ def backup(repository: PracticeRepository, path: Path, *, on_progress: Progress 
     return report
 
 
-def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force: bool = False,
+def restore(repository: BackupRepository, path: Path, *, caller: Caller, force: bool = False,
             batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None) -> BackupReport:
     """Load a backup into an empty store; with ``force``, empty the store first (for
     administrators: it replaces everything, keys and team members included)."""
@@ -139,7 +146,7 @@ def restore(repository: PracticeRepository, path: Path, *, caller: Caller, force
     return report
 
 
-def _restore(repository: PracticeRepository, path: Path, contents: _Contents, *, caller: Caller, load_id: str,
+def _restore(repository: BackupRepository, path: Path, contents: _Contents, *, caller: Caller, load_id: str,
              batch_size: int, progress: Progress) -> BackupReport:
     def load_record(what: str) -> dict[str, Any]:
         return bulk_record(caller, load_id, f"{what} by restore {load_id} of {path.name}")

@@ -20,21 +20,26 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller
 from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import PairRule, RelationshipTypeSpec
 from app.domain.errors import RapportError
 from app.domain.model import EntityKind, new_entity_id, now_iso, today_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import CatalogueReads
 from app.repositories.store import Compaction
+from app.repositories.transfer import BulkTransfer
 
 DEFAULT_BATCH_SIZE = 10_000
 
 _CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 #: Byte b -> the Crockford character for its low 5 bits.
 _RANDOM_CHARACTERS = bytes(b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"[b % 32] for b in range(256))
+
+
+class BulkRepository(BulkTransfer, CatalogueReads, Protocol):
+    """What bulk writes use."""
 
 
 def new_ulids(count: int) -> list[str]:
@@ -69,7 +74,7 @@ def bulk_record(caller: Caller, load_id: str, note: str) -> dict[str, Any]:
     return audit_record(caller, AuditAction.bulk_load, "practice", load_id, before=None, after=None, now=now_iso(), note=note)
 
 
-def clear_store(repository: PracticeRepository, *, caller: Caller, load: str, load_id: str, batch_size: int = DEFAULT_BATCH_SIZE,
+def clear_store(repository: BulkRepository, *, caller: Caller, load: str, load_id: str, batch_size: int = DEFAULT_BATCH_SIZE,
                 on_progress: Callable[[str, int, int | None], None] | None = None) -> int:
     """Delete every node (entities, catalogue, categories, records) and relationship but the
     audit trail, a batch at a time, each batch with its own audit record; returns how many
@@ -87,7 +92,7 @@ def clear_store(repository: PracticeRepository, *, caller: Caller, load: str, lo
     return deleted
 
 
-def compact_after_load(repository: PracticeRepository,
+def compact_after_load(repository: BulkRepository,
                        on_progress: Callable[[str, int, int | None], None] | None = None) -> Compaction | None:
     """After a bulk load (import, generated practice, restore): have the store rewrite its
     on-disk log, and wait for it. Without this the embedded store's next start runs every
@@ -123,7 +128,7 @@ class BulkWriter:
     """
 
     def __init__(
-        self, repository: PracticeRepository, *, caller: Caller, load: str, load_id: str | None = None,
+        self, repository: BulkRepository, *, caller: Caller, load: str, load_id: str | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False,
     ) -> None:
         self._repo = repository

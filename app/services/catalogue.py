@@ -15,14 +15,14 @@ from app.domain.catalogue import (
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import Catalogue
 from app.services.optimistic import write_attempts
 
 
 class CatalogueService:
     """Reads are open to every caller; writes need ``Permission.administer``."""
 
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: Catalogue, caller: Caller) -> None:
         self._repo = repository
         self._caller = caller
 
@@ -113,12 +113,12 @@ class CatalogueService:
             )
             if row is None:
                 raise NotFound(f"no relationship type '{code}'")
-            if row["misfits"]:
+            if row.misfits:
                 raise Conflict(
-                    f"{row['misfits']} existing '{code}' relationships join kinds the new from_kinds/to_kinds would not allow"
+                    f"{row.misfits} existing '{code}' relationships join kinds the new from_kinds/to_kinds would not allow"
                 )
-            if row["unchanged"]:
-                return RelationshipTypeSpec.from_properties(row["relationship_type"])
+            if row.unchanged:
+                return RelationshipTypeSpec.from_properties(row.relationship_type)
         raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was changed")
 
     def delete_relationship_type(self, code: str) -> None:
@@ -129,9 +129,9 @@ class CatalogueService:
             row = self._repo.delete_relationship_type(code, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"no relationship type '{code}'")
-            if row["uses"]:
-                raise Conflict(f"relationship type '{code}' is used by {row['uses']} relationships; end or delete them first")
-            if row["unchanged"]:
+            if row.uses:
+                raise Conflict(f"relationship type '{code}' is used by {row.uses} relationships; end or delete them first")
+            if row.unchanged:
                 return
         raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was deleted")
 
@@ -161,9 +161,9 @@ class CatalogueService:
                           if v is not None}
             audit = self._record(AuditAction.create, "category", key, None, properties)
             row = self._repo.create_category(properties, next_position=next_position, audit=audit)
-            if not row["fresh"]:
+            if not row.fresh:
                 raise Conflict(f"{name.value} already has '{data['code']}'")
-            if row["unchanged"]:
+            if row.unchanged:
                 return self._category(name, data["code"])
         raise Conflict(f"{name.value} was changed by someone else meanwhile; nothing was added")
 
@@ -180,8 +180,8 @@ class CatalogueService:
             row = self._repo.update_category(key, changes, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"{name.value} has no '{code}'")
-            if row["unchanged"]:
-                return row["category"]
+            if row.unchanged:
+                return row.category
         raise Conflict(f"{name.value} '{code}' was changed by someone else meanwhile; nothing was changed")
 
     def delete_category(self, name: CategoryList, code: str) -> None:
@@ -193,9 +193,9 @@ class CatalogueService:
             row = self._repo.delete_category(key, name.client_field, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"{name.value} has no '{code}'")
-            if row["uses"]:
-                raise Conflict(f"{row['uses']} entities still have {name.client_field} '{code}'; reclassify them first")
-            if row["unchanged"]:
+            if row.uses:
+                raise Conflict(f"{row.uses} entities still have {name.client_field} '{code}'; reclassify them first")
+            if row.unchanged:
                 return
         raise Conflict(f"{name.value} '{code}' was changed by someone else meanwhile; nothing was deleted")
 

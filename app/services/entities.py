@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
@@ -17,11 +17,14 @@ from app.domain.model import (
     person_display_name,
     today_iso,
 )
+from app.repositories.base import StoreBacked
+from app.repositories.catalogue import CatalogueReads
+from app.repositories.entities import Entities, EntityDeletion
 from app.repositories.groups import GroupRepository
-from app.repositories.practice import PracticeRepository
+from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService, category_key
-from app.services.optimistic import write_attempts
 from app.services.merging import MERGEABLE_KINDS, SINGULAR_ROLE_CODES, links, merge_audits, plan_merge
+from app.services.optimistic import write_attempts
 from app.services.relationship_rules import audited
 from app.services.visibility import Visibility
 
@@ -41,6 +44,10 @@ MAX_HIERARCHY_DEPTH = 200
 _PAGE = 5_000
 
 
+class EntityServiceRepository(Entities, CatalogueReads, VisibleEntities, StoreBacked, Protocol):
+    """What the entity service reads and writes (and the groups, on its store)."""
+
+
 def _describe(kind: EntityKind) -> str:
     return kind.value.replace("_", " ")
 
@@ -57,7 +64,7 @@ MAX_LIKELY_DUPLICATES = 20
 
 
 class EntityService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
+    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._caller = caller
@@ -128,10 +135,10 @@ class EntityService:
             )
             if row is None:
                 raise NotFound(f"no {_describe(kind)} with id '{entity_id}'")
-            if not row["references_ok"]:
+            if not row.references_ok:
                 raise InvalidInput("an entity this one refers to, or a category it names, was deleted meanwhile; nothing was changed")
-            if row["version_ok"]:
-                return row["entity"]
+            if row.version_ok:
+                return row.entity
             if expected_version is not None:
                 raise stale_version(kind.value, entity_id, None, expected_version)
         raise Conflict(f"{_describe(kind)} '{entity_id}' was changed by someone else meanwhile; nothing was changed")
@@ -167,9 +174,9 @@ class EntityService:
             )
             if row is None:
                 raise _missing(kind, entity_id)
-            if row["deleted"]:
+            if row.deleted:
                 return
-            if row["unchanged"]:
+            if row.unchanged:
                 self._refuse_links_out_of_view(kind, entity_id)  # one may have come meanwhile
                 raise self._still_held(kind, entity_id, row)
             if expected_version is not None:
@@ -226,7 +233,7 @@ class EntityService:
                 singular_roles=SINGULAR_ROLE_CODES, today=today, now=now,
                 audits=merge_audits(self._caller, kind, kept, duplicate, plan, own_records, now=now),
             )
-            if row is not None and row["merged"]:
+            if row is not None and row.merged:
                 return {
                     "kept": self._read(kind, kept_id), "duplicate_id": duplicate_id, "filled": plan.filled,
                     "moved_relationships": [link.id for link in plan.moved],
@@ -301,17 +308,17 @@ class EntityService:
             )
 
     @staticmethod
-    def _still_held(kind: EntityKind, entity_id: str, row: Mapping[str, Any]) -> Conflict:
+    def _still_held(kind: EntityKind, entity_id: str, row: EntityDeletion) -> Conflict:
         holds = [
             f"{count} {what}" for count, what in (
-                (row["relationships"], "relationships"), (row["owned_clients"], "owned clients"),
-                (row["reports"], "team members reporting to them"),
+                (row.relationships, "relationships"), (row.owned_clients, "owned clients"),
+                (row.reports, "team members reporting to them"),
             ) if count
         ]
         return Conflict(
             f"{_describe(kind)} '{entity_id}' still has {', '.join(holds)}; delete with cascade=true to remove "
             "its relationships and clear those references",
-            relationships=row["relationships"], owned_clients=row["owned_clients"], reports=row["reports"],
+            relationships=row.relationships, owned_clients=row.owned_clients, reports=row.reports,
         )
 
     def list(self, kind: EntityKind, filters: dict[str, Any], *, after: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:

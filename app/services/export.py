@@ -22,14 +22,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, Protocol, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import EntityKind, today_iso
 from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import Catalogue
+from app.repositories.entities import Entities
+from app.repositories.transfer import BulkTransfer
 from app.services.catalogue import CatalogueService
 from app.services.generator import Batch
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, is_active
@@ -52,6 +54,10 @@ class ExportReport:
     counts: Counter[str] = field(default_factory=Counter)
     #: False where the store cannot take a point-in-time snapshot (see GraphStore.snapshot).
     point_in_time: bool = True
+
+
+class ExportRepository(BulkTransfer, Entities, Catalogue, Protocol):
+    """What an export reads."""
 
 
 # -- files in the import format ----------------------------------------------------------------
@@ -132,7 +138,7 @@ def relationship_row(found: Mapping[str, Any]) -> tuple[RecordKind, dict[str, An
 
 
 # -- reading the practice ---------------------------------------------------------------------
-def _everything(repository: PracticeRepository, on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+def _everything(repository: ExportRepository, on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Pages of entities, each with the relationships that start at them."""
     entities, _ = repository.practice_size()
     after, done = None, 0
@@ -142,7 +148,7 @@ def _everything(repository: PracticeRepository, on_progress: Progress) -> Iterat
         on_progress("exporting", done, entities)
 
 
-def _network(repository: PracticeRepository, client: str, depth: int,
+def _network(repository: ExportRepository, client: str, depth: int,
              on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """One client's network: everything within ``depth`` active relationships of it, the team
     members its entities name (owners, and whom they report to), and every relationship
@@ -172,7 +178,7 @@ def _network(repository: PracticeRepository, client: str, depth: int,
         on_progress("exporting", min(len(ids), start + PAGE_SIZE), len(ids))
 
 
-def _team_external_ids(repository: PracticeRepository) -> dict[str, str]:
+def _team_external_ids(repository: ExportRepository) -> dict[str, str]:
     """Every team member's external id (or id), by id: entity rows name owners by it."""
     found, after = {}, None
     while page := repository.list_entities(EntityKind.team_member, {}, after=after, limit=PAGE_SIZE):
@@ -183,7 +189,7 @@ def _team_external_ids(repository: PracticeRepository) -> dict[str, str]:
 
 # -- export -----------------------------------------------------------------------------------
 def export_practice(
-    repository: PracticeRepository, target: Path, *, file_format: ExportFormat = "csv", client: str | None = None,
+    repository: ExportRepository, target: Path, *, file_format: ExportFormat = "csv", client: str | None = None,
     depth: int = 2, on_progress: Progress | None = None,
 ) -> ExportReport:
     """Export everything, or one client's network (``client``: its id or external id), as

@@ -13,15 +13,18 @@ hand-picked members, and its note names the members added or removed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, DuplicateKey, InvalidInput, NotFound
 from app.domain.groups import MAX_PICKED, MEMBER_KINDS, GroupFilter, audited_group, group_name_key, without_filter
 from app.domain.model import EntityKind, new_entity_id, now_iso
-from app.repositories.groups import GroupRepository
-from app.repositories.practice import PracticeRepository
+from app.repositories.base import StoreBacked
+from app.repositories.catalogue import Catalogue
+from app.repositories.entities import Entities
+from app.repositories.groups import GroupCreation, GroupRepository
+from app.repositories.visibility import VisibleEntities
 from app.services.catalogue import CatalogueService
 from app.services.entities import check_categories, stale_version
 from app.services.optimistic import write_attempts
@@ -32,8 +35,12 @@ _PAGE = 5_000
 _MEMBER_KIND_NAMES = " or ".join(kind.value for kind in MEMBER_KINDS)
 
 
+class GroupServiceRepository(Entities, Catalogue, VisibleEntities, StoreBacked, Protocol):
+    """What the group service reads (groups themselves through ``GroupRepository`` on its store)."""
+
+
 class GroupService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: GroupServiceRepository, caller: Caller) -> None:
         self._repo = repository
         self._groups = GroupRepository(repository.store)
         self._caller = caller
@@ -156,10 +163,10 @@ class GroupService:
         try:
             row = self._groups.create_group(properties, references, audit)
         except DuplicateKey:
-            row = {"found": True, "fresh": False}
-        if not row["fresh"]:
+            row = GroupCreation(found=True, fresh=False)
+        if not row.fresh:
             raise _name_taken(data["name"])
-        if not row["found"]:
+        if not row.found:
             raise InvalidInput("an entity this group names was deleted meanwhile; nothing was created")
         return self.public(properties)
 
@@ -262,12 +269,12 @@ class GroupService:
                 raise _name_taken(changed["name"]) from None
             if row is None:
                 raise NotFound(f"no group with id '{group_id}'")
-            if not row["fresh"]:
+            if not row.fresh:
                 raise _name_taken(changed["name"])
-            if not row["found"]:
+            if not row.found:
                 raise InvalidInput("an entity this change names was deleted meanwhile; nothing was changed")
-            if row["unchanged"]:
-                return self.public(row["group"])
+            if row.unchanged:
+                return self.public(row.group)
             if expected_version is not None:
                 raise stale_version("group", group_id, None, expected_version)
         raise Conflict(f"group '{group_id}' was changed by someone else meanwhile; nothing was changed")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.domain.errors import Conflict, InvalidInput
-from app.repositories.practice import PracticeRepository
+from app.repositories.idempotency import IdempotencyKeys
 
 log = logging.getLogger("rapport.idempotency")
 
@@ -82,7 +82,7 @@ def _iso(instant: datetime) -> str:
 
 
 class IdempotencyService:
-    def __init__(self, repository: PracticeRepository, *, ttl_s: float) -> None:
+    def __init__(self, repository: IdempotencyKeys, *, ttl_s: float) -> None:
         self._repo = repository
         self._ttl = timedelta(seconds=ttl_s)
 

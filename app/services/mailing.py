@@ -31,13 +31,12 @@ from app.domain.mailing import (
 from app.domain.model import ClientKind, EntityKind, today_iso
 from app.domain.service_plan import TaskKind, TaskStatus
 from app.repositories.groups import GroupRepository
-from app.repositories.practice import PracticeRepository
-from app.services.groups import GroupService
+from app.services.groups import GroupService, GroupServiceRepository
 from app.services.visibility import Visibility
 
 
 class MailingService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: GroupServiceRepository, caller: Caller) -> None:
         self._repo = repository
         self._groups = GroupRepository(repository.store)
         self._caller = caller

@@ -8,13 +8,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from analytics.graph import KINDS, RelationshipGraph
 from app.domain.catalogue import OWNERSHIP
 from app.domain.model import RelationshipCategory, now_iso, today_iso
-from app.repositories.practice import PracticeRepository
+from app.repositories.analytics import AnalyticsReads
+from app.repositories.catalogue import CatalogueReads
 from app.services.catalogue import CatalogueService
 
 _KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
@@ -32,8 +34,12 @@ class PracticeGraph:
     read_seconds: float
 
 
+class PracticeGraphRepository(AnalyticsReads, CatalogueReads, Protocol):
+    """What the analytics graph is read from."""
+
+
 def read_practice_graph(
-    repository: PracticeRepository, catalogue: CatalogueService, *, with_relationship_ids: bool = True
+    repository: PracticeGraphRepository, catalogue: CatalogueService, *, with_relationship_ids: bool = True
 ) -> PracticeGraph:
     """One read of every entity and every active relationship.
 

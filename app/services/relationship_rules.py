@@ -16,7 +16,7 @@ from typing import Any
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import InvalidInput
 from app.domain.model import EntityKind, RelationshipCategory, new_relationship_id
-from app.repositories.practice import PracticeRepository
+from app.repositories.relationships import RelationshipClashes
 
 #: The fields a relationship carries besides its type and its two ends.
 RELATIONSHIP_FIELDS = ("since", "until", "strength", "share", "notes")
@@ -167,7 +167,7 @@ class ActiveRelationships:
             self._store_claims.setdefault(role, []).append((item, client_id, spec.code))
         return None if earlier == item else earlier
 
-    def store_clashes(self, repository: PracticeRepository, *, today: str, ignoring: Collection[str] = ()) -> list[Clash]:
+    def store_clashes(self, repository: RelationshipClashes, *, today: str, ignoring: Collection[str] = ()) -> list[Clash]:
         """Items the store contradicts, leaving out the stored relationships in ``ignoring``
         (those the batch itself rewrites)."""
         clashes = []

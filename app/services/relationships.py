@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record, creation_records
@@ -16,7 +16,10 @@ from app.domain.model import (
     relationship_type_of,
     today_iso,
 )
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import CatalogueReads
+from app.repositories.entities import Entities
+from app.repositories.relationships import Relationships
+from app.repositories.visibility import VisibleEntities
 from app.services.bulk import new_ulids
 from app.services.catalogue import CatalogueService
 from app.services.entities import stale_version
@@ -47,6 +50,10 @@ MAX_NETWORK_DEPTH = 3
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "status", "sentence", "reverse_sentence"})
 
 
+class RelationshipServiceRepository(Relationships, Entities, CatalogueReads, VisibleEntities, Protocol):
+    """What the relationship service reads and writes."""
+
+
 def entity_ref(entity: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": entity["id"], "kind": entity["entity_kind"], "name": entity["name"]}
 
@@ -68,7 +75,7 @@ def _audited_public(relationship: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class RelationshipService:
-    def __init__(self, repository: PracticeRepository, catalogue: CatalogueService, caller: Caller) -> None:
+    def __init__(self, repository: RelationshipServiceRepository, catalogue: CatalogueService, caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._caller = caller
@@ -95,8 +102,8 @@ class RelationshipService:
         )
         if outcome is None:
             raise InvalidInput("an entity or the type of this relationship was deleted meanwhile; nothing was created")
-        if not outcome.done:
-            raise self._conflict(spec, source, target, outcome.row)
+        if not outcome.created:
+            raise self._conflict(spec, source, target, outcome.duplicates)
         return self.get(properties["id"])
 
     def create_batch(self, items: list[dict[str, Any]]) -> list[str]:
@@ -191,10 +198,12 @@ class RelationshipService:
             )
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")
-            if outcome.done:
-                return self._public(outcome.row, {spec.code: spec}, today)
-            if outcome.row["version_ok"]:
-                raise self._conflict(spec, outcome.row["from_entity"], outcome.row["to_entity"], outcome.row)
+            if outcome.updated:
+                return self._public({"relationship": outcome.relationship, "type": outcome.type,
+                                     "from_entity": outcome.from_entity, "to_entity": outcome.to_entity},
+                                    {spec.code: spec}, today)
+            if outcome.version_ok:
+                raise self._conflict(spec, outcome.from_entity, outcome.to_entity, outcome.duplicates)
             if expected_version is not None:
                 raise stale_version("relationship", relationship_id, None, expected_version)
         raise Conflict(f"relationship '{relationship_id}' was changed by someone else meanwhile; nothing was changed")
@@ -358,8 +367,9 @@ class RelationshipService:
         return entity
 
     @staticmethod
-    def _conflict(spec: RelationshipTypeSpec, source: Mapping[str, Any], target: Mapping[str, Any], row: Mapping[str, Any]) -> Conflict:
-        if row["duplicates"]:
+    def _conflict(spec: RelationshipTypeSpec, source: Mapping[str, Any], target: Mapping[str, Any], duplicates: int) -> Conflict:
+        """A write refused by a rule: a repeat of an active pair (``duplicates``), else a second holder of a role."""
+        if duplicates:
             return Conflict(f"an active relationship already says: {spec.sentence(source['name'], target['name'])}")
         return Conflict(
             f"{target['name']} already has an active {spec.role.value.replace('_', ' ') if spec.role else spec.code}; "

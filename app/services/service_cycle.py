@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
@@ -22,7 +22,10 @@ from app.domain.service_cycle import (
     within,
 )
 from app.domain.tiers import Tier
-from app.repositories.practice import PracticeRepository
+from app.repositories.entities import EntityReads
+from app.repositories.service_cycle import ServiceCycle
+from app.repositories.tier_runs import TierMeasures
+from app.repositories.visibility import VisibleEntities
 from app.services.optimistic import write_attempts
 from app.services.tiers import SERVICE_REQUEST, TOUCH
 from app.services.visibility import Visibility
@@ -32,8 +35,12 @@ _RECORD_NOUN = {TOUCH: "touch", SERVICE_REQUEST: "service request"}
 _AUDIT_KIND = {TOUCH: "touch", SERVICE_REQUEST: "service_request"}
 
 
+class ServiceCycleServiceRepository(ServiceCycle, TierMeasures, EntityReads, VisibleEntities, Protocol):
+    """What the cycle-of-service service reads and writes."""
+
+
 class ServiceCycleService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: ServiceCycleServiceRepository, caller: Caller) -> None:
         self._repo = repository
         self._caller = caller
         self._visibility = Visibility(repository, caller)

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission, team_below
 from app.domain.audit import AuditAction, audit_record
@@ -38,10 +38,12 @@ from app.domain.service_plan import (
     plan_tasks,
     week_end,
 )
-from app.repositories.practice import PracticeRepository
+from app.repositories.service_tasks import ServiceTasks
+from app.repositories.team import TeamHierarchy
+from app.repositories.transfer import BulkTransfer
 from app.services.bulk import compact_after_load
 from app.services.optimistic import WRITE_ATTEMPTS, write_attempts
-from app.services.service_cycle import ServiceCycleService
+from app.services.service_cycle import ServiceCycleService, ServiceCycleServiceRepository
 from app.services.visibility import Visibility
 
 #: Clients read and written per query when generating plans.
@@ -89,8 +91,12 @@ class PlanChange:
         return not (self.create or self.update or self.delete)
 
 
+class ServicePlanRepository(ServiceTasks, TeamHierarchy, BulkTransfer, ServiceCycleServiceRepository, Protocol):
+    """What the service plans and the work queue read and write."""
+
+
 class ServicePlanService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: ServicePlanRepository, caller: Caller) -> None:
         self._repo = repository
         self._caller = caller
         self._visibility = Visibility(repository, caller)
@@ -247,9 +253,9 @@ class ServicePlanService:
             row = self._repo.complete_service_task(task_id, version=task["version"], properties=done, touch=touch, audit=audit)
             if row is None:
                 raise NotFound(f"no task with id '{task_id}'")
-            if row["allowed"]:
-                return {**row["task"], "client_name": client["name"]}
-            if row["unchanged"]:
+            if row.allowed:
+                return {**row.task, "client_name": client["name"]}
+            if row.unchanged:
                 raise InvalidInput(f"team_member_id: no team member with id '{touch.get('team_member_id')}'")
         raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
 
@@ -277,9 +283,9 @@ class ServicePlanService:
                                                  new_assignee=new_assignee, audit=audit)
             if row is None:
                 raise NotFound(f"no task with id '{task_id}'")
-            if row["allowed"]:
-                return {**row["task"], "client_name": client["name"]}
-            if row["unchanged"]:
+            if row.allowed:
+                return {**row.task, "client_name": client["name"]}
+            if row.unchanged:
                 raise InvalidInput(f"assignee_id: no team member with id '{new_assignee}'")
         raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
 

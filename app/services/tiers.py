@@ -8,17 +8,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
-from app.repositories.practice import PracticeRepository
+from app.repositories.entities import EntityReads
+from app.repositories.service_cycle import ClientRecords
+from app.repositories.tier_runs import TierRuns
+from app.repositories.visibility import VisibleEntities
 from app.services.visibility import Visibility
 
 TOUCH, SERVICE_REQUEST = "Touch", "ServiceRequest"
+
+
+class TierServiceRepository(TierRuns, ClientRecords, EntityReads, VisibleEntities, Protocol):
+    """What the tier service reads and writes."""
 
 
 def settings_from(values: dict[str, Any]) -> TierSettings:
@@ -31,7 +38,7 @@ def settings_from(values: dict[str, Any]) -> TierSettings:
 
 
 class TierService:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: TierServiceRepository, caller: Caller) -> None:
         self._repo = repository
         self._caller = caller
         self._visibility = Visibility(repository, caller)

@@ -18,11 +18,11 @@ from typing import Any
 
 from app.domain.access import Caller
 from app.domain.model import EntityKind
-from app.repositories.practice import PracticeRepository
+from app.repositories.visibility import VisibleEntities
 
 
 class Visibility:
-    def __init__(self, repository: PracticeRepository, caller: Caller) -> None:
+    def __init__(self, repository: VisibleEntities, caller: Caller) -> None:
         self._repo = repository
         self.caller = caller
 

@@ -101,6 +101,7 @@ def test_listing_is_capped_but_counts_are_exact():
     assert entry.clients_cut_off == n - 2 and entry.cut_off_client_ids == tuple(f"e{i}" for i in range(2, 7))
 
 
+@pytest.mark.slow  # a 100,000-entity chain: seconds of CPU
 def test_deep_graph_needs_no_recursion():
     # A 100,000-entity chain: a recursive depth-first search would overflow the stack.
     n = 100_000

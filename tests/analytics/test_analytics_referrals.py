@@ -150,6 +150,7 @@ def test_diamond_heavy_dag_in_several_bitset_blocks(monkeypatch):
     check_against_networkx(G)
 
 
+@pytest.mark.slow  # seconds of CPU
 def test_long_chain():
     n = 20000
     G = RelationshipGraph.from_arrays([f"e{i}" for i in range(n)], np.ones(n), np.arange(n - 1), np.arange(1, n),

@@ -17,6 +17,9 @@ import pytest
 
 from tools.served_api import ServedApi, chunked, raw_request, served_api
 
+#: Serves the API from a process of its own.
+pytestmark = pytest.mark.slow
+
 BODY_BYTES = 200 * 1024 * 1024
 LIMIT_MIB = 32  # the default RAPPORT_MAX_BODY_BYTES
 PIECE = b'{"type": "ACQUAINTANCE_OF", "from_id": "01J0ZV6Q7M6Y5D0Q2G5N3W4X8Z", "to_id": "01J0ZV6Q7M6Y5D0Q2G5N3W4X9A"}, ' * 600

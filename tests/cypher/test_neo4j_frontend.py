@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 
+#: Runs Neo4j's Cypher front end in Node processes.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CYPHER_DIR = ROOT / "cypher"
 LINTER_DIR = ROOT / "tools" / "cypher-lint"

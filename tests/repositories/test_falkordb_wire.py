@@ -66,6 +66,7 @@ values = st.recursive(
 )
 
 
+@pytest.mark.slow  # 600 examples: seconds of CPU
 @settings(max_examples=600, deadline=None)
 @given(st.dictionaries(st.sampled_from(["rows", "id", "p", "audits"]), values, min_size=1, max_size=3))
 def test_the_header_is_the_clients_text(params: dict[str, Any]) -> None:

@@ -14,8 +14,9 @@ import pytest
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
+from app.repositories.catalogue import CatalogueDeletion, CategoryCreation, RelationshipTypeChange
 from app.repositories.cypher import QueryLibrary
-from app.repositories.groups import GroupRepository
+from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore, Row
 
@@ -86,29 +87,29 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     kinds = {"from_kinds": ["person"], "to_kinds": ["person"], "symmetric": True}
     stale = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before={**sibling, "weight": 2.0},
                                           audit=_audit("SIBLING_OF", "update"))
-    assert (stale["misfits"], stale["unchanged"], stale["relationship_type"]) == (0, False, sibling)
+    assert stale == RelationshipTypeChange(misfits=0, unchanged=False, relationship_type=sibling)
     changed = repo.update_relationship_type("SIBLING_OF", {"weight": 0.5}, **kinds, before=sibling,
                                             audit=_audit("SIBLING_OF", "update"))
-    assert changed["unchanged"] and changed["relationship_type"]["weight"] == 0.5
-    assert not repo.delete_relationship_type("SIBLING_OF", before=sibling, audit=_audit("SIBLING_OF", "delete"))["unchanged"]
+    assert changed.unchanged and changed.relationship_type["weight"] == 0.5
+    assert not repo.delete_relationship_type("SIBLING_OF", before=sibling, audit=_audit("SIBLING_OF", "delete")).unchanged
     assert repo.delete_relationship_type(
-        "SIBLING_OF", before=changed["relationship_type"], audit=_audit("SIBLING_OF", "delete")) == {"uses": 0, "unchanged": True}
+        "SIBLING_OF", before=changed.relationship_type, audit=_audit("SIBLING_OF", "delete")) == CatalogueDeletion(0, True)
     assert [r["action"] for r in repo.audit_records({"target_id": "SIBLING_OF"}, after=None, limit=10)] == [
         "create", "update", "delete"]  # refused writes left none
 
     client_stage = {"key": "stages:client", "list": "stages", "code": "client", "label": "Client", "position": 0}
     assert repo.seed_categories([client_stage], _audit("seed", "bulk_load", note="categories added")) == 1
     gone = {"key": "stages:gone", "list": "stages", "code": "gone", "label": "Gone", "position": 1}
-    assert repo.create_category(gone, next_position=0, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": False}
-    assert repo.create_category(gone, next_position=1, audit=_audit("stages:gone", kind="category")) == {"fresh": True, "unchanged": True}
-    assert not repo.create_category(gone, next_position=None, audit=_audit("stages:gone", kind="category"))["fresh"]
+    assert repo.create_category(gone, next_position=0, audit=_audit("stages:gone", kind="category")) == CategoryCreation(True, False)
+    assert repo.create_category(gone, next_position=1, audit=_audit("stages:gone", kind="category")) == CategoryCreation(True, True)
+    assert not repo.create_category(gone, next_position=None, audit=_audit("stages:gone", kind="category")).fresh
     assert [c["code"] for c in repo.categories("stages")] == ["client", "gone"]
     assert not repo.update_category("stages:gone", {"label": "Gone away"}, before=client_stage,
-                                    audit=_audit("stages:gone", "update"))["unchanged"]
+                                    audit=_audit("stages:gone", "update")).unchanged
     moved = repo.update_category("stages:gone", {"label": "Gone away"}, before=gone, audit=_audit("stages:gone", "update"))
-    assert moved["unchanged"] and moved["category"]["label"] == "Gone away"
-    assert repo.delete_category("stages:gone", "stage", before=moved["category"],
-                                audit=_audit("stages:gone", "delete")) == {"uses": 0, "unchanged": True}
+    assert moved.unchanged and moved.category["label"] == "Gone away"
+    assert repo.delete_category("stages:gone", "stage", before=moved.category,
+                                audit=_audit("stages:gone", "delete")) == CatalogueDeletion(0, True)
     assert len(repo.audit_records({"target_id": "stages:gone"}, after=None, limit=10)) == 3
 
     assert repo.count_entities() == 0
@@ -128,13 +129,13 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     torn = {**client, "name": "Elliott Household (read while changing)"}  # the right version, other fields
     refused = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1,
                                  before=torn, audit=_audit("c1", "update"))
-    assert not refused["version_ok"] and repo.get_entity(K.client, "c1").get("segment") is None
+    assert not refused.version_ok and repo.get_entity(K.client, "c1").get("segment") is None
     updated = repo.update_entity(K.client, "c1", {**client, "segment": "A"}, ["t1"], now="n", expected_version=1,
                                  before=client, audit=_audit("c1", "update"))
-    assert updated["version_ok"] and updated["entity"]["version"] == 2 and updated["entity"]["segment"] == "A"
+    assert updated.version_ok and updated.entity["version"] == 2 and updated.entity["segment"] == "A"
     stale = repo.update_entity(K.client, "c1", {**client, "segment": "B"}, [], now="n", expected_version=1,
                                before=client, audit=_audit("c1", "update"))
-    assert not stale["version_ok"] and repo.get_entity(K.client, "c1")["segment"] == "A"
+    assert not stale.version_ok and repo.get_entity(K.client, "c1")["segment"] == "A"
     # Guarded writes leave a record only when they write: two creates (of four) refused.
     assert [r["target_id"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)] == ["t1", "c1", "p1", "p2"]
     # A merge of two people with nothing to move: the duplicate goes, the kept one is rewritten.
@@ -146,21 +147,21 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         properties={**keep, "notes": "merged", "version": keep["version"] + 1}, relationships=[], own_records=[],
         moves={}, symmetric_types=[], singular_roles=[], today=TODAY, now="n", audits=[_audit("pm1", "merge")],
     )
-    assert merged["merged"] and repo.get_entity(K.person, "pm2") is None
+    assert merged.merged and repo.get_entity(K.person, "pm2") is None
     kept = repo.get_entity(K.person, "pm1")
     assert kept["notes"] == "merged"
-    assert repo.delete_entity(K.person, "pm1", cascade=False, now="n", expected_version=kept["version"], audits=[])["deleted"]
+    assert repo.delete_entity(K.person, "pm1", cascade=False, now="n", expected_version=kept["version"], audits=[]).deleted
     assert len(repo.audit_records({"target_id": "c1"}, after=None, limit=10)) == 2
     _run_access_queries(repo)
 
     pc = _relationship("PRIMARY_CONTACT_AT", 1, "membership", role="primary_contact")
     first = repo.create_relationship("PRIMARY_CONTACT_AT", "p1", "c1", pc, symmetric=False,
                                      singular_role="primary_contact", active=True, today=TODAY, audit=_audit(pc["id"]))
-    assert first.done
+    assert first.created
     second = repo.create_relationship("PRIMARY_CONTACT_AT", "p2", "c1", {**pc, "id": "PRIMARY_CONTACT_AT-2"},
                                       symmetric=False, singular_role="primary_contact", active=True, today=TODAY,
                                       audit=_audit("PRIMARY_CONTACT_AT-2"))
-    assert not second.done and second.row["role_holders"] == 1
+    assert not second.created and second.role_holders == 1
     assert repo.audit_records({"target_id": "PRIMARY_CONTACT_AT-2"}, after=None, limit=10) == []
     assert repo.singular_role_holders(["c1"], "primary_contact", today=TODAY) == {"c1"}
     spouse = _relationship("SPOUSE_OF", 1, "family")
@@ -207,7 +208,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
                                        before=stored_spouse, audit=_audit(spouse["id"], "update"))
-    assert changed.done and changed.row["relationship"]["strength"] == 0.8
+    assert changed.updated and changed.relationship["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
     assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
     assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
@@ -219,14 +220,14 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert [r["action"] for r in repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)] == [
         "create", "update", "delete"]
     refused = repo.delete_entity(K.team_member, "t1", cascade=False, now="n", expected_version=1, audits=[_audit("t1", "delete")])
-    assert (refused["deleted"], refused["unchanged"], refused["owned_clients"]) == (False, True, 1)
+    assert (refused.deleted, refused.unchanged, refused.owned_clients) == (False, True, 1)
     stale = repo.delete_entity(K.team_member, "t1", cascade=False, now="n", expected_version=2, audits=[_audit("t1", "delete")])
-    assert not stale["deleted"] and not stale["unchanged"]
+    assert not stale.deleted and not stale.unchanged
     c1 = repo.get_entity(K.client, "c1")
     cascade = {"cascade": True, "now": "n", "expected_version": 1, "audits": [_audit("t1", "delete"), _audit("c1", "update")]}
     moved = repo.delete_entity(K.team_member, "t1", holds={"owned": [f"c1:{c1['version'] - 1}"]}, **cascade)
-    assert not moved["deleted"] and not moved["unchanged"]  # the owned client changed since it was read
-    assert repo.delete_entity(K.team_member, "t1", holds={"owned": [f"c1:{c1['version']}"]}, **cascade)["deleted"]
+    assert not moved.deleted and not moved.unchanged  # the owned client changed since it was read
+    assert repo.delete_entity(K.team_member, "t1", holds={"owned": [f"c1:{c1['version']}"]}, **cascade).deleted
     assert "owner_id" not in repo.get_entity(K.client, "c1")
     assert [r["action"] for r in repo.audit_records({"target_id": "t1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.delete_entity(K.team_member, "t1", now="n", expected_version=1, audits=[], cascade=False) is None
@@ -257,18 +258,18 @@ def _run_access_queries(repo: PracticeRepository) -> None:
     """API keys, practice settings and the audit trail, with team member t1 (an adviser)."""
     key = {"id": "K1", "name": "laptop", "team_member_id": "t1", "hash": "h", "created_at": "n", "created_by": "t1"}
     assert repo.create_api_key("nobody", {**key, "id": "K0"}, _audit("K0", "issue_key")) is None
-    assert repo.create_api_key("t1", key, _audit("K1", "issue_key"))["team_member_name"] == "Anna Shaw"
+    assert repo.create_api_key("t1", key, _audit("K1", "issue_key")).team_member_name == "Anna Shaw"
     assert repo.active_admin_keys() == 0  # t1 is an adviser
     found = repo.api_key_caller("K1")
-    assert found["api_key"]["hash"] == "h" and found["team_member"]["id"] == "t1" and found["visibility"] is None
-    assert [member for member, _ in found["hierarchy"]] == ["t1"]
+    assert found.api_key["hash"] == "h" and found.team_member["id"] == "t1" and found.visibility is None
+    assert [member for member, _ in found.hierarchy] == ["t1"]
     assert repo.practice_settings() == {}
     assert repo.update_practice_settings({"visibility": "owner_hierarchy"}, _audit("practice", "update"))["visibility"] == "owner_hierarchy"
-    assert repo.api_key_caller("K1")["visibility"] == "owner_hierarchy"
+    assert repo.api_key_caller("K1").visibility == "owner_hierarchy"
     assert [row["api_key"]["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
     assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0]["api_key"]
-    assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
-    assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key"))["revoked"]
+    assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
+    assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5) == []
     assert [r["action"] for r in repo.audit_records({"target_id": "K1"}, after=None, limit=10)] == ["issue_key", "revoke_key"]
     at = {r["target_id"]: r["at"] for r in repo.audit_records({"action": "create", "target_kind": "entity"}, after=None, limit=10)}
@@ -396,7 +397,7 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     are not entities."""
     referral = _relationship("REFERRER_OF", 1, "referral", since="2026-01-01")
     assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
-                                    active=True, today=TODAY, audit=_audit(referral["id"])).done
+                                    active=True, today=TODAY, audit=_audit(referral["id"])).created
     [row] = repo.tier_clients(today=TODAY)
     assert row["client"]["id"] == "c1" and row["members"] == [
         {"id": "p1", "name": "John Elliott", "role": "primary_contact", "share": None}
@@ -523,18 +524,18 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert repo.work_queue(["t6"], **{**window, "listed": ("2027-01-21", "2027-02-20")})["rows"] == []
     reassigned = {**moved, "assignee_id": "t5", "version": 3}
     assert not repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="nobody",
-                                        audit=_audit("st1", "update"))["allowed"]
+                                        audit=_audit("st1", "update")).allowed
     assert not repo.change_service_task("st1", version=1, properties=reassigned, new_assignee="t5",
-                                        audit=_audit("st1", "update"))["unchanged"]
+                                        audit=_audit("st1", "update")).unchanged
     assert repo.change_service_task("st1", version=2, properties=reassigned, new_assignee="t5",
-                                    audit=_audit("st1", "update"))["task"] == reassigned
+                                    audit=_audit("st1", "update")).task == reassigned
     done = {**reassigned, "status": "done", "version": 4}
     touch = {"id": "tc9", "client_id": "c1", "date": "2027-01-21", "kind": "call", "team_member_id": "t5"}
     assert repo.complete_service_task("missing", version=3, properties=done, touch=touch, audit=_audit("st1", "update")) is None
     completed = repo.complete_service_task("st1", version=3, properties=done, touch=touch, audit=_audit("st1", "update"))
-    assert completed["allowed"] and completed["task"]["status"] == "done"
+    assert completed.allowed and completed.task["status"] == "done"
     assert not repo.complete_service_task("st1", version=4, properties=done, touch={**touch, "id": "tc10"},
-                                          audit=_audit("st1", "update"))["unchanged"]  # done already
+                                          audit=_audit("st1", "update")).unchanged  # done already
     assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
     assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
     [row] = repo.service_plan_inputs(["c1"], today=TODAY)
@@ -543,7 +544,7 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert repo.service_plan_inputs(["c1"], today=TODAY)[0]["last_review"] == "2027-01-21"
     for member in ("t6", "t5"):
         assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,
-                                  audits=[_audit(member, "delete")])["deleted"]
+                                  audits=[_audit(member, "delete")]).deleted
 
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:
@@ -605,22 +606,22 @@ def _run_group_queries(repo: PracticeRepository) -> None:
         assert repo.create_entity(K.person, _entity(K.person, pid, pid.upper()), [], _audit(pid))
     membership = _relationship("PRIMARY_CONTACT_AT", 77, "membership", role="primary_contact")
     assert repo.create_relationship("PRIMARY_CONTACT_AT", "q1", "h1", membership, symmetric=False, singular_role=None,
-                                    active=True, today=TODAY, audit=_audit(membership["id"])).done
+                                    active=True, today=TODAY, audit=_audit(membership["id"])).created
     task = {"id": "st7", "key": "h1/newsletter:2027:1", "client_id": "h1", "kind": "newsletter", "due": "2027-02-15",
             "status": "open", "source": "s", "subject_id": "q1", "version": 1}
     assert repo.write_service_plans([{"client_id": "h1", "client_version": 1, "held": [], "create": [task], "update": [],
                                       "delete": [], "audit": _audit("h1", "update", kind="service_plan")}]) == []
     groups = GroupRepository(repo.store)
     group = {"id": "g1", "name": "Friends", "name_key": "friends", "member_ids": ["q1"], "version": 1}
-    assert groups.create_group(group, ["q1", "missing"], _audit("g1", kind="group")) == {"found": False, "fresh": True}
-    assert groups.create_group(group, ["q1"], _audit("g1", kind="group")) == {"found": True, "fresh": True}
-    assert groups.create_group({**group, "id": "g2"}, [], _audit("g2", kind="group")) == {"found": True, "fresh": False}
+    assert groups.create_group(group, ["q1", "missing"], _audit("g1", kind="group")) == GroupCreation(found=False, fresh=True)
+    assert groups.create_group(group, ["q1"], _audit("g1", kind="group")) == GroupCreation(found=True, fresh=True)
+    assert groups.create_group({**group, "id": "g2"}, [], _audit("g2", kind="group")) == GroupCreation(found=True, fresh=False)
     assert groups.get_group("g1") == group and groups.get_group("g2") is None
     assert groups.list_groups(after=None, limit=5) == [group] and groups.list_groups(after="g1", limit=5) == []
     changed = {**group, "member_ids": ["q1", "q2"], "version": 2}
     stale = groups.update_group("g1", changed, ["q2"], before={**group, "version": 0}, audit=_audit("g1", "update"))
-    assert (stale["fresh"], stale["found"], stale["unchanged"]) == (True, True, False)
-    assert groups.update_group("g1", changed, ["q2"], before=group, audit=_audit("g1", "update"))["group"] == changed
+    assert (stale.fresh, stale.found, stale.unchanged) == (True, True, False)
+    assert groups.update_group("g1", changed, ["q2"], before=group, audit=_audit("g1", "update")).group == changed
     assert groups.update_group("missing", changed, [], before=group, audit=_audit("g1", "update")) is None
     assert [e["id"] for e in groups.picked_members("g1", after=None, limit=5)] == ["q1", "q2"]
     assert [e["id"] for e in groups.picked_members("g1", after="q1", limit=5)] == ["q2"]

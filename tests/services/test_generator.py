@@ -44,6 +44,7 @@ def test_same_seed_same_practice_whatever_the_batch_size():
     assert rows_of(2_000, 9_000, seed=3) != rows_of(2_000, 9_000, seed=4)
 
 
+@pytest.mark.slow  # 300,000 rows generated: seconds of CPU
 def test_batches_are_bounded_and_entities_come_first():
     seen, relationships_started = [], False
     for batch in generate_practice(50_000, 250_000, seed=1, batch_size=4_000):

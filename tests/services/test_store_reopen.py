@@ -34,6 +34,9 @@ from app.services.export import write_import_files
 from app.services.generator import generate_practice
 from app.services.transfer import FileSource, import_practice, load_generated_practice
 
+#: Starts, kills and reopens store servers of its own.
+pytestmark = pytest.mark.slow
+
 ENTITIES, RELATIONSHIPS = 400, 3_000
 
 

@@ -5,23 +5,29 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from itertools import chain
+from typing import Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.model import new_entity_id
-from app.repositories.practice import PracticeRepository
+from app.repositories.entities import Entities
 from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, clear_store, collector_paused, compact_after_load
 from app.services.catalogue import CatalogueService
 from app.services.generator import GENERATED_TYPES, SEGMENTS, SOURCES, STAGES, Batch, generate_practice
+from app.services.transfer.importing import ImportRepository
 from app.services.transfer.readers import RecordsSource
 from app.services.transfer.report import ImportReport, Progress
 from app.services.transfer.state import ImportState
 from app.services.transfer.writing import ImportWriter, RejectFile
 
 
+class GeneratedPracticeRepository(ImportRepository, Entities, Protocol):
+    """What loading a generated practice reads and writes."""
+
+
 def load_generated_practice(
-    repository: PracticeRepository, entities: int, relationships: int, *, caller: Caller, seed: int,
+    repository: GeneratedPracticeRepository, entities: int, relationships: int, *, caller: Caller, seed: int,
     replace: bool = False, batch_size: int = DEFAULT_BATCH_SIZE, on_progress: Progress | None = None,
 ) -> ImportReport:
     """Generate a practice (``generate_practice``) and write it through the import's bulk
@@ -52,7 +58,7 @@ def load_generated_practice(
     return report
 
 
-def _load_generated(repository: PracticeRepository, first: Batch, batches: Iterator[Batch], total: int, *,
+def _load_generated(repository: GeneratedPracticeRepository, first: Batch, batches: Iterator[Batch], total: int, *,
                     caller: Caller, load_id: str, batch_size: int, on_progress: Progress | None,
                     report: ImportReport) -> None:
     if repository.count_entities():

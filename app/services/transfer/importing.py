@@ -5,19 +5,23 @@ from __future__ import annotations
 import time
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Protocol
 
 from app.domain.access import Caller, Permission
-from app.repositories.practice import PracticeRepository
-from app.services.bulk import DEFAULT_BATCH_SIZE, BulkWriter, collector_paused, compact_after_load
+from app.services.bulk import DEFAULT_BATCH_SIZE, BulkRepository, BulkWriter, collector_paused, compact_after_load
 from app.services.transfer.checking import ImportChecker
 from app.services.transfer.readers import ImportSource
 from app.services.transfer.report import ImportReport, Progress
-from app.services.transfer.state import ImportState
+from app.services.transfer.state import ImportLookups, ImportState
 from app.services.transfer.writing import ImportWriter, RejectFile
 
 
+class ImportRepository(ImportLookups, BulkRepository, Protocol):
+    """What an import reads and writes."""
+
+
 def import_practice(
-    repository: PracticeRepository, source: ImportSource, *, caller: Caller, dry_run: bool = False,
+    repository: ImportRepository, source: ImportSource, *, caller: Caller, dry_run: bool = False,
     skip_bad_rows: bool = False, reject_file: Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: Progress | None = None,
 ) -> ImportReport:

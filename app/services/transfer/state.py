@@ -7,13 +7,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from itertools import islice
-from typing import Any, NewType
+from typing import Any, NewType, Protocol
 
 from app.domain.access import Caller
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, RelationshipCategory, now_iso, today_iso
 from app.domain.transfer import RecordKind
-from app.repositories.practice import PracticeRepository
+from app.repositories.catalogue import Catalogue
+from app.repositories.entities import EntityReads
+from app.repositories.relationships import RelationshipClashes
+from app.repositories.transfer import StoredRelationships
 from app.services.catalogue import CatalogueService
 from app.services.relationship_rules import ActiveRelationships
 from app.services.transfer.readers import SourceRow
@@ -21,6 +24,10 @@ from app.services.transfer.report import ImportProblem, Progress
 
 #: Rows the check keeps converted for the write (about 250 bytes each).
 CONVERTED_LIMIT = 500_000
+
+
+class ImportLookups(EntityReads, StoredRelationships, RelationshipClashes, Catalogue, Protocol):
+    """What an import checks its rows against (and its write reads again)."""
 
 
 #: Where a row is: its file's number in the import (``ImportState.files``) and its line, in
@@ -75,7 +82,7 @@ class Known:
 class ImportState:
     """One import's rows, entities and refusals, and the catalogue it checks against."""
 
-    def __init__(self, repository: PracticeRepository, caller: Caller, *, batch_size: int, on_progress: Progress | None,
+    def __init__(self, repository: ImportLookups, caller: Caller, *, batch_size: int, on_progress: Progress | None,
                  trusted: bool = False) -> None:
         self.repo = repository
         self.catalogue = CatalogueService(repository, caller)

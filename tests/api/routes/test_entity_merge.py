@@ -224,7 +224,7 @@ def test_a_clash_made_between_read_and_write_is_caught_by_the_write(client, monk
         ok(client.patch(f"/relationships/{kept_relationship}", json={"until": None}))  # active again
         before.append(snapshot(client))
         row = original(self, *args, **kwargs)
-        assert not row["merged"] and row["unchanged"] and row["pair_clashes"] + row["role_clashes"] >= 1
+        assert not row.merged and row.unchanged and row.pair_clashes + row.role_clashes >= 1
         monkeypatch.setattr(PracticeRepository, "merge_entities", original)
         return row
 

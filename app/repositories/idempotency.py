@@ -1,0 +1,54 @@
+"""Idempotency keys: claimed, completed, released and swept."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from app.domain.errors import DuplicateKey
+from app.repositories.base import Repository
+from app.repositories.store import Row
+
+
+class IdempotencyKeys(Protocol):
+    def claim_idempotency_key(self, record: Mapping[str, Any], *, expired_before: str) -> Row | None:
+        """Create the key's record unless a live one exists; that one (None if claimed)."""
+
+    def complete_idempotency_key(
+        self, record_id: str, claim: str, *, state: str, status: int, body: str, headers: str, now: str
+    ) -> bool:
+        ...
+
+    def release_idempotency_key(self, record_id: str, claim: str) -> bool:
+        ...
+
+    def sweep_idempotency_keys(self, *, expired_before: str, limit: int) -> int:
+        """Delete up to ``limit`` records created before ``expired_before``; how many went."""
+
+
+class IdempotencyRepository(Repository):
+    def claim_idempotency_key(self, record: Mapping[str, Any], *, expired_before: str) -> Row | None:
+        params = {"id": record["id"], "record": dict(record), "expired_before": expired_before}
+        try:
+            row = self._store.write(self._q("claim_idempotency_key"), params)[0]
+        except DuplicateKey:
+            # Two claims of a new key at once: on Neo4j both saw none, and the uniqueness
+            # constraint refused the second create. Asked again, it sees the first's record.
+            row = self._store.write(self._q("claim_idempotency_key"), params)[0]
+        return None if row["claimed"] else row["existing"]
+
+    def complete_idempotency_key(
+        self, record_id: str, claim: str, *, state: str, status: int, body: str, headers: str, now: str
+    ) -> bool:
+        rows = self._store.write(
+            self._q("complete_idempotency_key"),
+            {"id": record_id, "claim": claim, "state": state, "status": status, "body": body, "headers": headers, "now": now},
+        )
+        return rows[0]["completed"] > 0
+
+    def release_idempotency_key(self, record_id: str, claim: str) -> bool:
+        return self._store.write(self._q("release_idempotency_key"), {"id": record_id, "claim": claim})[0]["released"] > 0
+
+    def sweep_idempotency_keys(self, *, expired_before: str, limit: int) -> int:
+        rows = self._store.write(self._q("sweep_idempotency_keys"), {"expired_before": expired_before, "limit": limit})
+        return rows[0]["swept"] if rows else 0

@@ -1,0 +1,94 @@
+"""The cycle of service: tier templates, touches and service requests, important dates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from app.repositories.base import Repository
+from app.repositories.store import Row
+
+
+class ClientRecords(Protocol):
+    """A client's touches and service requests."""
+
+    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
+
+    def client_records(
+        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+    ) -> list[Row]:
+        ...
+
+
+class ServiceCycle(ClientRecords, Protocol):
+    def service_templates(self) -> list[Row]:
+        ...
+
+    def save_service_template(
+        self, tier: str, properties: Mapping[str, Any], *, before: Mapping[str, Any] | None, audit: Mapping[str, Any]
+    ) -> bool:
+        """Store a tier's template if the stored one is still ``before`` (None: there was none)."""
+
+    def create_important_date(self, entity_id: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        """Rows ``{important_date, name}``; None if no client or person has that id (and the
+        ``entity_kind`` in ``properties``)."""
+
+    def important_dates(self, entity_id: str | None = None) -> list[Row]:
+        """Rows ``{important_date, name}``, people's birth dates included as birthdays."""
+
+    def important_date(self, important_date_id: str) -> Row | None:
+        ...
+
+    def delete_important_date(self, important_date_id: str, audit: Mapping[str, Any]) -> bool:
+        ...
+
+
+class ServiceCycleRepository(Repository):
+    def service_templates(self) -> list[Row]:
+        return [row["template"] for row in self._store.read(self._q("service_templates"))]
+
+    def save_service_template(
+        self, tier: str, properties: Mapping[str, Any], *, before: Mapping[str, Any] | None, audit: Mapping[str, Any]
+    ) -> bool:
+        rows = self._store.write(
+            self._q("save_service_template"),
+            {"tier": tier, "properties": dict(properties), "before": None if before is None else dict(before),
+             "audit": dict(audit)},
+        )
+        return bool(rows[0]["unchanged"])
+
+    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        rows = self._store.write(
+            self._q("create_client_record", label=label),
+            {"client_id": properties["client_id"], "team_member_id": properties.get("team_member_id"),
+             "properties": dict(properties), "audit": dict(audit)},
+        )
+        return rows[0]["record"] if rows else None
+
+    def client_records(
+        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+    ) -> list[Row]:
+        rows = self._store.read(
+            self._q("client_records", label=label),
+            {"client_id": client_id, "from": date_from, "to": date_to, "limit": limit},
+        )
+        return [row["record"] for row in rows]
+
+    def create_important_date(self, entity_id: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        rows = self._store.write(
+            self._q("create_important_date"),
+            {"entity_id": entity_id, "properties": dict(properties), "audit": dict(audit)},
+        )
+        return rows[0] if rows else None
+
+    def important_dates(self, entity_id: str | None = None) -> list[Row]:
+        return self._store.read(self._q("important_dates"), {"entity_id": entity_id})
+
+    def important_date(self, important_date_id: str) -> Row | None:
+        rows = self._store.read(self._q("important_date"), {"id": important_date_id})
+        return rows[0]["important_date"] if rows else None
+
+    def delete_important_date(self, important_date_id: str, audit: Mapping[str, Any]) -> bool:
+        rows = self._store.write(self._q("delete_important_date"), {"id": important_date_id, "audit": dict(audit)})
+        return rows[0]["deleted"] > 0

@@ -1,0 +1,180 @@
+"""Service plans and the work queue: each client's service tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from app.repositories.base import Repository, _owners, first_as, result_of
+from app.repositories.store import Row
+
+#: The property the work queue's index ranges over: an open service task's due date as the
+#: number yyyymmdd; done and skipped tasks have none, so the queue's index holds open tasks
+#: alone. A number because FalkorDB 4.16 answers range comparisons on an indexed text wrongly
+#: (see schema.py) and on an indexed number rightly, and it answers ``assignee_id IN ... AND
+#: queue_day <= ...`` from its two indexes at once. Set by every write of a task here and
+#: taken out of every task read, so the services never see it.
+QUEUE_DAY = "queue_day"
+
+
+def _day_number(day: str) -> int:
+    """An ISO date as the number yyyymmdd (ordered as the dates are)."""
+    return int(day[:4] + day[5:7] + day[8:10])
+
+
+def _stored_task(task: Mapping[str, Any]) -> dict[str, Any]:
+    """A service task's properties as written: with its ``queue_day`` while it is open."""
+    stored = {name: value for name, value in task.items() if name != QUEUE_DAY}
+    if stored["status"] == "open":
+        stored[QUEUE_DAY] = _day_number(stored["due"])
+    return stored
+
+
+def _read_task(task: Row) -> Row:
+    task.pop(QUEUE_DAY, None)
+    return task
+
+
+def _first_with_task(rows: list[Row]) -> Row | None:
+    """The first row of an answer about one task (its ``task`` read as above), if any."""
+    if not rows:
+        return None
+    _read_task(rows[0]["task"])
+    return rows[0]
+
+
+@result_of("complete_service_task", "change_service_task")
+@dataclass(frozen=True)
+class TaskChange:
+    """Changed (``allowed``), or not: changed since read (``unchanged`` false), or a team
+    member it names is unknown; ``task`` as it is now."""
+
+    unchanged: bool
+    allowed: bool
+    task: Row
+
+
+class ServiceTasks(Protocol):
+    def service_plan_clients(self) -> list[str]:
+        """Every client's id, in id order."""
+
+    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
+        """Rows ``{client, people, last_review, tasks}`` for these clients, in id order (an
+        id that names no client gives no row)."""
+
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
+        """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
+
+    def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Apply ``{client_id, client_version, held, create, update, delete, audit}`` rows, each
+        client all or nothing; returns the clients left as they were (changed meanwhile)."""
+
+    def prepare_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> Callable[[], list[str]]:
+        """``write_service_plans`` made ready to send: the returned function writes it."""
+
+    def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
+        ...
+
+    def service_task(self, task_id: str) -> Row | None:
+        """Row ``{task, client}`` (the client's id, name and owner)."""
+
+    def complete_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
+        audit: Mapping[str, Any],
+    ) -> TaskChange | None:
+        """What it did; None if the task is gone."""
+
+    def change_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
+        audit: Mapping[str, Any],
+    ) -> TaskChange | None:
+        """What it did; None if the task is gone. ``new_assignee`` must
+        name a team member for the change to be allowed (None: no assignee is being set)."""
+
+    def work_queue(
+        self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
+        horizon: str, listed: tuple[str | None, str], after: tuple[str, str] | None, limit: int,
+        owners: Collection[str] | None = None,
+    ) -> Row:
+        """``{counts, rows}`` of the open tasks assigned to ``assignees`` due up to ``horizon``
+        (with the filters ``kind`` and ``client_id``): ``counts`` ``{overdue, this_week,
+        coming_up}`` and ``rows`` ``{task, client_name}``, a page of those due from
+        ``listed[0]`` (None: any day) to ``listed[1]``, by due date and id, after ``(due, id)``."""
+
+
+class ServiceTaskRepository(Repository):
+    def service_plan_clients(self) -> list[str]:
+        return [row["id"] for row in self._store.read(self._q("service_plan_clients"))]
+
+    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
+        rows = self._store.read(self._q("service_plan_inputs"), {"ids": list(client_ids), "today": today})
+        for row in rows:
+            for task in row["tasks"]:
+                _read_task(task)
+        return rows
+
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
+        return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
+
+    def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        return self.prepare_service_plans(rows)()
+
+    def prepare_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> Callable[[], list[str]]:
+        if not rows:
+            return list
+        write = self._store.prepare_write(self._q("write_service_plans"), {"rows": [
+            {**row, "create": [_stored_task(task) for task in row["create"]],
+             "update": [_stored_task(task) for task in row["update"]]} for row in rows]})
+
+        def send() -> list[str]:
+            fresh = {row["client_id"] for row in write() if row["fresh"]}
+            return [row["client_id"] for row in rows if row["client_id"] not in fresh]
+        return send
+
+    def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
+        rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
+        return [_read_task(row["task"]) for row in rows]
+
+    def service_task(self, task_id: str) -> Row | None:
+        return _first_with_task(self._store.read(self._q("service_task"), {"id": task_id}))
+
+    def complete_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
+        audit: Mapping[str, Any],
+    ) -> TaskChange | None:
+        rows = self._store.write(
+            self._q("complete_service_task"),
+            {"id": task_id, "version": version, "properties": _stored_task(properties), "touch": dict(touch),
+             "team_member_id": touch.get("team_member_id"), "audit": dict(audit)},
+        )
+        return first_as(TaskChange, rows) if _first_with_task(rows) else None
+
+    def change_service_task(
+        self, task_id: str, *, version: int, properties: Mapping[str, Any], new_assignee: str | None,
+        audit: Mapping[str, Any],
+    ) -> TaskChange | None:
+        rows = self._store.write(
+            self._q("change_service_task"),
+            {"id": task_id, "version": version, "properties": _stored_task(properties), "assignee_id": new_assignee,
+             "audit": dict(audit)},
+        )
+        return first_as(TaskChange, rows) if _first_with_task(rows) else None
+
+    def work_queue(
+        self, assignees: Collection[str], *, kind: str | None, client_id: str | None, today: str, week_end: str,
+        horizon: str, listed: tuple[str | None, str], after: tuple[str, str] | None, limit: int,
+        owners: Collection[str] | None = None,
+    ) -> Row:
+        since, until = listed
+        rows = self._store.read(
+            self._q("work_queue", restricted=owners is not None),
+            {"assignees": sorted(assignees), "kind": kind, "client_id": client_id, "today_day": _day_number(today),
+             "week_end_day": _day_number(week_end), "horizon_day": _day_number(horizon),
+             "from_day": _day_number(since) if since else 0, "to_day": _day_number(until),
+             "after_due": after[0] if after else None, "after_id": after[1] if after else None, "limit": limit,
+             "owners": _owners(owners)},
+        )
+        return {"counts": {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")},
+                "rows": [{"task": _read_task(row["task"]), "client_name": row["client_name"]}
+                         for row in rows if row["task"] is not None]}

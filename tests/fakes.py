@@ -1,0 +1,208 @@
+"""An in-memory practice for fast tests of the services' rules (as cosmicpython's
+``FakeRepository``): no store, no server, no query.
+
+``FakePractice`` implements, over plain dicts, the repository Protocols that the rule-heavy
+services read through: ``EntityReads``, ``VisibleEntities``, ``RelationshipClashes``,
+``StoredRelationships``, ``CatalogueReads`` (with the seeding ``CatalogueService.seed_defaults``
+does), ``TierMeasures`` and ``ClientRecords``. Each method answers as its query does (the
+query files are named beside them); what the queries themselves do is tested against both
+real stores (``tests/repositories``), the rules that use them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import count
+from typing import Any
+
+from app.domain.access import LOCAL_OPERATOR
+from app.domain.catalogue import RelationshipTypeSpec
+from app.domain.model import EntityKind, RelationshipCategory
+from app.services.catalogue import CatalogueService
+
+Row = dict[str, Any]
+
+
+def _not_ended(relationship: Mapping[str, Any], today: str) -> bool:
+    return relationship.get("until") is None or relationship["until"] > today
+
+
+class FakePractice:
+    def __init__(self) -> None:
+        self.entities: dict[str, Row] = {}
+        #: By relationship id: ``{type, from_id, to_id, relationship}`` (its properties).
+        self.relationships: dict[str, Row] = {}
+        self.records: dict[str, list[Row]] = {}
+        self._types: list[Row] = []
+        self._categories: list[Row] = []
+        self._ids = count(1)
+        #: The repository methods called, in order (to tell what a service asked the store).
+        self.calls: list[str] = []
+        CatalogueService(self, LOCAL_OPERATOR).seed_defaults()
+        self.calls.clear()
+
+    # -- making a practice ----------------------------------------------------------------
+    def add(self, kind: EntityKind, entity_id: str, name: str | None = None, **properties: Any) -> Row:
+        entity = {"id": entity_id, "entity_kind": kind.value, "name": name or entity_id, "version": 1, **properties}
+        self.entities[entity_id] = entity
+        return entity
+
+    def relate(self, type_code: str, from_id: str, to_id: str, **properties: Any) -> Row:
+        """A relationship with its type's category and role (as a create stores them)."""
+        spec = self.type_spec(type_code)
+        relationship = {"id": properties.pop("id", f"{type_code}-{next(self._ids)}"),
+                        "category": spec.category.value, "version": 1, **properties}
+        if spec.role is not None:
+            relationship["role"] = spec.role.value
+        self.relationships[relationship["id"]] = {"type": type_code, "from_id": from_id, "to_id": to_id,
+                                                  "relationship": relationship}
+        return relationship
+
+    def type_spec(self, code: str) -> RelationshipTypeSpec:
+        return RelationshipTypeSpec.from_properties(next(t for t in self._types if t["code"] == code))
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+
+    # -- CatalogueReads, and the seeding of the default catalogue ---------------------------
+    def relationship_types(self, code: str | None = None) -> list[Row]:  # relationship_types.cypher
+        self._call("relationship_types")
+        return [dict(t) for t in self._types if code is None or t["code"] == code]
+
+    def categories(self, list_name: str | None = None) -> list[Row]:  # categories.cypher
+        self._call("categories")
+        return sorted((dict(c) for c in self._categories if list_name is None or c["list"] == list_name),
+                      key=lambda c: (c["list"], c["position"]))
+
+    def seed_relationship_types(self, types: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
+        known = {t["code"] for t in self._types}
+        added = [dict(t) for t in types if t["code"] not in known]
+        self._types += added
+        return len(added)
+
+    def seed_categories(self, categories: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
+        known = {c["key"] for c in self._categories}
+        added = [dict(c) for c in categories if c["key"] not in known]
+        self._categories += added
+        return len(added)
+
+    def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
+        """Nothing to index in memory."""
+
+    # -- EntityReads ------------------------------------------------------------------------
+    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:  # get_entity.cypher
+        self._call("get_entity")
+        entity = self.entities.get(entity_id)
+        return dict(entity) if entity is not None and entity["entity_kind"] == kind.value else None
+
+    def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:  # get_entities.cypher
+        self._call("get_entities")
+        return {i: dict(self.entities[i]) for i in set(ids) if i in self.entities}
+
+    def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:  # entities_by_external_id.cypher
+        self._call("entities_by_external_id")
+        wanted = set(external_ids)
+        return [dict(e) for e in self.entities.values() if e.get("external_id") in wanted]
+
+    # -- VisibleEntities (the rule of app/repositories/cypher.py's visible_predicate) --------
+    def _visible(self, entity: Row, owners: Collection[str]) -> bool:
+        if entity["entity_kind"] == EntityKind.client.value:
+            return entity.get("owner_id") in owners
+        if entity["entity_kind"] != EntityKind.person.value:
+            return True
+        clients = [self.entities[end] for r in self.relationships.values() if entity["id"] in (r["from_id"], r["to_id"])
+                   for end in (r["from_id"], r["to_id"])
+                   if self.entities[end]["entity_kind"] == EntityKind.client.value]
+        return not clients or any(client.get("owner_id") in owners for client in clients)
+
+    def visible_entities(self, ids: Iterable[str], owners: Collection[str] | None) -> set[str]:
+        self._call("visible_entities")
+        known = [self.entities[i] for i in set(ids) if i in self.entities]
+        return {e["id"] for e in known if owners is None or self._visible(e, owners)}
+
+    def visible_clients_and_people(self, owners: Collection[str]) -> set[str]:
+        self._call("visible_clients_and_people")
+        return {e["id"] for e in self.entities.values()
+                if e["entity_kind"] in (EntityKind.client.value, EntityKind.person.value) and self._visible(e, owners)}
+
+    # -- RelationshipClashes ------------------------------------------------------------------
+    def active_relationship_pairs(
+        self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()
+    ) -> set[tuple[str, str, str]]:  # active_relationship_pairs.cypher
+        self._call("active_relationship_pairs")
+        found = set()
+        for pair in pairs:
+            for r in self.relationships.values():
+                ends = (r["from_id"], r["to_id"])
+                if (r["type"] == pair["type"] and _not_ended(r["relationship"], today)
+                        and r["relationship"]["id"] not in ignoring
+                        and (ends == (pair["from_id"], pair["to_id"])
+                             or (pair["symmetric"] and ends == (pair["to_id"], pair["from_id"])))):
+                    found.add((pair["from_id"], pair["to_id"], pair["type"]))
+        return found
+
+    def singular_role_holders(
+        self, client_ids: Iterable[str], role: str, *, today: str, ignoring: Collection[str] = ()
+    ) -> set[str]:  # singular_role_holders.cypher
+        self._call("singular_role_holders")
+        wanted = set(client_ids)
+        return {r["to_id"] for r in self.relationships.values()
+                if r["to_id"] in wanted and r["relationship"].get("role") == role
+                and _not_ended(r["relationship"], today) and r["relationship"]["id"] not in ignoring}
+
+    # -- StoredRelationships --------------------------------------------------------------------
+    def _rows(self, type_code: str, key: str, values: Iterable[str]) -> list[Row]:
+        wanted = set(values)
+        return [{"relationship": dict(r["relationship"]), "from_id": r["from_id"], "to_id": r["to_id"]}
+                for r in self.relationships.values() if r["type"] == type_code and r["relationship"].get(key) in wanted]
+
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
+        self._call("relationships_by_external_id")
+        return self._rows(type_code, "external_id", external_ids)
+
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
+        self._call("relationships_by_id")
+        return self._rows(type_code, "id", ids)
+
+    def count_relationships_of_type(self, type_code: str) -> int:
+        self._call("count_relationships_of_type")
+        return sum(1 for r in self.relationships.values() if r["type"] == type_code)
+
+    # -- TierMeasures -----------------------------------------------------------------------------
+    def tier_clients(self, *, today: str) -> list[Row]:  # tier_clients.cypher
+        self._call("tier_clients")
+        clients = sorted((e for e in self.entities.values() if e["entity_kind"] == EntityKind.client.value),
+                         key=lambda c: (c["name"], c["id"]))
+        return [{"client": dict(client), "members": [
+            {"id": r["from_id"], "name": self.entities[r["from_id"]]["name"], "role": r["relationship"].get("role"),
+             "share": r["relationship"].get("share")}
+            for r in self.relationships.values()
+            if r["to_id"] == client["id"] and r["relationship"]["category"] == RelationshipCategory.membership.value
+            and self.entities[r["from_id"]]["entity_kind"] == EntityKind.person.value
+            and _not_ended(r["relationship"], today)
+            and (r["relationship"].get("since") is None or r["relationship"]["since"] <= today)]}
+            for client in clients]
+
+    def tier_referrals(self, *, today: str) -> list[Row]:  # tier_referrals.cypher
+        self._call("tier_referrals")
+        return [{"referrer_id": r["from_id"], "referred_id": r["to_id"], "since": r["relationship"].get("since"),
+                 "kind": self.entities[r["to_id"]]["entity_kind"], "stage": self.entities[r["to_id"]].get("stage")}
+                for r in self.relationships.values()
+                if r["relationship"]["category"] == RelationshipCategory.referral.value
+                and _not_ended(r["relationship"], today)]
+
+    # -- ClientRecords ------------------------------------------------------------------------------
+    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+        self._call("create_client_record")
+        if properties["client_id"] not in self.entities:
+            return None
+        self.records.setdefault(label, []).append(dict(properties))
+        return dict(properties)
+
+    def client_records(
+        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+    ) -> list[Row]:  # client_records.cypher
+        self._call("client_records")
+        found = [dict(r) for r in self.records.get(label, [])
+                 if (client_id is None or r["client_id"] == client_id) and date_from <= r["date"] <= date_to]
+        return sorted(found, key=lambda r: (r["date"], r["id"]), reverse=True)[:limit]

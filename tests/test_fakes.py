@@ -1,0 +1,109 @@
+"""The in-memory ``FakePractice`` (tests/fakes.py) answers as the real repository does, on
+both stores: the same practice written to each, the same questions asked of each. So the
+unit tests that use the fake test the services against what the queries really answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.domain.access import LOCAL_OPERATOR
+from app.domain.audit import AuditAction, audit_record
+from app.domain.model import EntityKind as K
+from app.repositories.practice import PracticeRepository
+from app.repositories.store import GraphStore
+from app.services.catalogue import CatalogueService
+from tests.fakes import FakePractice
+
+TODAY = "2026-06-01"
+
+
+def _practice() -> FakePractice:
+    practice = FakePractice()
+    practice.add(K.team_member, "t1", external_id="T-1")
+    practice.add(K.team_member, "t2")
+    practice.add(K.client, "c1", "Birch", owner_id="t1", stage="client", external_id="C-1")
+    practice.add(K.client, "c2", "Alder", owner_id="t2", stage="prospect")
+    practice.add(K.client, "c3", "Cedar")
+    for person in ("p1", "p2", "p3", "p4", "p5"):
+        practice.add(K.person, person, external_id=f"P-{person}")
+    practice.add(K.provider, "v1")
+    practice.relate("PRIMARY_CONTACT_AT", "p1", "c1", since="2020-01-01", external_id="M-1")
+    practice.relate("PARTNER_CONTACT_AT", "p2", "c1", until="2025-01-01")  # ended
+    practice.relate("PRIMARY_CONTACT_AT", "p2", "c2", since="2027-01-01")  # upcoming
+    practice.relate("DEPENDANT_IN", "p3", "c2")
+    practice.relate("SPOUSE_OF", "p1", "p2", external_id="R-1")
+    practice.relate("SPOUSE_OF", "p3", "p4", until="2026-01-01")
+    practice.relate("REFERRER_OF", "p1", "c2", since="2026-02-01")
+    practice.relate("REFERRER_OF", "c1", "p4")
+    practice.relate("REFERRER_OF", "p3", "c3", since="2025-01-01", until="2026-01-01")  # ended
+    practice.relate("ACQUAINTANCE_OF", "p5", "t1")
+    practice.create_client_record("Touch", {"id": "tc1", "client_id": "c1", "date": "2026-03-01"}, {})
+    practice.create_client_record("Touch", {"id": "tc2", "client_id": "c2", "date": "2025-03-01"}, {})
+    return practice
+
+
+def _written(fake: FakePractice, store: GraphStore) -> PracticeRepository:
+    """The fake's practice written to the store through the real repository."""
+    repo = PracticeRepository(store)
+    CatalogueService(repo, LOCAL_OPERATOR).seed_defaults()
+
+    def audit(kind: str, target: str) -> dict:
+        return audit_record(LOCAL_OPERATOR, AuditAction.create, kind, target, before=None, after=None, now=TODAY)
+
+    for entity in fake.entities.values():
+        assert repo.create_entity(K(entity["entity_kind"]), entity, [], audit("entity", entity["id"]))
+    for r in fake.relationships.values():
+        spec = fake.type_spec(r["type"])
+        assert repo.create_relationship(r["type"], r["from_id"], r["to_id"], r["relationship"], symmetric=spec.symmetric,
+                                        singular_role=None, active=False, today=TODAY,
+                                        audit=audit("relationship", r["relationship"]["id"])).created
+    for label, records in fake.records.items():
+        for record in records:
+            assert repo.create_client_record(label, record, audit(label, record["id"]))
+    return repo
+
+
+def _answers(repo) -> dict:
+    ids = ["c1", "c2", "c3", "p1", "p2", "p3", "p4", "p5", "t1", "v1", "missing"]
+    pairs = [{"from_id": f, "to_id": t, "type": code, "symmetric": symmetric} for f, t, code, symmetric in (
+        ("p1", "p2", "SPOUSE_OF", True), ("p2", "p1", "SPOUSE_OF", True), ("p3", "p4", "SPOUSE_OF", True),
+        ("c2", "p1", "REFERRER_OF", False), ("p1", "c2", "REFERRER_OF", False))]
+    return {
+        "visible": {owners: sorted(repo.visible_entities(ids, set(owners) if owners != "all" else None))
+                    for owners in ("all", ("t1",), ("t2",), ())},
+        "clients and people": {owners: sorted(repo.visible_clients_and_people(set(owners)))
+                               for owners in (("t1",), ("t2",), ())},
+        "pairs": sorted(repo.active_relationship_pairs(pairs, today=TODAY)),
+        "pairs ignoring": sorted(repo.active_relationship_pairs(
+            pairs, today=TODAY, ignoring={r["relationship"]["id"] for r in repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])})),
+        "role holders": sorted(repo.singular_role_holders(["c1", "c2", "c3"], "primary_contact", today=TODAY)),
+        "entities": sorted(e["id"] for e in repo.get_entities(ids).values()),
+        "entity": [repo.get_entity(K.client, "c1")["name"], repo.get_entity(K.person, "c1")],
+        "by external id": sorted(e["id"] for e in repo.entities_by_external_id(["C-1", "P-p1", "T-1", "nope"])),
+        "relationships by external id": [(r["from_id"], r["to_id"]) for r in repo.relationships_by_external_id(
+            "PRIMARY_CONTACT_AT", ["M-1", "R-1"])],
+        "relationships by id": len(repo.relationships_by_id("SPOUSE_OF", [r["relationship"]["id"] for r in
+                                                                         repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])])),
+        "count": [repo.count_relationships_of_type(code) for code in ("SPOUSE_OF", "REFERRER_OF", "SIBLING_OF")],
+        "tier clients": [(row["client"]["id"], sorted((m["id"], m["role"]) for m in row["members"]))
+                         for row in repo.tier_clients(today=TODAY)],
+        "tier referrals": sorted((r["referrer_id"], r["referred_id"], r["since"], r["kind"], r["stage"])
+                                 for r in repo.tier_referrals(today=TODAY)),
+        "touches": [r["id"] for r in repo.client_records("Touch", client_id=None, date_from="2025-06-01", date_to=TODAY)],
+        "types": sorted(t["code"] for t in repo.relationship_types()),
+        "categories": [(c["list"], c["code"]) for c in repo.categories()],
+    }
+
+
+def test_the_fake_answers_as_the_store_does(store: GraphStore) -> None:
+    fake = _practice()
+    expected = _answers(_written(fake, store))
+    assert _answers(fake) == expected
+    # Not a comparison of two empty answers:
+    assert expected["visible"][("t1",)] == ["c1", "p1", "p2", "p4", "p5", "t1", "v1"]
+    assert expected["pairs"] == [("p1", "c2", "REFERRER_OF"), ("p1", "p2", "SPOUSE_OF"), ("p2", "p1", "SPOUSE_OF")]
+
+
+@pytest.mark.parametrize("code", ["SPOUSE_OF", "PRIMARY_CONTACT_AT"])
+def test_the_fake_knows_the_default_catalogue(code: str) -> None:
+    assert FakePractice().type_spec(code).code == code
