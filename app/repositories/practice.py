@@ -247,6 +247,20 @@ class PracticeRepository:
             {"frontier": list(frontier), "today": today, "limit": limit, "owners": _owners(owners)},
         )
 
+    def ownerships(
+        self, *, client_ids: Iterable[str] = (), owner_ids: Iterable[str] = (), limit: int,
+        owners: Collection[str] | None = None,
+    ) -> list[Row]:
+        """Rows ``{client, owner}``: the ownership of each of ``client_ids`` that is an owned
+        client, then (at most ``limit``, by client name) of each client ``owner_ids`` own; with
+        ``owners``, only of clients the caller sees."""
+        rows: list[Row] = []
+        for query, ids in (("client_owners", list(client_ids)), ("owned_clients", list(owner_ids))):
+            if ids:
+                rows += self._store.read(self._q(query, restricted=owners is not None),
+                                         {"ids": ids, "limit": limit, "owners": _owners(owners)})
+        return rows
+
     # -- relationships ----------------------------------------------------------------
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,

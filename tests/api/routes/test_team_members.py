@@ -156,4 +156,5 @@ def test_relationships_are_phrased_from_the_team_member(sample_client):
     anna = sample_id(sample_client, "team-members", "Anna Shaw")
     assert sentences(sample_client, f"/team-members/{anna}/relationships") == [
         "Anna Shaw is in London Office", "Anna Shaw is the Adviser of Elliott Household",
-        "Anna Shaw is the Adviser of Smart Systems Ltd"]
+        "Anna Shaw is the Adviser of Smart Systems Ltd", "Anna Shaw is the Owner of Elliott Household",
+        "Anna Shaw is the Owner of Smart Systems Ltd"]

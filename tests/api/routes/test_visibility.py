@@ -151,6 +151,21 @@ def test_relationships_need_both_ends_visible(team, sample_client):
     assert "Okafor" not in anna.get(f"/people/{john}/relationships", params={"include_ended": "true"}).text
 
 
+def test_an_ownership_shows_only_where_its_client_does(team, sample_client):
+    anna, clients = ids(sample_client, "team-members")["Anna Shaw"], ids(sample_client, "clients")
+    hidden_ids = {clients[name] for name in ANNA_CLIENTS}
+    for path in (f"/team-members/{anna}/relationships", f"/team-members/{anna}/network?depth=2"):
+        response = team["omar"].get(path)
+        assert response.status_code == 200 and _hidden_from(response.text, ANNA_CLIENTS, hidden_ids) == []
+    ownership = f"OWNER_OF-{clients['Elliott Household']}"
+    for response in (team["omar"].get(f"/relationships/{ownership}"), team["omar"].delete(f"/relationships/{ownership}"),
+                     team["omar"].patch(f"/relationships/{ownership}", json={"notes": "x"})):
+        problem(response, 404)  # missing, exactly as an unknown id: not refused as an ownership
+    owned = [item["other"]["name"] for item in ok(team["anna"].get(f"/team-members/{anna}/relationships"))
+             if item["relationship"]["type"] == "OWNER_OF"]
+    assert sorted(owned) == sorted(ANNA_CLIENTS)
+
+
 def test_a_caller_cannot_link_to_what_they_cannot_see(team, sample_client):
     people = ids(sample_client, "people")
     before = len(everything(team["admin"], "/relationships", include_ended="true"))
