@@ -261,6 +261,11 @@ class PracticeRepository:
                                          {"ids": ids, "limit": limit, "owners": _owners(owners)})
         return rows
 
+    def ownerships_page(self, *, after_client: str | None, limit: int, owners: Collection[str] | None = None) -> list[Row]:
+        """Rows ``{client, owner}``, by client id after ``after_client``: a page of ownerships."""
+        return self._store.read(self._q("ownerships_page", restricted=owners is not None),
+                                {"after": after_client, "limit": limit, "owners": _owners(owners)})
+
     # -- relationships ----------------------------------------------------------------
     def create_relationship(
         self, type_code: str, from_id: str, to_id: str, properties: Mapping[str, Any], *,

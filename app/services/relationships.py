@@ -12,6 +12,7 @@ from app.domain.catalogue import (
     OWNERSHIP_FIELD,
     RelationshipTypeSpec,
     ownership_client_id,
+    ownership_id,
     ownership_properties,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
@@ -270,16 +271,29 @@ class RelationshipService:
         self, *, after: str | None, limit: int, type_code: str | None = None, category: str | None = None,
         include_ended: bool = False,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        catalogue = self._catalogue_map()
-        if type_code is not None:
+        catalogue = self._phrasing()
+        if type_code is not None and type_code != OWNERSHIP.code:
             self._catalogue.known_relationship_type(type_code, catalogue)
         today = today_iso()
-        rows = self._repo.list_relationships(
+        rows = [] if type_code == OWNERSHIP.code else self._repo.list_relationships(
             after=after, limit=limit + 1, today=today, type_code=type_code, category=category,
             include_ended=include_ended, owners=self._visibility.owners,
         )
+        if type_code in (None, OWNERSHIP.code) and category in (None, OWNERSHIP.category):
+            # Ownerships (always active) in the same id order: the page is the first of both.
+            rows += self._ownerships_after(after, limit + 1)
+            rows = sorted(rows, key=lambda row: row["relationship"]["id"])[:limit + 1]
         items = [self._public(row, catalogue, today) for row in rows[:limit]]
         return items, (items[-1]["id"] if len(rows) > limit else None)
+
+    def _ownerships_after(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` ownerships whose ids come after ``after``, in id order."""
+        prefix = ownership_id("")
+        if after is not None and not after.startswith(prefix) and after > prefix:
+            return []  # every ownership id comes before it
+        after_client = ownership_client_id(after) if after is not None else None
+        return [_ownership_row(found) for found in
+                self._repo.ownerships_page(after_client=after_client, limit=limit, owners=self._visibility.owners)]
 
     def of_entity(self, kind: EntityKind, entity_id: str, *, category: str | None = None, include_ended: bool = False) -> list[dict[str, Any]]:
         """The entity's relationships, each phrased with the entity first."""

@@ -336,8 +336,10 @@ LIST_FILTERS = [
     ({"category": "membership"}, 11),
     ({"category": "referral"}, 4),
     ({"category": "family"}, 4),
-    ({"category": "professional"}, 9),
-    ({"category": "professional", "include_ended": "true"}, 10),
+    ({"category": "professional"}, 9 + 5),  # and the 5 clients' ownerships
+    ({"category": "professional", "include_ended": "true"}, 10 + 5),
+    ({"type": "OWNER_OF"}, 5),
+    ({"type": "OWNER_OF", "category": "membership"}, 0),
     ({"category": "other"}, 3),
     ({"type": "SPOUSE_OF", "category": "family"}, 2),
     ({"type": "SPOUSE_OF", "category": "membership"}, 0),
@@ -360,7 +362,7 @@ def test_list_filter_with_pagination(sample_client):
 
 def test_list_unknown_type_filter_lists_allowed(client):
     error = problem(client.get("/relationships", params={"type": "MARRIED_TO"}), 422)
-    assert set(error["allowed"]) == DEFAULT_TYPE_CODES
+    assert set(error["allowed"]) == DEFAULT_TYPE_CODES | {"OWNER_OF"}  # ownerships are listed too
 
 
 def test_list_rejects_invalid_query_values(client):

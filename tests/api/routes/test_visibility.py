@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.helpers import as_caller, everything, ids, issue_key, ok, problem
+from api.helpers import SAMPLE_ALL_RELATIONSHIPS, as_caller, everything, ids, issue_key, ok, problem
 
 ELLIOTT_PEOPLE = {"John Elliott", "Jean Elliott", "Rose Elliott", "James Elliott"}
 #: Related to no client at all: in everyone's view, like the directory.
@@ -75,7 +75,7 @@ def test_each_adviser_lists_their_hierarchys_clients_and_people(team, who, clien
 def test_practice_managers_and_admins_see_everything(team, who):
     assert _names(team[who], "clients") == EVERY_CLIENT
     assert len(everything(team[who], "/people")) == 12
-    assert len(everything(team[who], "/relationships", include_ended="true")) == 32
+    assert len(everything(team[who], "/relationships", include_ended="true")) == SAMPLE_ALL_RELATIONSHIPS
 
 
 def test_open_mode_shows_everyone_everything(team):
