@@ -254,11 +254,12 @@ class PracticeRepository:
         """Rows ``{client, owner}``: the ownership of each of ``client_ids`` that is an owned
         client, then (at most ``limit``, by client name) of each client ``owner_ids`` own; with
         ``owners``, only of clients the caller sees."""
+        restricted, params = owners is not None, {"limit": limit, "owners": _owners(owners)}
         rows: list[Row] = []
-        for query, ids in (("client_owners", list(client_ids)), ("owned_clients", list(owner_ids))):
-            if ids:
-                rows += self._store.read(self._q(query, restricted=owners is not None),
-                                         {"ids": ids, "limit": limit, "owners": _owners(owners)})
+        if client_ids := list(client_ids):
+            rows += self._store.read(self._q("client_owners", restricted=restricted), {**params, "ids": client_ids})
+        if owner_ids := list(owner_ids):
+            rows += self._store.read(self._q("owned_clients", restricted=restricted), {**params, "ids": owner_ids})
         return rows
 
     def ownerships_page(self, *, after_client: str | None, limit: int, owners: Collection[str] | None = None) -> list[Row]:

@@ -52,8 +52,8 @@ MAX_NETWORK_DEPTH = 3
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "status", "sentence", "reverse_sentence"})
-#: The most owned clients a network hop takes from one frontier (as many as its stored
-#: relationships: ``max_nodes`` times this).
+#: A network hop reads at most ``max_nodes`` times this many stored relationships, and as
+#: many ownerships.
 _ROWS_PER_NODE = 20
 
 
@@ -399,7 +399,7 @@ class RelationshipService:
     def _phrasing(self) -> dict[str, RelationshipTypeSpec]:
         """The catalogue, and the ownership read from owner_id: how every relationship an
         entity shows is phrased."""
-        return {**self._catalogue_map(), OWNERSHIP.code: OWNERSHIP}
+        return {**self._catalogue_map(), **_PHRASING_OWNERSHIP}
 
     def _visible_entity(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         """The entity, if the caller may see it; one they may not see is answered as missing."""
