@@ -49,7 +49,7 @@ def test_import_export_backup_restore(data_dir, tmp_path):
     again = rapport("import", EXAMPLES / "jsonl")
     assert again.exit_code == 0 and "created none; updated none; unchanged team members 5" in again.stdout
     exported = rapport("export", tmp_path / "out", "--format", "jsonl")
-    assert exported.exit_code == 0 and "relationships 21" in exported.stdout
+    assert exported.exit_code == 0 and "relationships 26" in exported.stdout  # 21, and 5 owners (OWNER_OF)
     assert len((tmp_path / "out" / "people.jsonl").read_text().splitlines()) == 12
     network = rapport("export", tmp_path / "okafor.graphml", "--format", "graphml", "--client", "C-1003", "--depth", "1")
     assert network.exit_code == 0 and "entities 6" in network.stdout

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from app.domain.model import SINGULAR_ROLES, EntityKind, MembershipRole, RelationshipCategory
 
@@ -92,6 +94,29 @@ OWNERSHIP = RelationshipTypeSpec(
     "OWNER_OF", "the Owner of", "has Owner", RelationshipCategory.professional, (K.team_member,), (K.client,), 1.0,
     description="The team member who owns the client (its owner_id).",
 )
+#: The field a client's ownership is read from, as its relationship form says (``derived_from``).
+OWNERSHIP_FIELD = "owner_id"
+
+
+def ownership_id(client_id: str) -> str:
+    """The id a client's ownership goes by (it is not stored): ``OWNER_OF-<client id>``."""
+    return f"{OWNERSHIP.code}-{client_id}"
+
+
+def ownership_client_id(relationship_id: str) -> str | None:
+    """The client an ownership id names (None if ``relationship_id`` is no ownership id)."""
+    prefix = f"{OWNERSHIP.code}-"
+    return relationship_id[len(prefix):] if relationship_id.startswith(prefix) else None
+
+
+def ownership_properties(client: Mapping[str, Any]) -> dict[str, Any]:
+    """A client's ownership as a relationship's stored properties would read: its id and
+    category, marked as derived from the client's owner_id, with the client's version and
+    times (it changes when the client does; it has no dates, strength or notes of its own)."""
+    return {
+        "id": ownership_id(client["id"]), "category": OWNERSHIP.category.value, "derived_from": OWNERSHIP_FIELD,
+        "version": client["version"], "created_at": client["created_at"], "updated_at": client["updated_at"],
+    }
 
 DEFAULT_RELATIONSHIP_TYPES: tuple[RelationshipTypeSpec, ...] = (
     _membership("PRIMARY_CONTACT_AT", "a Primary Contact at", "has Primary Contact", MembershipRole.primary_contact, 1.0),

@@ -39,6 +39,15 @@ class RelationshipChange:
     to_entity: Row
 
 
+@result_of("client_owners", "owned_clients", "ownerships_page")
+@dataclass(frozen=True)
+class Ownership:
+    """A client's ownership as a relationship: the client and its owner (a team member)."""
+
+    client: Row
+    owner: Row
+
+
 class RelationshipClashes(Protocol):
     """The stored active relationships that the relationship rules count (``app/services/relationship_rules.py``)."""
 
@@ -96,6 +105,17 @@ class Relationships(RelationshipClashes, Protocol):
         audits: CreationRecords, *, rules: Mapping[str, PairRule], today: str,
     ) -> Callable[[], int | None]:
         """``create_relationships_batch`` made ready to send: the returned function writes it."""
+
+    def ownerships(
+        self, *, client_ids: Iterable[str] = (), owner_ids: Iterable[str] = (), limit: int,
+        owners: Collection[str] | None = None,
+    ) -> list[Ownership]:
+        """The ownership of each of ``client_ids`` that is an owned
+        client, then (at most ``limit``, by client name) of each client ``owner_ids`` own; with
+        ``owners``, only of clients the caller sees."""
+
+    def ownerships_page(self, *, after_client: str | None, limit: int, owners: Collection[str] | None = None) -> list[Ownership]:
+        """A page of ownerships, by client id after ``after_client``."""
 
 
 class RelationshipRepository(Repository):
@@ -179,6 +199,23 @@ class RelationshipRepository(Repository):
             rows = write()
             return rows[0]["clashes"] if rows else None
         return send
+
+    def ownerships(
+        self, *, client_ids: Iterable[str] = (), owner_ids: Iterable[str] = (), limit: int,
+        owners: Collection[str] | None = None,
+    ) -> list[Ownership]:
+        restricted, params = owners is not None, {"limit": limit, "owners": _owners(owners)}
+        rows: list[Row] = []
+        if client_ids := list(client_ids):
+            rows += self._store.read(self._q("client_owners", restricted=restricted), {**params, "ids": client_ids})
+        if owner_ids := list(owner_ids):
+            rows += self._store.read(self._q("owned_clients", restricted=restricted), {**params, "ids": owner_ids})
+        return [Ownership(**row) for row in rows]
+
+    def ownerships_page(self, *, after_client: str | None, limit: int, owners: Collection[str] | None = None) -> list[Ownership]:
+        rows = self._store.read(self._q("ownerships_page", restricted=owners is not None),
+                                {"after": after_client, "limit": limit, "owners": _owners(owners)})
+        return [Ownership(**row) for row in rows]
 
     def active_relationship_pairs(
         self, pairs: Sequence[Mapping[str, Any]], *, today: str, ignoring: Collection[str] = ()

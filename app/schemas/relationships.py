@@ -54,6 +54,11 @@ class RelationshipPublic(Stored, RelationshipBase):
     sentence: str
     #: Read from its end: "Smart Systems Ltd has Primary Contact Jean Elliott".
     reverse_sentence: str
+    #: Set where the relationship is read from a field, not stored: ``owner_id`` for a client's
+    #: ownership (``OWNER_OF-<client id>``, "Priya Shah is the Owner of Oakley Household"). It
+    #: is changed through that field (the relationship endpoints refuse to write it, 409); its
+    #: version and times are the client's.
+    derived_from: Literal["owner_id"] | None = None
 
 
 class RelationshipsBatchCreate(InputModel):
@@ -104,6 +109,8 @@ class NetworkEdge(BaseModel):
     to_id: str
     strength: float | None = None
     sentence: str
+    #: As on a relationship: ``owner_id`` for a client's ownership, read from that field.
+    derived_from: Literal["owner_id"] | None = None
 
 
 class NetworkPublic(BaseModel):

@@ -65,6 +65,9 @@ class CatalogueService:
     def known_relationship_type(self, code: str, catalogue: dict[str, RelationshipTypeSpec] | None = None) -> RelationshipTypeSpec:
         """The type named in a request body: an unknown code is invalid input listing the allowed ones."""
         catalogue = catalogue if catalogue is not None else {t.code: t for t in self.relationship_types()}
+        if code == OWNERSHIP.code:
+            raise InvalidInput(f"'{OWNERSHIP.code}' is a client's owner_id read as a relationship, not one stored: "
+                               "set the client's owner_id instead", field="type")
         if code not in catalogue:
             allowed = sorted(catalogue)
             raise InvalidInput(f"unknown relationship type '{code}'; allowed types: {', '.join(allowed)}", allowed=allowed)

@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from app.domain.access import LOCAL_OPERATOR
+from app.domain.catalogue import OWNERSHIP, ownership_id, ownership_properties
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import EntityKind, today_iso
 from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
@@ -137,6 +138,23 @@ def relationship_row(found: Mapping[str, Any]) -> tuple[RecordKind, dict[str, An
     return record, row
 
 
+def ownership_rows(entities: Iterable[Mapping[str, Any]], team: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ownerships of the clients among ``entities`` (each owner_id, read as an OWNER_OF
+    relationship), as ``outgoing_relationships`` rows: an export writes them as relationship
+    rows beside owner_id. Each goes by ``OWNER_OF-<the client's external id>`` (its id where it
+    has none, as for every record: then the relationship's own id), so an exported practice
+    imported and exported again gives the same rows."""
+    rows = []
+    for entity in entities:
+        owner = entity.get("owner_id") if entity["entity_kind"] == EntityKind.client.value else None
+        if owner in team:
+            client = entity.get("external_id") or entity["id"]
+            rows.append({"relationship": {**ownership_properties(entity), "external_id": ownership_id(client)},
+                         "type": OWNERSHIP.code, "from_id": owner, "to_id": entity["id"],
+                         "from_external_id": team[owner], "to_external_id": client})
+    return rows
+
+
 # -- reading the practice ---------------------------------------------------------------------
 def _everything(repository: ExportRepository, on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """Pages of entities, each with the relationships that start at them."""
@@ -201,9 +219,11 @@ def export_practice(
     with repository.snapshot() if client is None else nullcontext(repository) as source:
         team = _team_external_ids(source)
         pages = _everything(source, progress) if client is None else _network(source, client, depth, progress)
+        # Each client's ownership is a relationship too (its owner_id, read as OWNER_OF).
+        pages = ((entities, relationships + ownership_rows(entities, team)) for entities, relationships in pages)
         report = ExportReport(target, file_format, point_in_time=client is None and repository.snapshots_are_point_in_time)
         if file_format == "graphml":
-            weights = {t.code: t.weight for t in CatalogueService(source, LOCAL_OPERATOR).relationship_types()}
+            weights = {t.code: t.weight for t in (*CatalogueService(source, LOCAL_OPERATOR).relationship_types(), OWNERSHIP)}
             report.counts = _write_graphml(pages, target, team, weights)
             return report
         with ImportFiles(target, file_format) as files:

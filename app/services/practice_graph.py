@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from analytics.graph import KINDS, RelationshipGraph
-from app.domain.catalogue import OWNERSHIP
+from app.domain.catalogue import OWNERSHIP, ownership_id
 from app.domain.model import RelationshipCategory, now_iso, today_iso
 from app.repositories.analytics import AnalyticsReads
 from app.repositories.catalogue import CatalogueReads
@@ -99,11 +99,6 @@ def read_practice_graph(
     )
     assigned = np.array([row["influencer_segment"] for row in rows], dtype=object)
     return PracticeGraph(graph, assigned, now_iso(), time.perf_counter() - started)
-
-
-def ownership_id(client_id: str) -> str:
-    """The id a client's ownership goes by in analytics answers (it is not stored)."""
-    return f"{OWNERSHIP.code}-{client_id}"
 
 
 def _number(value: float | None) -> float:

@@ -7,7 +7,14 @@ from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record, creation_records
-from app.domain.catalogue import RelationshipTypeSpec
+from app.domain.catalogue import (
+    OWNERSHIP,
+    OWNERSHIP_FIELD,
+    RelationshipTypeSpec,
+    ownership_client_id,
+    ownership_id,
+    ownership_properties,
+)
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import (
     EntityKind,
@@ -18,7 +25,7 @@ from app.domain.model import (
 )
 from app.repositories.catalogue import CatalogueReads
 from app.repositories.entities import Entities
-from app.repositories.relationships import Relationships
+from app.repositories.relationships import Ownership, Relationships
 from app.repositories.visibility import VisibleEntities
 from app.services.bulk import new_ulids
 from app.services.catalogue import CatalogueService
@@ -48,6 +55,9 @@ MAX_NETWORK_DEPTH = 3
 #: What the public form of a relationship adds to its stored properties (the edge itself
 #: holds its type and ends): a change is merged onto everything else, external id included.
 _DERIVED_FIELDS = frozenset({"type", "from_entity", "to_entity", "active", "status", "sentence", "reverse_sentence"})
+#: A network hop reads at most ``max_nodes`` times this many stored relationships, and as
+#: many ownerships.
+_ROWS_PER_NODE = 20
 
 
 class RelationshipServiceRepository(Relationships, Entities, CatalogueReads, VisibleEntities, Protocol):
@@ -172,6 +182,7 @@ class RelationshipService:
     def update(self, relationship_id: str, changes: dict[str, Any], *, expected_version: int | None = None) -> dict[str, Any]:
         """Change dates, strength or notes (None clears one), merged as entities are."""
         self._caller.require(Permission.write, "change relationships")
+        self._refuse_ownership(relationship_id, "changed")
         for _ in write_attempts():
             current = self.get(relationship_id)
             if expected_version is not None and current["version"] != expected_version:
@@ -213,6 +224,7 @@ class RelationshipService:
         exact); if another writer got in between, read again, unless the caller named the
         version it expects."""
         self._caller.require(Permission.write, "delete relationships")
+        self._refuse_ownership(relationship_id, "deleted")
         for _ in write_attempts():
             # What the caller may not see, they may not delete: it reads as missing.
             current = self.get(relationship_id)
@@ -236,6 +248,8 @@ class RelationshipService:
     # -- reads ------------------------------------------------------------------------------
     def get(self, relationship_id: str) -> dict[str, Any]:
         type_code = self._type_code(relationship_id)
+        if type_code == OWNERSHIP.code:
+            return self._ownership(relationship_id)
         row = self._repo.get_relationship(type_code, relationship_id)
         ends = () if row is None else (row["from_entity"]["id"], row["to_entity"]["id"])
         # Visible when both ends are; otherwise answered as missing.
@@ -243,34 +257,76 @@ class RelationshipService:
             raise NotFound(f"no relationship with id '{relationship_id}'")
         return self._public(row, self._catalogue_map(), today_iso())
 
+    def _ownership(self, relationship_id: str) -> dict[str, Any]:
+        """A client's ownership by its id, if the caller may see the client (its owner, a team
+        member, is in the directory everyone sees)."""
+        client_id = ownership_client_id(relationship_id)
+        rows = self._repo.ownerships(client_ids=[client_id], limit=1, owners=self._visibility.owners)
+        if not rows:
+            raise NotFound(f"no relationship with id '{relationship_id}'")
+        return self._public(_ownership_row(rows[0]), _PHRASING_OWNERSHIP, today_iso())
+
+    def _refuse_ownership(self, relationship_id: str, done: str) -> None:
+        """A client's ownership is its owner_id: it is changed there, never as a relationship."""
+        if relationship_type_of(relationship_id) == OWNERSHIP.code:
+            ownership = self.get(relationship_id)  # one the caller may not see reads as missing
+            client = ownership["to_entity"]
+            raise Conflict(
+                f"'{relationship_id}' is {client['name']}'s owner_id read as a relationship, not one stored: it cannot "
+                f"be {done} here; change the owner_id of client '{client['id']}' instead", field=OWNERSHIP_FIELD,
+            )
+
     def list(
         self, *, after: str | None, limit: int, type_code: str | None = None, category: str | None = None,
         include_ended: bool = False,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        catalogue = self._catalogue_map()
-        if type_code is not None:
+        catalogue = self._phrasing()
+        if type_code is not None and type_code != OWNERSHIP.code:
             self._catalogue.known_relationship_type(type_code, catalogue)
         today = today_iso()
-        rows = self._repo.list_relationships(
+        rows = [] if type_code == OWNERSHIP.code else self._repo.list_relationships(
             after=after, limit=limit + 1, today=today, type_code=type_code, category=category,
             include_ended=include_ended, owners=self._visibility.owners,
         )
+        if type_code in (None, OWNERSHIP.code) and category in (None, OWNERSHIP.category):
+            # Ownerships (always active) in the same id order: the page is the first of both.
+            rows += self._ownerships_after(after, limit + 1)
+            rows = sorted(rows, key=lambda row: row["relationship"]["id"])[:limit + 1]
         items = [self._public(row, catalogue, today) for row in rows[:limit]]
         return items, (items[-1]["id"] if len(rows) > limit else None)
+
+    def _ownerships_after(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` ownerships whose ids come after ``after``, in id order."""
+        prefix = ownership_id("")
+        if after is not None and not after.startswith(prefix) and after > prefix:
+            return []  # every ownership id comes before it
+        after_client = ownership_client_id(after) if after is not None else None
+        return [_ownership_row(found) for found in
+                self._repo.ownerships_page(after_client=after_client, limit=limit, owners=self._visibility.owners)]
 
     def of_entity(self, kind: EntityKind, entity_id: str, *, category: str | None = None, include_ended: bool = False) -> list[dict[str, Any]]:
         """The entity's relationships, each phrased with the entity first."""
         entity = self._visible_entity(kind, entity_id)
-        catalogue = self._catalogue_map()
+        catalogue = self._phrasing()
         today = today_iso()
         result = []
         rows = self._repo.entity_relationships(
             entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners
         )
+        rows = [{**row, "from_entity": entity, "to_entity": row["other"]} if row["outgoing"]
+                else {**row, "from_entity": row["other"], "to_entity": entity} for row in rows]
+        if category in (None, OWNERSHIP.category) and kind in (EntityKind.client, EntityKind.team_member):
+            # Its ownership, read from owner_id (always active), among the others in their order.
+            ownerships = self._repo.ownerships(
+                **{"client_ids" if kind is EntityKind.client else "owner_ids": [entity_id]}, limit=_NO_LIMIT,
+                owners=self._visibility.owners,
+            )
+            rows += [{**(row := _ownership_row(found)), "outgoing": kind is EntityKind.team_member,
+                      "other": row["to_entity"] if kind is EntityKind.team_member else row["from_entity"]}
+                     for found in ownerships]
+            rows.sort(key=lambda row: (row["type"], row["other"]["name"], row["relationship"]["id"]))
         for row in rows:
-            ends = (entity, row["other"]) if row["outgoing"] else (row["other"], entity)
-            public = self._public({"relationship": row["relationship"], "type": row["type"],
-                                   "from_entity": ends[0], "to_entity": ends[1]}, catalogue, today)
+            public = self._public(row, catalogue, today)
             result.append({
                 "relationship": public,
                 "direction": "outgoing" if row["outgoing"] else "incoming",
@@ -300,7 +356,7 @@ class RelationshipService:
         if not 1 <= depth <= MAX_NETWORK_DEPTH:
             raise InvalidInput(f"depth must be between 1 and {MAX_NETWORK_DEPTH}")
         center = self._visible_entity(kind, entity_id)
-        catalogue = self._catalogue_map()
+        catalogue = self._phrasing()
         today = today_iso()
         nodes = {entity_id: network_node(center, 0)}
         names = {entity_id: center["name"]}
@@ -311,7 +367,9 @@ class RelationshipService:
                 break
             next_frontier = []
             # Entities the caller may not see are left out, and the walk does not pass through them.
-            rows = self._repo.neighbourhood(frontier, today=today, limit=max_nodes * 20, owners=self._visibility.owners)
+            limit = max_nodes * _ROWS_PER_NODE
+            rows = self._repo.neighbourhood(frontier, today=today, limit=limit, owners=self._visibility.owners)
+            rows += self._ownerships_around([nodes[i] for i in frontier], limit)
             for row in rows:
                 neighbour = row["neighbour"]
                 if neighbour["id"] not in nodes:
@@ -328,12 +386,30 @@ class RelationshipService:
                         "id": relationship["id"], "type": row["type"], "category": relationship["category"],
                         "from_id": row["from_id"], "to_id": row["to_id"], "strength": relationship.get("strength"),
                         "sentence": _sentence(spec, row["type"], names[row["from_id"]], names[row["to_id"]]),
+                        "derived_from": relationship.get("derived_from"),
                     }
             frontier = next_frontier
         return {"center": entity_ref(center), "depth": depth, "nodes": list(nodes.values()),
                 "edges": list(edges.values()), "truncated": truncated}
 
     # -- helpers ----------------------------------------------------------------------------
+    def _ownerships_around(self, frontier: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+        """The ownerships of a network hop's frontier (its clients' owners, its team members'
+        clients), as ``neighbourhood`` rows: the neighbour is the end outside the frontier."""
+        ids = {kind: [node["id"] for node in frontier if node["kind"] == kind]
+               for kind in (EntityKind.client, EntityKind.team_member)}
+        clients = set(ids[EntityKind.client])
+        return [{**_ownership_row(found), "from_id": found.owner["id"], "to_id": found.client["id"],
+                 "neighbour": found.owner if found.client["id"] in clients else found.client}
+                for found in self._repo.ownerships(client_ids=ids[EntityKind.client],
+                                                   owner_ids=ids[EntityKind.team_member], limit=limit,
+                                                   owners=self._visibility.owners)]
+
+    def _phrasing(self) -> dict[str, RelationshipTypeSpec]:
+        """The catalogue, and the ownership read from owner_id: how every relationship an
+        entity shows is phrased."""
+        return {**self._catalogue_map(), **_PHRASING_OWNERSHIP}
+
     def _visible_entity(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         """The entity, if the caller may see it; one they may not see is answered as missing."""
         entity = self._repo.get_entity(kind, entity_id)
@@ -401,6 +477,18 @@ class RelationshipService:
             "reverse_sentence": spec.reverse_sentence(source["name"], target["name"]) if spec
             else f"{target['name']} is the other end of {type_code} from {source['name']}",
         }
+
+
+#: Phrasing for an answer that holds ownerships only.
+_PHRASING_OWNERSHIP = {OWNERSHIP.code: OWNERSHIP}
+#: No limit on how many clients one team member's relationships list shows (as for its stored ones).
+_NO_LIMIT = 100_000_000
+
+
+def _ownership_row(found: Ownership) -> dict[str, Any]:
+    """An ``ownerships`` row (client and owner) as a relationship row."""
+    return {"relationship": ownership_properties(found.client), "type": OWNERSHIP.code,
+            "from_entity": found.owner, "to_entity": found.client}
 
 
 def _sentence(spec: RelationshipTypeSpec | None, type_code: str, from_name: str, to_name: str) -> str:

@@ -30,9 +30,11 @@ DEFAULT_TYPE_CODES = {
     "MEMBER_OF_DIVISION", "SPOUSE_OF", "PARENT_OF", "SIBLING_OF", "RELATED_HOUSEHOLD_OF",
     "BUSINESS_GROUP_WITH", "ACQUAINTANCE_OF",
 }
-#: The sample practice holds 31 active relationships and one ended one (Ben Carter, accountant).
-SAMPLE_ACTIVE_RELATIONSHIPS = 31
-SAMPLE_ALL_RELATIONSHIPS = 32
+#: The sample practice holds 31 active relationships and one ended one (Ben Carter, accountant),
+#: and lists 5 more: its 5 clients' ownerships (each owner_id, read as OWNER_OF; not stored).
+SAMPLE_OWNERSHIPS = 5
+SAMPLE_ACTIVE_RELATIONSHIPS = 31 + SAMPLE_OWNERSHIPS
+SAMPLE_ALL_RELATIONSHIPS = 32 + SAMPLE_OWNERSHIPS
 
 
 # -- reading responses ------------------------------------------------------------------------

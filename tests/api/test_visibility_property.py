@@ -245,6 +245,10 @@ def _check(admin: TestClient, store, practice: Practice, stats: Counter) -> None
     visible = _expected(practice, built)
     hidden = set(built.ids) - visible
     visible_relationships = {r["id"] for r in built.relationships if r["from"] in visible and r["to"] in visible}
+    # Each owned client's ownership (its owner_id, read as OWNER_OF): its owner is in the directory.
+    ownerships = {f"OWNER_OF-{built.ids[(K.client, c)]}": (K.client, c)
+                  for c, owner in enumerate(practice.client_owners) if owner is not None}
+    visible_relationships |= {i for i, client in ownerships.items() if client in visible}
     hidden_words = {built.ids[e] for e in hidden} | {_name(*e) for e in hidden}
     hidden_words |= {r["id"] for r in built.relationships if r["id"] not in visible_relationships}
     check = Checker(caller, hidden_words, stats)
@@ -285,8 +289,8 @@ def _check(admin: TestClient, store, practice: Practice, stats: Counter) -> None
             check.get(f"/clients/{entity_id}/touches", status)
             check.get(f"/clients/{entity_id}/service-requests", status)
             check.get("/service/households", status, client_id=entity_id)
-    for relationship in built.relationships:
-        check.get(f"/relationships/{relationship['id']}", 200 if relationship["id"] in visible_relationships else 404)
+    for relationship_id in [*(r["id"] for r in built.relationships), *ownerships]:
+        check.get(f"/relationships/{relationship_id}", 200 if relationship_id in visible_relationships else 404)
 
     # Run results and practice-wide answers.
     check.walk(f"/analytics/runs/{run['id']}/scores", practice.page)

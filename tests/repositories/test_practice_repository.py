@@ -14,6 +14,7 @@ import pytest
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
+from app.repositories.relationships import Ownership
 from app.repositories.catalogue import CatalogueDeletion, CategoryCreation, RelationshipTypeChange
 from app.repositories.cypher import QueryLibrary
 from app.repositories.groups import GroupCreation, GroupRepository
@@ -119,6 +120,13 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     )
     assert not repo.create_entity(K.client, _entity(K.client, "c2", "Orphan", owner_id="missing"), ["missing"], _audit("c2"))
     assert repo.ownership_ends() == ["t1 c1"]
+    def pairs(found: list[Ownership]) -> list[tuple[str, str]]:
+        return [(ownership.owner["id"], ownership.client["id"]) for ownership in found]
+
+    assert pairs(repo.ownerships(client_ids=["c1", "c2"], owner_ids=["t1"], limit=5)) == [("t1", "c1")] * 2
+    assert pairs(repo.ownerships(client_ids=["c1"], limit=5, owners=["t1"])) == [("t1", "c1")]
+    assert pairs(repo.ownerships_page(after_client="c0", limit=5, owners=["t1"])) == [("t1", "c1")]
+    assert repo.ownerships(owner_ids=["t1"], limit=5, owners=["t2"]) == repo.ownerships_page(after_client="c1", limit=5) == []
     for pid, name in (("p1", "John Elliott"), ("p2", "Jean Elliott")):
         assert repo.create_entity(K.person, _entity(K.person, pid, name), [], _audit(pid))
     assert repo.get_entity(K.client, "c1")["owner_id"] == "t1"

@@ -27,7 +27,9 @@ from tests.services.practice_files import (
 def test_round_trip_gives_the_same_graph(repository, tmp_path, file_format):
     import_dir(repository, EXAMPLES / "csv")
     first = exported(repository, tmp_path / "first", file_format)
-    assert len(first["relationships"]) == 21 and len(first["memberships"]) == 11
+    # Each owned client's ownership is a relationship row too (its owner_id, read as OWNER_OF).
+    assert len(first["relationships"]) == 21 + 5 and len(first["memberships"]) == 11
+    assert len([row for row in first["relationships"] if "OWNER_OF" in str(row)]) == 5
     empty(repository)
     assert import_dir(repository, tmp_path / "first").problems == []
     assert exported(repository, tmp_path / "second", file_format) == first
@@ -49,7 +51,7 @@ def test_one_clients_network(repository, tmp_path):
     rows = exported(repository, tmp_path / "okafor", client="C-1003", depth=1)
     assert {r[0] for rows_ in rows.values() for r in rows_} == {
         "C-1003", "P-2006", "P-2007", "P-2001", "T-102", "T-100",  # members, adviser, referrer; the adviser's manager
-        "M-5008", "M-5009", "R-7004", "R-7007", "R-7015"}
+        "M-5008", "M-5009", "R-7004", "R-7007", "R-7015", "OWNER_OF-C-1003"}
     empty(repository)
     assert import_dir(repository, tmp_path / "okafor").problems == []
     internal_id = by_external_id(repository, "C-1003")["id"]
@@ -61,14 +63,16 @@ def test_one_clients_network(repository, tmp_path):
 def test_graphml_for_analysts(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
     report = export_practice(repository, tmp_path / "practice.graphml", file_format="graphml")
-    assert dict(report.counts) == {"entities": 27, "relationships": 32}
+    assert dict(report.counts) == {"entities": 27, "relationships": 32 + 5}  # 5 owned clients' OWNER_OF
     graph = nx.read_graphml(tmp_path / "practice.graphml")
-    assert (graph.number_of_nodes(), graph.number_of_edges(), graph.is_directed()) == (27, 32, True)
+    assert (graph.number_of_nodes(), graph.number_of_edges(), graph.is_directed()) == (27, 37, True)
     elliott = graph.nodes[by_external_id(repository, "C-1001")["id"]]
     assert (elliott["external_id"], elliott["entity_kind"], elliott["stage"], elliott["annual_revenue"]) == (
         "C-1001", "client", "client", 14500.0)
     edges = {data["external_id"]: data for _, _, data in graph.edges(data=True)}
     assert (edges["R-7014"]["active"], edges["R-7001"]["active"], edges["R-7001"]["weight"]) == (False, True, 1.0)
+    owner = edges["OWNER_OF-C-1001"]
+    assert (owner["type"], owner["category"], owner["weight"], owner["active"]) == ("OWNER_OF", "professional", 1.0, True)
     assert "email" not in graph.nodes[by_external_id(repository, "P-2001")["id"]]
 
 

@@ -94,7 +94,7 @@ def test_search_then_open_a_client(signed_in, practice):
     assert "Ben Carter is an Accountant for Elliott Household" in page.text_content("#relationships-history")
     assert "Annual review <b>bold</b>" in page.content().replace("&lt;", "<").replace("&gt;", ">")
     assert "New pension transfer forms" in page.text_content("main")
-    assert map_size(page) == (7, 6)
+    assert map_size(page) == (7, 7)  # Anna Shaw advises and owns it: two edges
     assert page.text_content("#map-banner").startswith("Showing 7 of 7 entities")
     assert tab.errors == []
 
@@ -140,7 +140,7 @@ def test_client_list_filters_and_pages(signed_in, practice):
 def test_map_expand_undo_page_and_collapse(signed_in, practice):
     tab = signed_in("admin")
     page = tab.open(f"/clients/{practice.ids['Elliott Household']}", drawn="#map")
-    assert map_size(page) == (7, 6)
+    assert map_size(page) == (7, 7)  # Anna Shaw advises and owns it: two edges
     # John referred the Okafor Household: expanding him brings it in, and his other ties.
     double_click_node(page, practice.ids["John Elliott"])
     page.wait_for_function("() => document.querySelector('#map')._cyreg.cy.nodes().length > 7")

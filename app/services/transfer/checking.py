@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from app.domain.catalogue import RelationshipTypeSpec
+from app.domain.catalogue import OWNERSHIP, RelationshipTypeSpec
 from app.domain.model import EntityKind, relationship_type_of
 from app.domain.transfer import RecordFormat, RecordKind
 from app.services.bulk import new_ulids
 from app.services.entities import closes_hierarchy_loop
-from app.services.relationship_rules import not_ended
+from app.services.relationship_rules import RELATIONSHIP_FIELDS, not_ended
 from app.services.transfer.converting import RowConverter
 from app.services.transfer.readers import ImportSource, SourceRow
 from app.services.transfer.report import ImportProblem, ImportReport
@@ -97,6 +97,8 @@ class ImportChecker:
                         known.state = EntityState.stored
                     state.pending_references += [(position, ext, column, ref) for column, ref in references]
                     state.keep(position, (ext, fields, references))
+                    if fmt.entity_kind is EntityKind.client:
+                        state.file_owners[ext] = dict(references).get("owner")
             if problems:
                 state.reject(position, problems)
 
@@ -181,11 +183,40 @@ class ImportChecker:
             if problems:
                 state.reject(position, problems)
                 continue
+            if spec is OWNERSHIP:
+                self._check_ownership(position, ext, source, target, ends, fields)
+                continue
             if match is not None:
                 state.existing_relationships[ext] = match["relationship"]["id"]
             if not_ended(fields, state.today) and not self._check_active(position, spec, source, target, ends, fmt.ends):
                 continue
             state.keep(position, (ext, spec, source.id, target.id, fields))
+
+    def _check_ownership(self, position: RowPosition, ext: str, owner: Known, client: Known, ends: list[str],
+                         fields: dict[str, Any]) -> None:
+        """An OWNER_OF row is the client's owner_id, written with the client (or, for a client
+        only in the store, as a change of its owner_id): it carries nothing else, and may not
+        disagree with the owner the client's own row names, nor with another OWNER_OF row."""
+        state = self.state
+        problem = None
+        carried = [name for name in RELATIONSHIP_FIELDS if fields.get(name) is not None]
+        named = state.file_owners.get(ends[1])
+        earlier = state.ownerships.get(client.id)
+        if carried:
+            problem = state.problem(position, carried[0], (
+                f"an {OWNERSHIP.code} row is the client's owner_id: it takes no {', '.join(RELATIONSHIP_FIELDS)}"))
+        elif named is not None and state.entities[named].id != owner.id:
+            problem = state.problem(position, "from", (
+                f"'{ends[1]}' has the owner '{named}' on {state.where(client.position)}; a client has one owner "
+                f"(its owner_id), and this {OWNERSHIP.code} row names '{ends[0]}'"))
+        elif earlier is not None:
+            problem = state.problem(position, "to", f"'{ends[1]}' has its {OWNERSHIP.code} row on "
+                                                    f"{state.where(earlier[1])} already; a client has one owner")
+        if problem is not None:
+            state.reject(position, [problem])
+            return
+        state.ownerships[client.id] = (owner.id, position, client.position is not None)
+        state.keep(position, (ext, OWNERSHIP, owner.id, client.id, fields))
 
     def _check_active(self, position: RowPosition, spec: RelationshipTypeSpec, source: Known, target: Known,
                       ends: list[str], columns: tuple[str, str]) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.domain.catalogue import CategoryList, RelationshipTypeSpec
+from app.domain.catalogue import OWNERSHIP, CategoryList, RelationshipTypeSpec
 from app.domain.errors import InvalidInput, RapportError
 from app.domain.transfer import MAX_EXTERNAL_ID_LENGTH, RecordFormat, RecordKind, membership_role_adapter
 from app.services.entities import check_categories
@@ -149,6 +149,8 @@ class RowConverter:
             if code is None:
                 problems.append(state.problem(position, "type", "is required"))
                 return None
+            if code.strip() == OWNERSHIP.code:  # a client's owner_id (see ImportChecker._check_ownership)
+                return OWNERSHIP
             spec = state.types.get(code.strip())
             if spec is None:
                 try:

@@ -122,6 +122,12 @@ class ImportState:
         self.cache_overflowed = False
         #: What every relationship of a type this import makes has in common, by type code.
         self.type_properties: dict[str, dict[str, Any]] = {}
+        #: The owner each clients row names (an external id; None where its owner is empty),
+        #: by the client's external id.
+        self.file_owners: dict[str, str | None] = {}
+        #: Clients given an owner by an OWNER_OF relationship row: client id -> (owner id, the
+        #: row, whether the client's own row is in the files and so writes that owner_id).
+        self.ownerships: dict[str, tuple[str, RowPosition, bool]] = {}
 
     def position(self, row: SourceRow) -> RowPosition:
         number = self.file_numbers.get(row.file)

@@ -11,6 +11,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.domain.catalogue import OWNERSHIP
 from app.domain.errors import InvalidInput
 from app.domain.transfer import RecordFormat, RecordKind
 from app.services.bulk import BulkWriter, new_ulids
@@ -92,6 +93,8 @@ class ImportWriter:
             data = dict(fields)
             for column, ref in references:
                 data[fmt.field_of(column)] = state.entities[ref].id
+            if known.id in state.ownerships:  # an OWNER_OF row gives its owner (agreeing with the row's own, if any)
+                data["owner_id"] = state.ownerships[known.id][0]
             properties = new_entity_properties(kind, data, entity_id=known.id, now=state.now)
             if ext != known.id:  # an exported record whose id stood in for an external id keeps none
                 properties["external_id"] = ext
@@ -110,6 +113,7 @@ class ImportWriter:
                              report: ImportReport) -> None:
         state = self.state
         updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        owners: list[dict[str, Any]] = []
         ids = iter(new_ulids(len(rows)))
         created = 0
         for position, row in rows:
@@ -121,6 +125,10 @@ class ImportWriter:
                 _unchanged_since_check(problems)
                 converted = (ext, spec, source.id, target.id, fields)
             ext, spec, from_id, to_id, fields = converted
+            if spec is OWNERSHIP:  # the client's owner_id: written with the client's row, if in the files
+                if not state.ownerships[to_id][2]:
+                    owners.append({"id": to_id, "owner_id": from_id})
+                continue
             existing = state.existing_relationships.get(ext)
             if existing is None:
                 properties = own_properties(fields, f"{spec.code}-{next(ids)}")
@@ -137,6 +145,10 @@ class ImportWriter:
                 updates[spec.code].append(properties)
         if created:
             report.created[fmt.kind] += created
+        if owners:  # clients only in the store: their owner_id changes
+            self._write_changes(RecordKind.clients.format, owners, state.repo.get_entities(o["id"] for o in owners),
+                                {"owner_id"}, report,
+                                lambda current, merged: writer.update_entity(current["id"], current["version"], merged))
         imported = {*RELATIONSHIP_FIELDS, "external_id"}
         for code, wanted in updates.items():
             stored = {row["relationship"]["id"]: row["relationship"]

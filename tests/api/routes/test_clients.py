@@ -234,9 +234,10 @@ def test_patch_owner_to_a_person_is_rejected(client):
 # -- deletion ---------------------------------------------------------------------------------
 def test_delete_with_relationships_is_refused_then_cascades(sample_client):
     client_id = sample_id(sample_client, "clients", "Elliott Household")
-    own = [item["relationship"]["id"] for item in
-           get(sample_client, f"/clients/{client_id}/relationships", include_ended="true")]
-    assert len(own) == 7
+    listed = get(sample_client, f"/clients/{client_id}/relationships", include_ended="true")
+    # Its ownership (its owner_id) is listed but not stored: deleting the client needs no cascade for it.
+    own = [item["relationship"]["id"] for item in listed if item["relationship"]["derived_from"] is None]
+    assert len(listed) == 8 and len(own) == 7
     before = snapshot(sample_client)
     error = problem(sample_client.delete(f"/clients/{client_id}"), 409)
     assert error["relationships"] == 7 and "cascade=true" in error["detail"]
@@ -247,7 +248,7 @@ def test_delete_with_relationships_is_refused_then_cascades(sample_client):
     for relationship_id in own:
         problem(sample_client.get(f"/relationships/{relationship_id}"), 404)
     after = snapshot(sample_client)
-    assert len(after["relationships"]) == len(before["relationships"]) - 7
+    assert len(after["relationships"]) == len(before["relationships"]) - 8  # and its ownership
     assert after["people"] == before["people"]  # its members are people in their own right
     assert "John Elliott" in ids(sample_client, "people")
 
@@ -267,6 +268,7 @@ def test_relationships_are_phrased_from_the_client(sample_client):
         "Smart Systems Ltd has Accountant Brightside Accountants",
         "Smart Systems Ltd has Director Jean Elliott",
         "Smart Systems Ltd has Employee Tom Hughes",
+        "Smart Systems Ltd has Owner Anna Shaw",
         "Smart Systems Ltd has Primary Contact Jean Elliott",
         "Smart Systems Ltd is advised by Anna Shaw",
         "Smart Systems Ltd was introduced by Laura Harper",
@@ -292,11 +294,12 @@ def test_ended_relationship_shows_only_with_include_ended(sample_client):
 def test_relationships_filtered_by_category(sample_client):
     client_id = sample_id(sample_client, "clients", "Elliott Household")
     assert sentences(sample_client, f"/clients/{client_id}/relationships", category="professional") == [
-        "Elliott Household has Solicitor Laura Harper", "Elliott Household is advised by Anna Shaw"]
+        "Elliott Household has Owner Anna Shaw", "Elliott Household has Solicitor Laura Harper",
+        "Elliott Household is advised by Anna Shaw"]
     assert sentences(sample_client, f"/clients/{client_id}/relationships", category="professional",
                      include_ended="true") == [
-        "Elliott Household has Accountant Ben Carter", "Elliott Household has Solicitor Laura Harper",
-        "Elliott Household is advised by Anna Shaw"]
+        "Elliott Household has Accountant Ben Carter", "Elliott Household has Owner Anna Shaw",
+        "Elliott Household has Solicitor Laura Harper", "Elliott Household is advised by Anna Shaw"]
     assert len(get(sample_client, f"/clients/{client_id}/relationships", category="membership")) == 4
     assert get(sample_client, f"/clients/{client_id}/relationships", category="family") == []
 

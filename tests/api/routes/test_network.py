@@ -113,8 +113,9 @@ def test_max_nodes_truncates(sample_client):
 
 def test_network_of_every_kind(sample_client):
     for path, kind, name, neighbours in [
-        ("clients", "client", "Okafor Logistics", {"David Okafor"}),
-        ("team-members", "team_member", "Omar Haddad", {"Okafor Household", "Sam Reid", "Leeds Office"}),
+        # A client's owner is a neighbour (its owner_id, read as an Owner relationship).
+        ("clients", "client", "Okafor Logistics", {"David Okafor", "Omar Haddad"}),
+        ("team-members", "team_member", "Omar Haddad", {"Okafor Household", "Sam Reid", "Okafor Logistics", "Leeds Office"}),
         ("providers", "provider", "Harper & Cole Solicitors", {"Laura Harper"}),
         ("divisions", "division", "London Office", {"Anna Shaw"}),
         ("team-members", "team_member", "Mark Davies", set()),

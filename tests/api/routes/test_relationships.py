@@ -8,16 +8,19 @@ from api.helpers import (
     DEFAULT_TYPE_CODES,
     SAMPLE_ACTIVE_RELATIONSHIPS,
     SAMPLE_ALL_RELATIONSHIPS,
+    audit_ids,
     create_client,
     create_division,
     create_person,
     create_provider,
     everything,
     get,
+    ids,
     ok,
     problem,
     relate,
     relationship_type_codes,
+    sentences,
     snapshot,
     walk,
 )
@@ -333,8 +336,10 @@ LIST_FILTERS = [
     ({"category": "membership"}, 11),
     ({"category": "referral"}, 4),
     ({"category": "family"}, 4),
-    ({"category": "professional"}, 9),
-    ({"category": "professional", "include_ended": "true"}, 10),
+    ({"category": "professional"}, 9 + 5),  # and the 5 clients' ownerships
+    ({"category": "professional", "include_ended": "true"}, 10 + 5),
+    ({"type": "OWNER_OF"}, 5),
+    ({"type": "OWNER_OF", "category": "membership"}, 0),
     ({"category": "other"}, 3),
     ({"type": "SPOUSE_OF", "category": "family"}, 2),
     ({"type": "SPOUSE_OF", "category": "membership"}, 0),
@@ -357,7 +362,7 @@ def test_list_filter_with_pagination(sample_client):
 
 def test_list_unknown_type_filter_lists_allowed(client):
     error = problem(client.get("/relationships", params={"type": "MARRIED_TO"}), 422)
-    assert set(error["allowed"]) == DEFAULT_TYPE_CODES
+    assert set(error["allowed"]) == DEFAULT_TYPE_CODES | {"OWNER_OF"}  # ownerships are listed too
 
 
 def test_list_rejects_invalid_query_values(client):
@@ -500,3 +505,45 @@ def test_a_relationship_that_starts_in_the_future_is_upcoming_not_active(client)
     started = relate(client, "ACQUAINTANCE_OF", person["id"], create_person(client, first_name="Ann")["id"],
                      since="2001-01-01")
     assert (started["active"], started["status"]) == (True, "active")
+
+
+# -- a client's ownership: its owner_id, read as a relationship --------------------------------
+def test_ownership_is_listed_and_walked_in_step_with_owner_id(sample_client):
+    team, clients = ids(sample_client, "team-members"), ids(sample_client, "clients")
+    anna, omar, elliott = team["Anna Shaw"], team["Omar Haddad"], clients["Elliott Household"]
+    ownership_id = f"OWNER_OF-{elliott}"
+    [listed] = [i for i in get(sample_client, f"/clients/{elliott}/relationships") if i["relationship"]["type"] == "OWNER_OF"]
+    assert listed["direction"] == "incoming" and listed["other"]["id"] == anna
+    assert listed["sentence"] == "Elliott Household has Owner Anna Shaw"
+    ownership = listed["relationship"]
+    assert ownership == get(sample_client, f"/relationships/{ownership_id}")
+    assert {k: ownership[k] for k in ("id", "derived_from", "category", "active", "status", "sentence")} == {
+        "id": ownership_id, "derived_from": "owner_id", "category": "professional", "active": True,
+        "status": "active", "sentence": "Anna Shaw is the Owner of Elliott Household"}
+    [edge] = [e for e in get(sample_client, f"/clients/{elliott}/network")["edges"] if e["id"] == ownership_id]
+    assert (edge["from_id"], edge["to_id"], edge["derived_from"]) == (anna, elliott, "owner_id")
+    assert "Anna Shaw is the Owner of Elliott Household" in sentences(sample_client, f"/team-members/{anna}/relationships")
+    # Changing owner_id changes it; clearing it removes it.
+    ok(sample_client.patch(f"/clients/{elliott}", json={"owner_id": omar}))
+    assert get(sample_client, f"/relationships/{ownership_id}")["from_entity"]["id"] == omar
+    assert "Elliott Household has Owner Omar Haddad" in sentences(sample_client, f"/clients/{elliott}/relationships")
+    assert "Anna Shaw is the Owner of Elliott Household" not in sentences(sample_client, f"/team-members/{anna}/relationships")
+    assert "Omar Haddad is the Owner of Elliott Household" in sentences(sample_client, f"/team-members/{omar}/relationships")
+    ok(sample_client.patch(f"/clients/{elliott}", json={"owner_id": None}))
+    problem(sample_client.get(f"/relationships/{ownership_id}"), 404)
+    assert not any(i["relationship"]["type"] == "OWNER_OF" for i in get(sample_client, f"/clients/{elliott}/relationships"))
+    assert not any(e["type"] == "OWNER_OF" for e in get(sample_client, f"/clients/{elliott}/network")["edges"])
+
+
+def test_ownership_is_written_only_as_owner_id(sample_client):
+    team, clients = ids(sample_client, "team-members"), ids(sample_client, "clients")
+    elliott, omar = clients["Elliott Household"], team["Omar Haddad"]
+    before, audits = snapshot(sample_client), audit_ids(sample_client)
+    for response in (sample_client.patch(f"/relationships/OWNER_OF-{elliott}", json={"notes": "x"}),
+                     sample_client.delete(f"/relationships/OWNER_OF-{elliott}")):
+        error = problem(response, 409)
+        assert f"change the owner_id of client '{elliott}'" in error["detail"] and error["field"] == "owner_id"
+    for response in (post(sample_client, "OWNER_OF", omar, elliott),
+                     batch(sample_client, item("OWNER_OF", omar, elliott))):
+        assert "set the client's owner_id" in str(problem(response, 422))
+    assert snapshot(sample_client) == before and audit_ids(sample_client) == audits

@@ -142,7 +142,7 @@ def test_cascade_removes_relationships_owned_clients_and_reports_together(sample
 
     assert sample_client.delete(f"/team-members/{anna}", params={"cascade": "true"}).status_code == 204
     after = snapshot(sample_client)
-    assert len(after["relationships"]) == len(before["relationships"]) - 3
+    assert len(after["relationships"]) == len(before["relationships"]) - 3 - 2  # and the 2 ownerships
     assert "Anna Shaw" not in ids(sample_client, "team-members")
     for name in ("Elliott Household", "Smart Systems Ltd"):
         assert get(sample_client, f"/clients/{sample_id(sample_client, 'clients', name)}")["owner"] is None
@@ -156,4 +156,5 @@ def test_relationships_are_phrased_from_the_team_member(sample_client):
     anna = sample_id(sample_client, "team-members", "Anna Shaw")
     assert sentences(sample_client, f"/team-members/{anna}/relationships") == [
         "Anna Shaw is in London Office", "Anna Shaw is the Adviser of Elliott Household",
-        "Anna Shaw is the Adviser of Smart Systems Ltd"]
+        "Anna Shaw is the Adviser of Smart Systems Ltd", "Anna Shaw is the Owner of Elliott Household",
+        "Anna Shaw is the Owner of Smart Systems Ltd"]

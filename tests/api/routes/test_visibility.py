@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.helpers import as_caller, everything, ids, issue_key, ok, problem
+from api.helpers import SAMPLE_ALL_RELATIONSHIPS, as_caller, everything, ids, issue_key, ok, problem
 
 ELLIOTT_PEOPLE = {"John Elliott", "Jean Elliott", "Rose Elliott", "James Elliott"}
 #: Related to no client at all: in everyone's view, like the directory.
@@ -75,7 +75,7 @@ def test_each_adviser_lists_their_hierarchys_clients_and_people(team, who, clien
 def test_practice_managers_and_admins_see_everything(team, who):
     assert _names(team[who], "clients") == EVERY_CLIENT
     assert len(everything(team[who], "/people")) == 12
-    assert len(everything(team[who], "/relationships", include_ended="true")) == 32
+    assert len(everything(team[who], "/relationships", include_ended="true")) == SAMPLE_ALL_RELATIONSHIPS
 
 
 def test_open_mode_shows_everyone_everything(team):
@@ -149,6 +149,21 @@ def test_relationships_need_both_ends_visible(team, sample_client):
     # John's relationships, as Anna reads them, leave the Okafors out.
     john = ids(sample_client, "people")["John Elliott"]
     assert "Okafor" not in anna.get(f"/people/{john}/relationships", params={"include_ended": "true"}).text
+
+
+def test_an_ownership_shows_only_where_its_client_does(team, sample_client):
+    anna, clients = ids(sample_client, "team-members")["Anna Shaw"], ids(sample_client, "clients")
+    hidden_ids = {clients[name] for name in ANNA_CLIENTS}
+    for path in (f"/team-members/{anna}/relationships", f"/team-members/{anna}/network?depth=2"):
+        response = team["omar"].get(path)
+        assert response.status_code == 200 and _hidden_from(response.text, ANNA_CLIENTS, hidden_ids) == []
+    ownership = f"OWNER_OF-{clients['Elliott Household']}"
+    for response in (team["omar"].get(f"/relationships/{ownership}"), team["omar"].delete(f"/relationships/{ownership}"),
+                     team["omar"].patch(f"/relationships/{ownership}", json={"notes": "x"})):
+        problem(response, 404)  # missing, exactly as an unknown id: not refused as an ownership
+    owned = [item["other"]["name"] for item in ok(team["anna"].get(f"/team-members/{anna}/relationships"))
+             if item["relationship"]["type"] == "OWNER_OF"]
+    assert sorted(owned) == sorted(ANNA_CLIENTS)
 
 
 def test_a_caller_cannot_link_to_what_they_cannot_see(team, sample_client):

@@ -241,3 +241,33 @@ def test_a_share_on_a_relationship_that_is_no_membership_is_refused(repository, 
     report = import_dir(repository, directory)
     assert problems_at(report) == {("relationships.csv", line, "share")}
     assert repository.count_entities() == 0
+
+
+def test_an_owner_of_row_is_the_clients_owner_id(repository, tmp_path):
+    folder = examples(tmp_path)
+    # C-1005's own row names no owner: the OWNER_OF row gives it, in the same write as the client.
+    replace(folder / "clients.csv", "C-1005,Okafor Logistics,business,prospect,,referral,T-102,",
+            "C-1005,Okafor Logistics,business,prospect,,referral,,")
+    first = sum(1 for _ in (folder / "relationships.csv").open()) + 1
+    bad = ["O-1,OWNER_OF,T-101,C-1003,,,,,",  # C-1003's row names T-102
+           "O-2,OWNER_OF,T-101,C-1001,,,,,",  # agrees with C-1001's row
+           "O-3,OWNER_OF,T-101,C-1001,,,,,",  # a second owner row for C-1001
+           "O-4,OWNER_OF,T-102,C-1004,2020-01-01,,,,",  # an ownership has no dates
+           "O-5,OWNER_OF,P-2001,C-1002,,,,,"]  # only a team member owns
+    append(folder / "relationships.csv", "O-6,OWNER_OF,T-102,C-1005,,,,,", *bad)
+    report = import_dir(repository, folder)
+    assert problems_at(report) == {("relationships.csv", first + 1, "from"), ("relationships.csv", first + 3, "to"),
+                                   ("relationships.csv", first + 4, "since"), ("relationships.csv", first + 5, "type")}
+    assert "'C-1003' has the owner 'T-102' on clients.csv line 4" in report.problems[0].message
+    assert repository.count_entities() == 0  # a conflict is a row error: nothing is written
+    (folder / "relationships.csv").write_text((folder / "relationships.csv").read_text().split("O-1,")[0])
+    report = import_dir(repository, folder)
+    assert report.problems == [] and report.created[RecordKind.relationships] == 21
+    assert by_external_id(repository, "C-1005")["owner_id"] == by_external_id(repository, "T-102")["id"]
+    # For a client only in the store, an OWNER_OF row changes its owner_id.
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "relationships.csv").write_text("external_id,type,from,to\nO-7,OWNER_OF,T-102,C-1001\n")
+    report = import_dir(repository, later)
+    assert report.problems == [] and report.updated[RecordKind.clients] == 1
+    assert by_external_id(repository, "C-1001")["owner_id"] == by_external_id(repository, "T-102")["id"]
