@@ -463,67 +463,9 @@ class PracticeRepository:
         rows = self._store.read(self._q("analytics_ownership"), {})
         return rows[0]["ends"] if rows else []
 
-    # -- scoring runs ----------------------------------------------------------------------
-    def create_scoring_run(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> None:
-        self._store.write(self._q("create_scoring_run"), {"properties": dict(properties), "audit": dict(audit)})
-
-    def store_influence_scores(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        return self._store.write(self._q("store_influence_scores"), {"rows": list(rows)})[0]["stored"]
-
-    def complete_scoring_run(self, run_id: str, *, now: str) -> Row | None:
-        rows = self._store.write(self._q("complete_scoring_run"), {"id": run_id, "now": now})
-        return rows[0]["run"] if rows else None
-
-    def scoring_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
-        return [row["run"] for row in self._store.read(self._q("scoring_runs"), {"id": run_id, "limit": limit})]
-
-    def delete_scoring_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
-        rows = self._store.write(self._q("delete_scoring_run"), {"id": run_id, "audit": dict(audit)})
-        return rows[0]["scores"] if rows else None
-
-    def influence_scores(self, position_keys: Sequence[str]) -> list[Row]:
-        return [row["score"] for row in self._store.read(self._q("influence_scores"), {"keys": list(position_keys)})]
-
+    # -- scoring runs (their lifecycle: suggestion_runs.py) ----------------------------------
     def entity_influence_scores(self, entity_id: str) -> list[Row]:
         return [row["score"] for row in self._store.read(self._q("entity_influence_scores"), {"entity_id": entity_id})]
-
-    def influence_scores_after(
-        self, run_id: str, *, after: int, skip: int = 0, limit: int, differing_only: bool,
-        owners: Collection[str] | None,
-    ) -> list[Row]:
-        """A page of a run's scores after position ``after`` and ``skip`` rows (all, or only
-        differing ones), of entities visible to ``owners`` (None: every entity)."""
-        rows = self._store.read(
-            self._q("influence_scores_after", restricted=owners is not None),
-            {"run_id": run_id, "after": after, "skip": skip, "limit": limit, "differing_only": differing_only,
-             "owners": _owners(owners)},
-        )
-        return [row["score"] for row in rows]
-
-    def influence_score_counts(self, run_id: str, *, no_segment: str, owners: Collection[str]) -> list[Row]:
-        """``{suggested, differs, entities}`` rows: a run's scored entities visible to ``owners``."""
-        return self._store.read(self._q("influence_score_counts", restricted=True),
-                                {"run_id": run_id, "no_segment": no_segment, "owners": _owners(owners)})
-
-    def influence_segment_differences(self, run_id: str, *, after: int, limit: int) -> list[Row]:
-        rows = self._store.read(
-            self._q("influence_segment_differences"), {"run_id": run_id, "after": after, "limit": limit}
-        )
-        return [row["score"] for row in rows]
-
-    def apply_influencer_segments(
-        self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, now: str
-    ) -> Row | None:
-        """``changes``: ``{entity_id, version, from, to, audit}``, each applied (with its audit
-        record) only if the entity is still at that version and segment."""
-        rows = self._store.write(
-            self._q("apply_influencer_segments"),
-            {"run_id": run_id, "id": application_id, "changes": list(changes), "now": now},
-        )
-        return rows[0]["application"] if rows else None
-
-    def segment_applications(self, *, limit: int = 100) -> list[Row]:
-        return [row["application"] for row in self._store.read(self._q("segment_applications"), {"limit": limit})]
 
     # -- API keys, practice settings, audit trail ------------------------------------------
     def api_key_caller(self, key_id: str) -> Row | None:
@@ -726,7 +668,7 @@ class PracticeRepository:
         returns how many."""
         return self._store.write(self._q("delete_everything"), {"limit": limit, "audit": dict(audit)})[0]["deleted"]
 
-    # -- client tiers and the cycle of service ---------------------------------------------
+    # -- client tiers (their runs: suggestion_runs.py) and the cycle of service -----------------
     def tier_clients(self, *, today: str) -> list[Row]:
         """Rows ``{client, members}``: every client and its active members ``{id, name, role}``."""
         return self._store.read(self._q("tier_clients"), {"today": today})
@@ -734,53 +676,6 @@ class PracticeRepository:
     def tier_referrals(self, *, today: str) -> list[Row]:
         """Rows ``{referrer_id, referred_id, since, kind, stage}`` of active referrals."""
         return self._store.read(self._q("tier_referrals"), {"today": today})
-
-    def create_tier_run(
-        self, properties: Mapping[str, Any], suggestions: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]
-    ) -> int:
-        rows = self._store.write(
-            self._q("create_tier_run"),
-            {"properties": dict(properties), "suggestions": list(suggestions), "audit": dict(audit)},
-        )
-        return rows[0]["stored"] if rows else 0
-
-    def tier_runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
-        return [row["run"] for row in self._store.read(self._q("tier_runs"), {"id": run_id, "limit": limit})]
-
-    def tier_suggestions(
-        self, run_id: str, *, after: int, skip: int = 0, limit: int, differing_only: bool = False,
-        owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """A page of a run's suggestions after position ``after`` and ``skip`` rows; with
-        ``owners``, only of clients visible to them."""
-        rows = self._store.read(
-            self._q("tier_suggestions", restricted=owners is not None),
-            {"run_id": run_id, "after": after, "skip": skip, "limit": limit, "differing_only": differing_only,
-             "owners": _owners(owners)},
-        )
-        return [row["suggestion"] for row in rows]
-
-    def tier_suggestion_counts(self, run_id: str, *, no_tier: str, owners: Collection[str]) -> list[Row]:
-        """``{suggested, differs, clients}`` rows: a tier run's clients visible to ``owners``."""
-        return self._store.read(self._q("tier_suggestion_counts", restricted=True),
-                                {"run_id": run_id, "no_tier": no_tier, "owners": _owners(owners)})
-
-    def delete_tier_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
-        rows = self._store.write(self._q("delete_tier_run"), {"id": run_id, "audit": dict(audit)})
-        return rows[0]["suggestions"] if rows else None
-
-    def apply_tiers(
-        self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, applied_by: str | None, now: str
-    ) -> Row | None:
-        """``changes``: ``{client_id, version, from, to, audit}``, as for ``apply_influencer_segments``."""
-        rows = self._store.write(
-            self._q("apply_tiers"),
-            {"run_id": run_id, "id": application_id, "changes": list(changes), "applied_by": applied_by, "now": now},
-        )
-        return rows[0]["application"] if rows else None
-
-    def tier_applications(self, *, limit: int = 100) -> list[Row]:
-        return [row["application"] for row in self._store.read(self._q("tier_applications"), {"limit": limit})]
 
     def service_templates(self) -> list[Row]:
         return [row["template"] for row in self._store.read(self._q("service_templates"))]

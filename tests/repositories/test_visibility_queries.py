@@ -12,6 +12,7 @@ from app.domain.model import EntityKind as K
 from app.repositories.cypher import QueryLibrary, QueryTemplateError
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
+from app.repositories.suggestion_runs import SCORING_RUNS, TIER_RUNS, SuggestionRunRepository
 
 TODAY = "2026-11-23"
 ANNA = {"t1"}
@@ -116,9 +117,10 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
     for position, client_id in enumerate(("c1", "c2", "c3"), start=1):
         store.write("CREATE (s:TierSuggestion) SET s = $p", {"p": {
             "run_id": "tr1", "position": position, "client_id": client_id, "differs": True, "details": "{}"}})
-    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, owners=ANNA)] == ["c1"]
-    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=1, owners={"t2"})] == ["c2"]
-    assert len(repo.tier_suggestions("tr1", after=0, limit=10)) == 3
+    tiers = SuggestionRunRepository(store, TIER_RUNS)
+    assert [s["client_id"] for s in tiers.suggestions("tr1", after=0, limit=10, owners=ANNA)] == ["c1"]
+    assert [s["client_id"] for s in tiers.suggestions("tr1", after=0, limit=1, owners={"t2"})] == ["c2"]
+    assert len(tiers.suggestions("tr1", after=0, limit=10)) == 3
 
     for position, entity_id in enumerate(("p3", "c2", "p1", "gone", "v1"), start=1):
         store.write("CREATE (s:InfluenceScore) SET s = $p", {"p": {
@@ -126,8 +128,8 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
             "details": "{}"}})
 
     def scores(owners, **kwargs):
-        rows = repo.influence_scores_after("run1", **{"after": 0, "limit": 10, "differing_only": False, **kwargs},
-                                           owners=owners)
+        rows = SuggestionRunRepository(store, SCORING_RUNS).suggestions(
+            "run1", **{"after": 0, "limit": 10, "differing_only": False, **kwargs}, owners=owners)
         return [s["entity_id"] for s in rows]
 
     assert scores(ANNA) == ["p3", "p1", "v1"]
@@ -141,13 +143,13 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
 def test_restricted_rendering() -> None:
     library = QueryLibrary("falkordb")
     assert {"list_entities", "list_relationships", "entity_relationships", "neighbourhood", "visible_entities",
-            "tier_suggestions", "influence_scores_after"} <= set(library.restrictable())
+            "run_suggestions", "suggestion_counts"} <= set(library.restrictable())
     plain = library("neighbourhood")
     assert "// visible: b" in plain and "$owners" not in plain  # who sees everything pays nothing
     restricted = library("neighbourhood", restricted=True)
     assert "// visible:" not in restricted
     assert "WITH *, [(b:Person)--(b_client:Client) WHERE b_client.owner_id IN $owners | 1] AS b_clients_seen" in restricted
-    looked_up = library("influence_scores_after", restricted=True)
-    assert "OPTIONAL MATCH (entity:Entity {id: score.entity_id})" in looked_up
+    looked_up = library("run_suggestions", restricted=True, **SCORING_RUNS.identifiers())
+    assert "OPTIONAL MATCH (subject:Entity {id: suggestion.`entity_id`})" in looked_up
     with pytest.raises(QueryTemplateError, match="no '// visible:' line"):
         library("get_entity", label="Client", restricted=True)
