@@ -107,8 +107,10 @@ class PracticeRepository:
         )
         return bool(rows[0]["created"])
 
-    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
-        rows = self._store.read(self._q("get_entity", label=kind.label), {"id": entity_id})
+    def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        """The entity; with ``owners``, only if a caller who sees their clients may see it."""
+        rows = self._store.read(self._q("get_entity", label=kind.label, restricted=owners is not None),
+                                {"id": entity_id, "owners": _owners(owners)})
         return rows[0]["entity"] if rows else None
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
@@ -224,8 +226,9 @@ class PracticeRepository:
         rows = self._store.read(self._q("visible_clients_and_people", restricted=True), {"owners": _owners(owners)})
         return {row["id"] for row in rows}
 
-    def client_detail(self, client_id: str, *, today: str) -> Row | None:
-        rows = self._store.read(self._q("client_detail"), {"id": client_id, "today": today})
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+        rows = self._store.read(self._q("client_detail", restricted=owners is not None),
+                                {"id": client_id, "today": today, "owners": _owners(owners)})
         return rows[0] if rows else None
 
     def entity_relationships(
@@ -259,8 +262,12 @@ class PracticeRepository:
         )
         return GuardedWrite(bool(rows[0]["created"]), rows[0]) if rows else None
 
-    def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
-        rows = self._store.read(self._q("get_relationship", rel_type=type_code), {"id": relationship_id})
+    def get_relationship(
+        self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
+    ) -> Row | None:
+        """The relationship with its ends; with ``owners``, only if both ends are visible."""
+        rows = self._store.read(self._q("get_relationship", rel_type=type_code, restricted=owners is not None),
+                                {"id": relationship_id, "owners": _owners(owners)})
         return rows[0] if rows else None
 
     def update_relationship(
@@ -669,9 +676,11 @@ class PracticeRepository:
         return self._store.write(self._q("delete_everything"), {"limit": limit, "audit": dict(audit)})[0]["deleted"]
 
     # -- client tiers (their runs: suggestion_runs.py) and the cycle of service -----------------
-    def tier_clients(self, *, today: str) -> list[Row]:
-        """Rows ``{client, members}``: every client and its active members ``{id, name, role}``."""
-        return self._store.read(self._q("tier_clients"), {"today": today})
+    def tier_clients(self, *, today: str, owners: Collection[str] | None = None) -> list[Row]:
+        """Rows ``{client, members}``: every client (with ``owners``, those visible) and its
+        active members ``{id, name, role}``."""
+        return self._store.read(self._q("tier_clients", restricted=owners is not None),
+                                {"today": today, "owners": _owners(owners)})
 
     def tier_referrals(self, *, today: str) -> list[Row]:
         """Rows ``{referrer_id, referred_id, since, kind, stage}`` of active referrals."""
@@ -789,9 +798,11 @@ class PracticeRepository:
         rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
         return [_read_task(row["task"]) for row in rows]
 
-    def service_task(self, task_id: str) -> Row | None:
-        """Row ``{task, client}`` (the client's id, name and owner)."""
-        return _first_with_task(self._store.read(self._q("service_task"), {"id": task_id}))
+    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        """Row ``{task, client}`` (the client's id, name and owner); with ``owners``, only if
+        the client is visible."""
+        return _first_with_task(self._store.read(self._q("service_task", restricted=owners is not None),
+                                                 {"id": task_id, "owners": _owners(owners)}))
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],

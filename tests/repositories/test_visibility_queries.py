@@ -80,6 +80,22 @@ def test_lists_hold_only_visible_entities_and_pages_stay_full(repo: PracticeRepo
         assert paged == expected
 
 
+def test_single_reads_filter_in_the_query_as_lists_do(repo: PracticeRepository, store: GraphStore) -> None:
+    """A single read a caller may not see finds nothing, exactly as for a missing id."""
+    kinds = {kind.label: kind for kind in K}
+    store.write("CREATE (t:ServiceTask {id: 'task1', client_id: 'c1', status: 'open', due: $today})", {"today": TODAY})
+    for owners, visible in ((ANNA, VISIBLE_TO_ANNA), ({"t2"}, VISIBLE_TO_OMAR), (None, {e[1] for e in ENTITIES})):
+        assert {e[1] for e in ENTITIES if repo.get_entity(kinds[e[0]], e[1], owners=owners)} == visible
+        assert repo.get_entity(K.client, "missing", owners=owners) is None
+        listed = {row["relationship"]["id"] for row in repo.list_relationships(
+            after=None, limit=100, today=TODAY, include_ended=True, owners=owners)}
+        assert {r[0] for r in RELATIONSHIPS if repo.get_relationship(r[1], r[0], owners=owners)} == listed
+        clients = {e[1] for e in ENTITIES if e[0] == "Client"} & visible
+        assert {row["client"]["id"] for row in repo.tier_clients(today=TODAY, owners=owners)} == clients
+        assert {c for c in ("c1", "c2", "c3") if repo.client_detail(c, today=TODAY, owners=owners)} == clients
+        assert (repo.service_task("task1", owners=owners) is not None) == ("c1" in visible)
+
+
 def test_filters_combine_with_visibility(repo: PracticeRepository) -> None:
     assert [e["id"] for e in repo.list_entities(K.person, {"name": "elliott"}, after=None, limit=10, owners=ANNA)] == [
         "p1", "p3", "p4"]
@@ -143,7 +159,8 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
 def test_restricted_rendering() -> None:
     library = QueryLibrary("falkordb")
     assert {"list_entities", "list_relationships", "entity_relationships", "neighbourhood", "visible_entities",
-            "run_suggestions", "suggestion_counts"} <= set(library.restrictable())
+            "run_suggestions", "suggestion_counts", "get_entity", "get_relationship", "client_detail", "service_task",
+            "tier_clients"} <= set(library.restrictable())
     plain = library("neighbourhood")
     assert "// visible: b" in plain and "$owners" not in plain  # who sees everything pays nothing
     restricted = library("neighbourhood", restricted=True)
@@ -152,4 +169,4 @@ def test_restricted_rendering() -> None:
     looked_up = library("run_suggestions", restricted=True, **SCORING_RUNS.identifiers())
     assert "OPTIONAL MATCH (subject:Entity {id: suggestion.`entity_id`})" in looked_up
     with pytest.raises(QueryTemplateError, match="no '// visible:' line"):
-        library("get_entity", label="Client", restricted=True)
+        library("get_entities", restricted=True)
