@@ -198,15 +198,15 @@ def analytics_score(
     from rich.console import Console
     from rich.table import Table
 
-    from app.services.analytics import AnalyticsService, ScoringParameters
     from app.services.catalogue import CatalogueService
     from app.services.practice_graph import GraphSnapshots
+    from app.services.scoring import ScoringParameters, ScoringService
 
     with _practice(existing="score") as repository:
-        service = AnalyticsService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
+        service = ScoringService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
         with _progress() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
-        leaders, _ = service.scores(run["id"], after=0, limit=top)
+        leaders = service.scores(run["id"], after=0, limit=top)["items"]
     table = Table(title=f"Top {len(leaders)} influencers (run {run['id']})")
     for column, justify in (("#", "right"), ("name", "left"), ("kind", "left"), ("score", "right"),
                             ("suggested", "left"), ("assigned", "left"), ("why", "left")):
@@ -287,8 +287,9 @@ def tiers_run(
             on_progress("suggesting tiers", 1, 1)
         suggestions, after = [], 0
         while after is not None:
-            page, after = service.suggestions(run["id"], after=after, limit=500)
-            suggestions.extend(page)
+            page = service.suggestions(run["id"], after=after, limit=500)
+            suggestions.extend(page["items"])
+            after = page["next_cursor"]
     order = {tier: rank for rank, tier in enumerate([*(t.value for t in Tier), None])}
     console = Console()
     if top is not None or owner_id is not None:

@@ -37,9 +37,10 @@ from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
-from app.services.analytics import AnalyticsService, ScoringParameters  # noqa: E402
+from app.services.analytics import AnalyticsService  # noqa: E402
 from app.services.catalogue import CatalogueService  # noqa: E402
 from app.services.practice_graph import GraphSnapshots  # noqa: E402
+from app.services.scoring import ScoringParameters, ScoringService  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
 from bench.analytics_compute import add_comparison_arguments, compare, peak_rss_mib  # noqa: E402
 from bench.stores import FALKORDB, NEO4J, add_store_argument, conditions, neo4j_server, neo4j_settings  # noqa: E402
@@ -59,7 +60,7 @@ def main() -> None:
             settings[NEO4J] = neo4j_settings(cleanup.enter_context(neo4j_server()), sample_data="no")
         print(f"analytics_bench: {args.entities:,} entities, {args.relationships:,} relationships, seed {args.seed}, "
               f"betweenness k={args.betweenness_k}; {conditions()}")
-        services: dict[str, AnalyticsService] = {}
+        services: dict[str, tuple[ScoringService, AnalyticsService]] = {}
         for name, store_settings in settings.items():
             opened = open_store(store_settings)
             cleanup.callback(opened.close)
@@ -71,12 +72,14 @@ def main() -> None:
             loaded = time.perf_counter() - started
             print(f"  {name}: loaded through the import path in {loaded:.1f} s "
                   f"({args.relationships / loaded:,.0f} relationships/s); {conditions()}", flush=True)
-            services[name] = AnalyticsService(repository, catalogue, GraphSnapshots(max_age_s=3600), LOCAL_OPERATOR)
+            snapshots = GraphSnapshots(max_age_s=3600)
+            services[name] = (ScoringService(repository, catalogue, snapshots, LOCAL_OPERATOR),
+                              AnalyticsService(repository, catalogue, snapshots, LOCAL_OPERATOR))
 
         summary: dict[str, dict[str, float]] = {}
-        for name, service in services.items():
+        for name, (scoring, service) in services.items():
             started = time.perf_counter()
-            run = service.run_scoring(ScoringParameters.build(betweenness_k=args.betweenness_k, seed=args.seed))
+            run = scoring.run_scoring(ScoringParameters.build(betweenness_k=args.betweenness_k, seed=args.seed))
             total = time.perf_counter() - started
             timings = run["timings"]
             print(f"\n{name}: full scoring run: {total:.1f} s (target <= 30 s: {'met' if total <= 30 else 'NOT met'}); "

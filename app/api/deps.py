@@ -34,6 +34,7 @@ from app.services.mailing import MailingService
 from app.services.relationships import RelationshipService
 from app.services.service_cycle import ServiceCycleService
 from app.services.service_plans import ServicePlanService
+from app.services.scoring import ScoringService
 from app.services.tiers import TierService
 
 
@@ -121,6 +122,14 @@ async def get_analytics(request: Request, caller: CallerDep) -> AnalyticsService
 
 
 AnalyticsDep = Annotated[AnalyticsService, Depends(get_analytics)]
+
+
+async def get_scoring(request: Request, caller: CallerDep) -> ScoringService:
+    repository = _repository(request)
+    return ScoringService(repository, CatalogueService(repository, caller), request.app.state.snapshots, caller)
+
+
+ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
 
 async def get_tiers(request: Request, caller: CallerDep) -> TierService:
     return TierService(_repository(request), caller)

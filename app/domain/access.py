@@ -69,9 +69,6 @@ class Caller:
     def sees_every_client(self) -> bool:
         return self.visible_owner_ids is None
 
-    def may_see_client(self, owner_id: str | None) -> bool:
-        return self.visible_owner_ids is None or owner_id in self.visible_owner_ids
-
 
 #: Writes made by the command line on the machine that holds the store.
 LOCAL_OPERATOR = Caller(team_member_id="local-operator", name="Rapport command line", role=TeamRole.admin)

@@ -12,7 +12,8 @@ A line ``// visible: x, y`` keeps only rows whose entities ``x`` and ``y`` the c
 (the visibility rule, defined once here): rendered with ``restricted=True`` it becomes a
 ``WITH *`` and a ``WHERE`` over the ``$owners`` parameter; otherwise it stays a comment, so
 a caller who sees everything pays nothing for it. ``x <- row.entity_id`` first looks the
-entity up by id (a missing one is never visible to a restricted caller). ``x:Client`` says
+entity up by id (a missing one is never visible to a restricted caller); its property may
+be a placeholder (``x <- row.`{{subject_id}}```), filled as any other. ``x:Client`` says
 that ``x`` can only be a client, which needs its owner alone (no look at its relationships).
 
 A line ``// lock: <list of nodes>`` is where a write query takes the write locks its rule
@@ -39,7 +40,9 @@ _PLACEHOLDER = re.compile(r"\{\{([a-z_]+)\}\}")
 _EACH_BLOCK = re.compile(r"^[ \t]*// each ([a-z_]+)\n(.*?)^[ \t]*// end each\n", re.M | re.S)
 _SAFE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _VARIABLE = r"[a-z][a-z0-9_]*"
-_VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_VARIABLE}))?(:Client)?")
+#: A property looked up in a ``// visible:`` line: a name, or a backticked placeholder.
+_PROPERTY = rf"(?:{_VARIABLE}|`\{{\{{[a-z_]+\}}\}}`)"
+_VISIBLE_ITEM = re.compile(rf"({_VARIABLE})(?: <- ({_VARIABLE}\.{_PROPERTY}))?(:Client)?")
 _LOCK_LINE = re.compile(r"^([ \t]*)// lock: (\S.*?)[ \t]*$", re.M)
 _VISIBLE_LINE = re.compile(rf"^([ \t]*)// visible: ({_VISIBLE_ITEM.pattern}(?:, {_VISIBLE_ITEM.pattern})*)[ \t]*$", re.M)
 

@@ -56,8 +56,8 @@ class EntityMerge:
 class EntityReads(Protocol):
     """Entities read by id or external id."""
 
-    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
-        ...
+    def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        """The entity; with ``owners``, only if a caller who sees their clients may see it."""
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
         ...
@@ -126,8 +126,8 @@ class Entities(EntityReads, Protocol):
         """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
         differing email (see the query), those a caller who sees ``owners``' clients may see."""
 
-    def client_detail(self, client_id: str, *, today: str) -> Row | None:
-        ...
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+        """The client with its owner and members; with ``owners``, only if visible."""
 
     def entity_relationships(
         self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
@@ -160,8 +160,9 @@ class EntityRepository(Repository):
         )
         return bool(rows[0]["created"])
 
-    def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:
-        rows = self._store.read(self._q("get_entity", label=kind.label), {"id": entity_id})
+    def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        rows = self._store.read(self._q("get_entity", label=kind.label, restricted=owners is not None),
+                                {"id": entity_id, "owners": _owners(owners)})
         return rows[0]["entity"] if rows else None
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
@@ -243,8 +244,9 @@ class EntityRepository(Repository):
              "owners": _owners(owners)},
         )
 
-    def client_detail(self, client_id: str, *, today: str) -> Row | None:
-        rows = self._store.read(self._q("client_detail"), {"id": client_id, "today": today})
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+        rows = self._store.read(self._q("client_detail", restricted=owners is not None),
+                                {"id": client_id, "today": today, "owners": _owners(owners)})
         return rows[0] if rows else None
 
     def entity_relationships(

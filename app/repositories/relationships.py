@@ -69,8 +69,10 @@ class Relationships(RelationshipClashes, Protocol):
     ) -> RelationshipCreation | None:
         ...
 
-    def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
-        ...
+    def get_relationship(
+        self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
+    ) -> Row | None:
+        """The relationship with its ends; with ``owners``, only if both ends are visible."""
 
     def update_relationship(
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
@@ -130,8 +132,11 @@ class RelationshipRepository(Repository):
         )
         return first_as(RelationshipCreation, rows)
 
-    def get_relationship(self, type_code: str, relationship_id: str) -> Row | None:
-        rows = self._store.read(self._q("get_relationship", rel_type=type_code), {"id": relationship_id})
+    def get_relationship(
+        self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
+    ) -> Row | None:
+        rows = self._store.read(self._q("get_relationship", rel_type=type_code, restricted=owners is not None),
+                                {"id": relationship_id, "owners": _owners(owners)})
         return rows[0] if rows else None
 
     def update_relationship(

@@ -76,8 +76,9 @@ class ServiceTasks(Protocol):
     def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
         ...
 
-    def service_task(self, task_id: str) -> Row | None:
-        """Row ``{task, client}`` (the client's id, name and owner)."""
+    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        """Row ``{task, client}`` (the client's id, name and owner); with ``owners``, only if
+        the client is visible."""
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
@@ -136,8 +137,9 @@ class ServiceTaskRepository(Repository):
         rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
         return [_read_task(row["task"]) for row in rows]
 
-    def service_task(self, task_id: str) -> Row | None:
-        return _first_with_task(self._store.read(self._q("service_task"), {"id": task_id}))
+    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> Row | None:
+        return _first_with_task(self._store.read(self._q("service_task", restricted=owners is not None),
+                                                 {"id": task_id, "owners": _owners(owners)}))
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],

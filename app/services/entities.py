@@ -89,13 +89,10 @@ class EntityService:
 
     def get(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         """The entity, if the caller may see it (one they may not see is answered as missing)."""
-        entity = self._read(kind, entity_id)
-        if not self._visibility.may_see(entity):
-            raise _missing(kind, entity_id)
-        return entity
+        return self._read(kind, entity_id, owners=self._visibility.owners)
 
-    def _read(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
-        entity = self._repo.get_entity(kind, entity_id)
+    def _read(self, kind: EntityKind, entity_id: str, *, owners: frozenset[str] | None = None) -> dict[str, Any]:
+        entity = self._repo.get_entity(kind, entity_id, owners=owners)
         if entity is None:
             raise _missing(kind, entity_id)
         return entity
@@ -330,9 +327,9 @@ class EntityService:
         return rows[:limit], (rows[limit - 1]["id"] if len(rows) > limit else None)
 
     def client_detail(self, client_id: str) -> dict[str, Any]:
-        row = self._repo.client_detail(client_id, today=today_iso())
         # Its members are attached to it and its owner is a team member: all visible with it.
-        if row is None or not self._visibility.may_see_client(row["client"]):
+        row = self._repo.client_detail(client_id, today=today_iso(), owners=self._visibility.owners)
+        if row is None:
             raise _missing(EntityKind.client, client_id)
         members = [
             {"person": m["person"], "role": m["relationship"].get("role"), "relationship_id": m["relationship"]["id"],

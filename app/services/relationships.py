@@ -250,10 +250,9 @@ class RelationshipService:
         type_code = self._type_code(relationship_id)
         if type_code == OWNERSHIP.code:
             return self._ownership(relationship_id)
-        row = self._repo.get_relationship(type_code, relationship_id)
-        ends = () if row is None else (row["from_entity"]["id"], row["to_entity"]["id"])
         # Visible when both ends are; otherwise answered as missing.
-        if row is None or len(self._visibility.visible_ids(ends)) < len(set(ends)):
+        row = self._repo.get_relationship(type_code, relationship_id, owners=self._visibility.owners)
+        if row is None:
             raise NotFound(f"no relationship with id '{relationship_id}'")
         return self._public(row, self._catalogue_map(), today_iso())
 
@@ -412,8 +411,8 @@ class RelationshipService:
 
     def _visible_entity(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:
         """The entity, if the caller may see it; one they may not see is answered as missing."""
-        entity = self._repo.get_entity(kind, entity_id)
-        if entity is None or not self._visibility.may_see(entity):
+        entity = self._repo.get_entity(kind, entity_id, owners=self._visibility.owners)
+        if entity is None:
             raise NotFound(f"no {kind.value.replace('_', ' ')} with id '{entity_id}'")
         return entity
 

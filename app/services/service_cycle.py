@@ -154,7 +154,7 @@ class ServiceCycleService:
         year and done, the last and next review, and whether it is overdue."""
         today = today or date.today()
         templates = {t["tier"]: t for t in self.templates()}
-        clients = [row["client"] for row in self._repo.tier_clients(today=today.isoformat())]
+        clients = [row["client"] for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
         since = date(today.year - 1, 1, 1).isoformat()
         touches_by_client: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for touch in self._repo.client_records(TOUCH, client_id=None, date_from=since, date_to=today.isoformat()):
@@ -170,8 +170,6 @@ class ServiceCycleService:
         year_start = date(today.year, 1, 1).isoformat()
         for client in clients:
             if client.get("tier") is None and client.get("stage") != "client":
-                continue
-            if not self._visibility.may_see_client(client):
                 continue
             if owner_id is not None and client.get("owner_id") != owner_id:
                 continue
@@ -224,8 +222,7 @@ class ServiceCycleService:
         """Each household's (or one client's) revenue and assets with its members. A person in
         several clients is listed once under each, with their roles there and the number of
         clients they belong to (of those the caller sees)."""
-        rows = self._repo.tier_clients(today=date.today().isoformat())
-        rows = [row for row in rows if self._visibility.may_see_client(row["client"])]
+        rows = self._repo.tier_clients(today=date.today().isoformat(), owners=self._visibility.owners)
         clients_of: dict[str, set[str]] = defaultdict(set)  # of the clients the caller sees
         for row in rows:
             for member in row["members"]:

@@ -223,8 +223,8 @@ class ServicePlanService:
 
     # -- reading a plan ---------------------------------------------------------------------------
     def plan(self, client_id: str, *, status: TaskStatus | None = None, kind: TaskKind | None = None) -> list[dict[str, Any]]:
-        client = self._repo.get_entity(EntityKind.client, client_id)
-        if client is None or not self._visibility.may_see_client(client):
+        client = self._repo.get_entity(EntityKind.client, client_id, owners=self._visibility.owners)
+        if client is None:
             raise NotFound(f"no client with id '{client_id}'")
         tasks = self._repo.service_tasks(client_id, status=status and status.value, kind=kind and kind.value)
         return [{**task, "client_name": client["name"]} for task in tasks]
@@ -291,8 +291,8 @@ class ServicePlanService:
 
     def _open_task(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """The task and its client, if the caller may see them and the task is open."""
-        row = self._repo.service_task(task_id)
-        if row is None or not self._visibility.may_see_client(row["client"]):
+        row = self._repo.service_task(task_id, owners=self._visibility.owners)
+        if row is None:
             raise NotFound(f"no task with id '{task_id}'")
         task = row["task"]
         if task["status"] != TaskStatus.open.value:

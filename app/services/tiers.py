@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
-from app.domain.audit import AuditAction, application_records, audit_record
-from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.errors import InvalidInput
+from app.domain.model import new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
-from app.repositories.entities import EntityReads
 from app.repositories.service_cycle import ClientRecords
-from app.repositories.tier_runs import TierRuns
-from app.repositories.visibility import VisibleEntities
-from app.services.visibility import Visibility
+from app.repositories.suggestion_runs import TIER_RUNS
+from app.repositories.tier_runs import TierMeasures
+from app.services.suggestion_runs import RunKind, SuggestionRuns, SuggestionRunsRepository
 
 TOUCH, SERVICE_REQUEST = "Touch", "ServiceRequest"
 
 
-class TierServiceRepository(TierRuns, ClientRecords, EntityReads, VisibleEntities, Protocol):
+class TierServiceRepository(SuggestionRunsRepository, TierMeasures, ClientRecords, Protocol):
     """What the tier service reads and writes."""
 
 
@@ -37,11 +34,12 @@ def settings_from(values: dict[str, Any]) -> TierSettings:
         raise InvalidInput(f"invalid tier settings: {error}") from error
 
 
-class TierService:
+class TierService(SuggestionRuns):
+    """Tier runs: measured and made here, read, paged, applied and deleted as every suggestion run."""
+
     def __init__(self, repository: TierServiceRepository, caller: Caller) -> None:
-        self._repo = repository
-        self._caller = caller
-        self._visibility = Visibility(repository, caller)
+        super().__init__(repository, caller, TIERS)
+        self._repo: TierServiceRepository = repository
 
     # -- measuring --------------------------------------------------------------------------
     def measure(self, settings: TierSettings, as_of: date) -> tuple[list[dict[str, Any]], dict[str, ClientTraits]]:
@@ -133,105 +131,7 @@ class TierService:
             "settings": json.dumps(asdict(settings)), "revenue_percentile_cut": cut, "clients": len(rows),
             "tier_counts": json.dumps(dict(counts)), "differences": sum(1 for r in rows if r["differs"]),
         }.items() if v is not None}
-        # The run's summary fields, not every suggestion.
-        audit = audit_record(self._caller, AuditAction.create, "tier_run", run_id, before=None, after=properties,
-                             now=properties["finished_at"])
-        self._repo.create_tier_run(properties, rows, audit)
-        return self.get_run(run_id)
-
-    def runs(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        return [self._run_seen(run) for run in self._repo.tier_runs(limit=limit)]
-
-    def get_run(self, run_id: str) -> dict[str, Any]:
-        runs = self._repo.tier_runs(run_id, limit=1)
-        if not runs:
-            raise NotFound(f"no tier run with id '{run_id}'")
-        return self._run_seen(runs[0])
-
-    def _run_seen(self, run: dict[str, Any]) -> dict[str, Any]:
-        """A run's summary; a restricted caller's counts are of the clients they see, and the
-        revenue cut (a percentile of every client's revenue) is not theirs to know."""
-        public = _run_public(run)
-        owners = self._visibility.owners
-        if owners is None:
-            return public
-        rows = self._repo.tier_suggestion_counts(run["id"], no_tier=_NO_TIER, owners=owners)
-        counts: dict[str, int] = defaultdict(int)
-        for row in rows:
-            counts[row["suggested"]] += row["clients"]
-        return {**public, "revenue_percentile_cut": None, "clients": sum(counts.values()), "tier_counts": dict(counts),
-                "differences": sum(row["clients"] for row in rows if row["differs"])}
-
-    def delete_run(self, run_id: str) -> None:
-        self._caller.require(Permission.write, "delete tier runs")
-        runs = self._repo.tier_runs(run_id, limit=1)
-        audit = audit_record(self._caller, AuditAction.delete, "tier_run", run_id, before=runs[0] if runs else None,
-                             after=None, now=now_iso())
-        if self._repo.delete_tier_run(run_id, audit) is None:
-            raise NotFound(f"no tier run with id '{run_id}'")
-
-    def suggestions(
-        self, run_id: str, *, after: int, limit: int, differing_only: bool = False
-    ) -> tuple[list[dict[str, Any]], int | None]:
-        """A page of a run's suggestions (or only those differing from the assigned tier), of the
-        clients the caller sees."""
-        self.get_run(run_id)
-        rows, cursor = self._visibility.page_of_run(
-            lambda after_position, skip, count: self._repo.tier_suggestions(
-                run_id, after=after_position, skip=skip, limit=count, differing_only=differing_only,
-                owners=self._visibility.owners,
-            ),
-            after=after, limit=limit,
-        )
-        return [_suggestion_public(row, practice_wide=self._visibility.sees_everything) for row in rows], cursor
-
-    def apply(self, run_id: str, client_ids: Sequence[str] | None, *, applied_by: str | None = None) -> dict[str, Any]:
-        """Give clients the tiers a run suggested: an explicit action, recorded with who did it
-        and with an audit record per client changed."""
-        self._caller.require(Permission.apply_suggestions, "apply suggested tiers")
-        self.get_run(run_id)
-        if applied_by is not None and self._repo.get_entity(EntityKind.team_member, applied_by) is None:
-            raise InvalidInput(f"applied_by: no team member with id '{applied_by}'")
-        wanted = set(client_ids) if client_ids is not None else None
-        changes, after = [], 0
-        while True:
-            rows = self._repo.tier_suggestions(run_id, after=after, limit=5_000, differing_only=True)
-            if not rows:
-                break
-            after = rows[-1]["position"]
-            changes.extend(
-                {"client_id": row["client_id"], "from": row.get("assigned"), "to": row.get("suggested")}
-                for row in rows if wanted is None or row["client_id"] in wanted
-            )
-        if wanted is not None:
-            unknown = sorted(wanted - {change["client_id"] for change in changes})
-            if unknown:
-                raise InvalidInput(
-                    f"{len(unknown)} of the clients have no differing suggestion in this run: {', '.join(unknown[:10])}",
-                    client_ids=unknown,
-                )
-        if not changes:
-            raise Conflict("this run suggests no change to any assigned tier")
-        now = now_iso()
-        changes = application_records(
-            self._caller, changes, self._repo.get_entities(change["client_id"] for change in changes),
-            id_field="client_id", field="tier", note=f"applied from tier run {run_id}", now=now,
-        )
-        application = self._repo.apply_tiers(run_id, new_entity_id(), changes, applied_by=applied_by, now=now)
-        if application is None:
-            raise Conflict(
-                "no client still has the tier it had when the run was made (already applied, or changed by hand "
-                "since); nothing was applied"
-            )
-        return _application_public(application)
-
-    def applications(self, *, limit: int = 100) -> list[dict[str, Any]]:
-        """Applications of suggested tiers, listing only changes to clients the caller sees."""
-        applications = [_application_public(row) for row in self._repo.tier_applications(limit=limit)]
-        if self._visibility.sees_everything:
-            return applications
-        visible = self._visibility.visible_ids(c["client_id"] for a in applications for c in a["changes"])
-        return [{**a, "changes": [c for c in a["changes"] if c["client_id"] in visible]} for a in applications]
+        return self._store(properties, rows)  # its audit record has the run's summary fields, not every suggestion
 
 
 def _count_by_client(records: list[dict[str, Any]]) -> dict[str, int]:
@@ -274,12 +174,14 @@ def _suggestion_public(row: dict[str, Any], *, practice_wide: bool = True) -> di
     }
 
 
-def _application_public(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"], "run_id": row["run_id"], "applied_at": row["applied_at"], "applied_by": row.get("applied_by"),
-        "requested": row["requested"], "applied": row["applied"],
-        "changes": [
-            {"client_id": client_id, "from_tier": before or None, "to_tier": after or None}
-            for client_id, before, after in zip(row["client_ids"], row["from_tiers"], row["to_tiers"], strict=True)
-        ],
-    }
+def _withheld(public: dict[str, Any], counts: dict[str, int], differences: int) -> dict[str, Any]:
+    """A run as a restricted caller sees it: counts of the clients they see; the revenue cut
+    (a percentile of every client's revenue) is not theirs to know."""
+    return {**public, "revenue_percentile_cut": None, "clients": sum(counts.values()), "tier_counts": counts,
+            "differences": differences}
+
+
+TIERS = RunKind(
+    storage=TIER_RUNS, name="tier run", subject="client", subjects="clients", value="tier", total="clients",
+    none=_NO_TIER, public=_run_public, withheld=_withheld, suggestion=_suggestion_public, summary=dict,
+)

@@ -1,23 +1,23 @@
 """What one caller may see, for the services' reads.
 
-The rule (issue 3, owner-hierarchy mode): a client is visible when the caller sees its
-owner; a person when they have any relationship (any type, active or ended, either way)
-with a visible client, or with no client at all; team members, providers and divisions are
-the practice's directory and always visible; a relationship when both its ends are. An entity the caller may not
-see is answered exactly as a missing one, so its existence does not leak.
-
-Lists filter inside their query (``// visible:`` lines, see ``app/repositories/cypher.py``)
-so pages stay full; this class answers for single entities and for the handful of ids an
-analytics answer names.
+Whose clients a caller sees is decided when they are authenticated (``visible_owner_ids``
+in ``app/domain/access.py``: their own and their reports', in owner-hierarchy mode). Which
+entities that lets them see is the visibility rule, defined once, in Cypher
+(``visible_predicate`` in ``app/repositories/cypher.py``): a client when they see its owner;
+a person when related to such a client, or to no client at all; the practice's directory
+(team members, providers, divisions) always; a relationship when both its ends are. Every
+read applies it in its query through a ``// visible:`` line given ``owners`` below: single
+reads (an entity the caller may not see reads exactly as a missing one, so its existence
+does not leak), lists (so pages stay full), and the ids an analytics answer names
+(``visible_ids``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from app.domain.access import Caller
-from app.domain.model import EntityKind
 from app.repositories.visibility import VisibleEntities
 
 
@@ -43,20 +43,6 @@ class Visibility:
         if self.sees_everything or not wanted:
             return wanted
         return self._repo.visible_entities(wanted, self.owners)
-
-    def may_see(self, entity: Mapping[str, Any]) -> bool:
-        """Whether the caller may see a stored entity (its properties as read)."""
-        if self.sees_everything:
-            return True
-        kind = entity.get("entity_kind")
-        if kind == EntityKind.client.value:
-            return self.caller.may_see_client(entity.get("owner_id"))
-        if kind == EntityKind.person.value:
-            return bool(self._repo.visible_entities([entity["id"]], self.owners))
-        return True
-
-    def may_see_client(self, client: Mapping[str, Any]) -> bool:
-        return self.caller.may_see_client(client.get("owner_id"))
 
     def page_of_run(
         self, read: Callable[[int, int, int], list[dict[str, Any]]], *, after: int, limit: int

@@ -200,7 +200,10 @@ def _lint_rendered(tmp_path: Path, texts: dict[str, str]) -> dict[str, str]:
 
 
 # A placeholder is filled with a sample identifier, as lint.js does for the files.
-SAMPLE_IDENTIFIERS = {"label": "Client", "rel_type": "SPOUSE_OF", "field": "stage", "role_type": ["PRIMARY_CONTACT_AT"]}
+SAMPLE_IDENTIFIERS = {"label": "Client", "rel_type": "SPOUSE_OF", "field": "stage", "role_type": ["PRIMARY_CONTACT_AT"],
+                      "run_label": "TierRun", "suggestion_label": "TierSuggestion", "application_label": "TierApplication",
+                      "subject_label": "Client", "subject_id": "client_id", "subject_ids": "client_ids",
+                      "from_values": "from_tiers", "to_values": "to_tiers"}
 
 
 def test_restricted_queries_pass_neo4j_frontend(tmp_path: Path):

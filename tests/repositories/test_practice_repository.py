@@ -20,6 +20,7 @@ from app.repositories.cypher import QueryLibrary
 from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore, Row
+from app.repositories.suggestion_runs import SCORING_RUNS, TIER_RUNS, SuggestionRunRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-23"
@@ -415,36 +416,38 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.delete_relationship("REFERRER_OF", referral["id"], expected_version=1, audit=_audit(referral["id"], "delete"))
     assert repo.tier_referrals(today=TODAY) == []
 
+    runs = SuggestionRunRepository(repo.store, TIER_RUNS)
     suggestion = {"run_id": "tr1", "position": 1, "client_id": "c1", "suggested": "A", "differs": True, "details": "{}"}
-    assert repo.create_tier_run({"id": "tr1", "started_at": "2026-11-23T10:00:00Z"}, [suggestion], _audit("tr1")) == 1
-    assert [run["id"] for run in repo.tier_runs()] == ["tr1"] and repo.tier_runs("nope") == []
-    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, differing_only=True)] == ["c1"]
-    assert repo.tier_suggestions("tr1", after=1, limit=10) == []
-    assert repo.tier_suggestions("tr1", after=0, skip=1, limit=10) == []
+    assert runs.create_run({"id": "tr1", "started_at": "2026-11-23T10:00:00Z"}, [suggestion], _audit("tr1")) == 1
+    assert [run["id"] for run in runs.runs()] == ["tr1"] and runs.runs("nope") == []
+    assert [s["client_id"] for s in runs.suggestions("tr1", after=0, limit=10, differing_only=True)] == ["c1"]
+    assert runs.suggestions("tr1", after=1, limit=10) == []
+    assert runs.suggestions("tr1", after=0, skip=1, limit=10) == []
     # c1 has no owner now: nobody with a restricted view sees it, nor counts it.
-    assert repo.tier_suggestion_counts("tr1", no_tier="none", owners=["nobody"]) == []
+    assert runs.suggestion_counts("tr1", none="none", owners=["nobody"]) == []
     # Backup pages of a label keyed by a pair (run, position): one record a page, in order.
-    assert repo.create_tier_run({"id": "tr0", "started_at": "2026-11-22T10:00:00Z"},
-                                [{**suggestion, "run_id": "tr0", "position": p} for p in (2, 1)], _audit("tr0")) == 2
+    assert runs.create_run({"id": "tr0", "started_at": "2026-11-22T10:00:00Z"},
+                           [{**suggestion, "run_id": "tr0", "position": p} for p in (2, 1)], _audit("tr0")) == 2
     pages, last = [], None
     while page := repo.practice_records_page("TierSuggestion", after=last, limit=1):
         pages.append((page[0]["run_id"], page[0]["position"]))
         last = page[-1]
     assert pages == [("tr0", 1), ("tr0", 2), ("tr1", 1)]
-    assert repo.delete_tier_run("tr0", _audit("tr0", "delete")) == 2
+    assert runs.delete_run("tr0", _audit("tr0", "delete")) == 2
     version = repo.get_entity(K.client, "c1")["version"]
     change = {"client_id": "c1", "from": None, "to": "A", "version": version, "audit": _audit("c1", "apply")}
     stale = {**change, "version": version - 1, "audit": _audit("c1", "apply")}
-    assert repo.apply_tiers("tr1", "ta0", [stale], applied_by="t9", now="n") is None  # changed since it was read
-    application = repo.apply_tiers("tr1", "ta1", [change], applied_by="t9", now="2026-11-23T10:00:01Z")
+    assert runs.apply("tr1", "ta0", [stale], applied_by="t9", now="n") is None  # changed since it was read
+    application = runs.apply("tr1", "ta1", [change], applied_by="t9", now="2026-11-23T10:00:01Z")
     assert (application["applied"], application["client_ids"], application["to_tiers"]) == (1, ["c1"], ["A"])
+    assert (application["from_tiers"], application["applied_by"]) == ([""], "t9")
     assert repo.get_entity(K.client, "c1")["tier"] == "A"
     again = {**change, "version": version + 1, "audit": _audit("c1", "apply")}
-    assert repo.apply_tiers("tr1", "ta2", [again], applied_by=None, now="n") is None  # no longer untiered
-    assert [a["id"] for a in repo.tier_applications()] == ["ta1"]
+    assert runs.apply("tr1", "ta2", [again], applied_by=None, now="n") is None  # no longer untiered
+    assert [a["id"] for a in runs.applications()] == ["ta1"]
     assert len(repo.audit_records({"target_id": "c1", "action": "apply"}, after=None, limit=10)) == 1
-    assert repo.delete_tier_run("tr1", _audit("tr1", "delete")) == 1 and repo.tier_runs() == []
-    assert repo.delete_tier_run("tr1", _audit("tr1", "delete")) is None
+    assert runs.delete_run("tr1", _audit("tr1", "delete")) == 1 and runs.runs() == []
+    assert runs.delete_run("tr1", _audit("tr1", "delete")) is None
     assert [r["action"] for r in repo.audit_records({"target_id": "tr1"}, after=None, limit=10)] == ["create", "delete"]
 
     assert repo.service_templates() == []
@@ -557,37 +560,38 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
 
 def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     """The queries that store, read and apply influence scoring runs."""
-    repo.create_scoring_run({"id": "run1", "status": "storing", "started_at": "2026-11-23T10:00:00Z"}, _audit("run1"))
-    assert repo.scoring_runs() == []  # not listed until complete
+    runs = SuggestionRunRepository(repo.store, SCORING_RUNS)
+    assert runs.create_run({"id": "run1", "status": "storing", "started_at": "2026-11-23T10:00:00Z"}, [],
+                           _audit("run1")) == 0
+    assert runs.runs() == []  # not listed until complete
     rows = [
         {"run_id": "run1", "position": 1, "position_key": "run1:000000001", "entity_id": "p1",
          "suggested": "critical", "differs": True, "details": "{}"},
         {"run_id": "run1", "position": 2, "position_key": "run1:000000002", "entity_id": "p2",
          "differs": False, "details": "{}"},
     ]
-    assert repo.store_influence_scores(rows) == 2
-    assert repo.complete_scoring_run("run1", now="2026-11-23T10:00:01Z")["status"] == "complete"
-    assert [run["id"] for run in repo.scoring_runs()] == ["run1"]
-    assert [s["entity_id"] for s in repo.influence_scores(["run1:000000002", "run1:000000001"])] == ["p1", "p2"]
+    assert runs.store_suggestions(rows) == 2
+    assert runs.complete_run("run1", now="2026-11-23T10:00:01Z")["status"] == "complete"
+    assert [run["id"] for run in runs.runs()] == ["run1"]
+    assert [s["entity_id"] for s in runs.suggestions_by_key(["run1:000000002", "run1:000000001"])] == ["p1", "p2"]
     assert [s["run_id"] for s in repo.entity_influence_scores("p1")] == ["run1"]
-    assert [s["entity_id"] for s in repo.influence_segment_differences("run1", after=0, limit=10)] == ["p1"]
-    assert [s["entity_id"] for s in repo.influence_scores_after(
-        "run1", after=0, limit=10, differing_only=False, owners=None)] == ["p1", "p2"]
+    assert [s["entity_id"] for s in runs.suggestions("run1", after=0, limit=10, differing_only=True)] == ["p1"]
+    assert [s["entity_id"] for s in runs.suggestions("run1", after=0, limit=10)] == ["p1", "p2"]
     # p1 is the primary contact of c1, which has no owner; p2 is related to no client.
-    assert [s["entity_id"] for s in repo.influence_scores_after(
-        "run1", after=0, skip=0, limit=10, differing_only=False, owners=["nobody"])] == ["p2"]
-    assert repo.influence_score_counts("run1", no_segment="none", owners=["nobody"]) == [
-        {"suggested": "none", "differs": False, "entities": 1}]
+    assert [s["entity_id"] for s in runs.suggestions("run1", after=0, skip=0, limit=10, owners=["nobody"])] == ["p2"]
+    assert runs.suggestion_counts("run1", none="none", owners=["nobody"]) == [
+        {"suggested": "none", "differs": False, "subjects": 1}]
     assert {"p2"} <= repo.visible_clients_and_people(["nobody"]) and not {"p1", "c1"} & repo.visible_clients_and_people(["nobody"])
     version = repo.get_entity(K.person, "p1")["version"]
     change = {"entity_id": "p1", "from": None, "to": "critical", "version": version, "audit": _audit("p1", "apply")}
-    application = repo.apply_influencer_segments("run1", "app1", [change], now="2026-11-23T10:00:02Z")
-    assert (application["applied"], application["entity_ids"]) == (1, ["p1"])
+    application = runs.apply("run1", "app1", [change], applied_by=None, now="2026-11-23T10:00:02Z")
+    assert (application["applied"], application["entity_ids"], application["to_segments"]) == (1, ["p1"], ["critical"])
+    assert "applied_by" not in application  # no property for no one
     assert repo.get_entity(K.person, "p1")["influencer_segment"] == "critical"
     again = {**change, "version": version + 1, "audit": _audit("p1", "apply")}
-    assert repo.apply_influencer_segments("run1", "app2", [again], now="n") is None  # no longer at its old segment
+    assert runs.apply("run1", "app2", [again], applied_by=None, now="n") is None  # no longer at its old segment
     assert len(repo.audit_records({"target_id": "p1", "action": "apply"}, after=None, limit=10)) == 1
-    assert [a["id"] for a in repo.segment_applications()] == ["app1"]
+    assert [a["id"] for a in runs.applications()] == ["app1"]
     records = repo.practice_records_page("ScoringRun", after=None, limit=10)
     assert [r["id"] for r in records] == ["run1"]
     assert repo.practice_records_page("ScoringRun", after=records[0], limit=10) == []
@@ -595,10 +599,10 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
                                         audit=_audit("restore-1", "bulk_load", note="Touch records restored")) == 1
     assert "t-1" in [r["id"] for r in repo.practice_records_page("Touch", after=None, limit=10)]
     assert repo.audit_records({"target_id": "restore-1"}, after=None, limit=10)[0]["note"] == "1 Touch records restored"
-    assert repo.delete_scoring_run("run1", _audit("run1", "delete")) == 2
-    assert repo.delete_scoring_run("run1", _audit("run1", "delete")) is None
+    assert runs.delete_run("run1", _audit("run1", "delete")) == 2
+    assert runs.delete_run("run1", _audit("run1", "delete")) is None
     assert [r["action"] for r in repo.audit_records({"target_id": "run1"}, after=None, limit=10)] == ["create", "delete"]
-    assert repo.scoring_runs() == []
+    assert runs.runs() == []
 
 
 def _run_group_queries(repo: PracticeRepository) -> None:

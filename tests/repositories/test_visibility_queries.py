@@ -12,6 +12,7 @@ from app.domain.model import EntityKind as K
 from app.repositories.cypher import QueryLibrary, QueryTemplateError
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
+from app.repositories.suggestion_runs import SCORING_RUNS, TIER_RUNS, SuggestionRunRepository
 
 TODAY = "2026-11-23"
 ANNA = {"t1"}
@@ -79,6 +80,21 @@ def test_lists_hold_only_visible_entities_and_pages_stay_full(repo: PracticeRepo
         assert paged == expected
 
 
+def test_single_reads_filter_in_the_query_as_lists_do(repo: PracticeRepository, store: GraphStore) -> None:
+    """A single read a caller may not see finds nothing, exactly as for a missing id."""
+    store.write("CREATE (t:ServiceTask {id: 'task1', client_id: 'c1', status: 'open', due: $today})", {"today": TODAY})
+    # A few reads each (every query text is compiled once on Neo4j): the rule itself is tested above.
+    read = [(K.client, "c1"), (K.client, "c2"), (K.client, "missing"), (K.person, "p1"), (K.person, "p2"),
+            (K.provider, "v1")]
+    assert [i for kind, i in read if repo.get_entity(kind, i, owners=ANNA)] == ["c1", "p1", "v1"]
+    assert repo.get_entity(K.client, "c2")["id"] == "c2"  # who sees everything: unfiltered
+    # v1 acts for c1 (r7), which Anna sees, and for c2 (r5), which she does not.
+    assert [r for r in ("r5", "r7") if repo.get_relationship("SOLICITOR_FOR", r, owners=ANNA)] == ["r7"]
+    assert {row["client"]["id"] for row in repo.tier_clients(today=TODAY, owners=ANNA)} == {"c1"}
+    assert [c for c in ("c1", "c2", "c3") if repo.client_detail(c, today=TODAY, owners=ANNA)] == ["c1"]
+    assert repo.service_task("task1", owners=ANNA) is not None and repo.service_task("task1", owners={"t2"}) is None
+
+
 def test_filters_combine_with_visibility(repo: PracticeRepository) -> None:
     assert [e["id"] for e in repo.list_entities(K.person, {"name": "elliott"}, after=None, limit=10, owners=ANNA)] == [
         "p1", "p3", "p4"]
@@ -116,9 +132,10 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
     for position, client_id in enumerate(("c1", "c2", "c3"), start=1):
         store.write("CREATE (s:TierSuggestion) SET s = $p", {"p": {
             "run_id": "tr1", "position": position, "client_id": client_id, "differs": True, "details": "{}"}})
-    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=10, owners=ANNA)] == ["c1"]
-    assert [s["client_id"] for s in repo.tier_suggestions("tr1", after=0, limit=1, owners={"t2"})] == ["c2"]
-    assert len(repo.tier_suggestions("tr1", after=0, limit=10)) == 3
+    tiers = SuggestionRunRepository(store, TIER_RUNS)
+    assert [s["client_id"] for s in tiers.suggestions("tr1", after=0, limit=10, owners=ANNA)] == ["c1"]
+    assert [s["client_id"] for s in tiers.suggestions("tr1", after=0, limit=1, owners={"t2"})] == ["c2"]
+    assert len(tiers.suggestions("tr1", after=0, limit=10)) == 3
 
     for position, entity_id in enumerate(("p3", "c2", "p1", "gone", "v1"), start=1):
         store.write("CREATE (s:InfluenceScore) SET s = $p", {"p": {
@@ -126,8 +143,8 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
             "details": "{}"}})
 
     def scores(owners, **kwargs):
-        rows = repo.influence_scores_after("run1", **{"after": 0, "limit": 10, "differing_only": False, **kwargs},
-                                           owners=owners)
+        rows = SuggestionRunRepository(store, SCORING_RUNS).suggestions(
+            "run1", **{"after": 0, "limit": 10, "differing_only": False, **kwargs}, owners=owners)
         return [s["entity_id"] for s in rows]
 
     assert scores(ANNA) == ["p3", "p1", "v1"]
@@ -141,13 +158,14 @@ def test_run_results_hold_only_visible_entities(repo: PracticeRepository, store:
 def test_restricted_rendering() -> None:
     library = QueryLibrary("falkordb")
     assert {"list_entities", "list_relationships", "entity_relationships", "neighbourhood", "visible_entities",
-            "tier_suggestions", "influence_scores_after"} <= set(library.restrictable())
+            "run_suggestions", "suggestion_counts", "get_entity", "get_relationship", "client_detail", "service_task",
+            "tier_clients"} <= set(library.restrictable())
     plain = library("neighbourhood")
     assert "// visible: b" in plain and "$owners" not in plain  # who sees everything pays nothing
     restricted = library("neighbourhood", restricted=True)
     assert "// visible:" not in restricted
     assert "WITH *, [(b:Person)--(b_client:Client) WHERE b_client.owner_id IN $owners | 1] AS b_clients_seen" in restricted
-    looked_up = library("influence_scores_after", restricted=True)
-    assert "OPTIONAL MATCH (entity:Entity {id: score.entity_id})" in looked_up
+    looked_up = library("run_suggestions", restricted=True, **SCORING_RUNS.identifiers())
+    assert "OPTIONAL MATCH (subject:Entity {id: suggestion.`entity_id`})" in looked_up
     with pytest.raises(QueryTemplateError, match="no '// visible:' line"):
-        library("get_entity", label="Client", restricted=True)
+        library("get_entities", restricted=True)

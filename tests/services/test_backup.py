@@ -118,13 +118,13 @@ def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
 def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
     """Records that are not entities (scoring runs and their scores, touches, important
     dates) belong to the practice as much as its graph does."""
-    from app.services.analytics import AnalyticsService, ScoringParameters
     from app.services.practice_graph import GraphSnapshots
+    from app.services.scoring import ScoringParameters, ScoringService
     from app.services.service_cycle import ServiceCycleService
 
     import_dir(repository, EXAMPLES / "csv")
     catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    analytics = AnalyticsService(repository, catalogue, GraphSnapshots(0), LOCAL_OPERATOR)
+    analytics = ScoringService(repository, catalogue, GraphSnapshots(0), LOCAL_OPERATOR)
     run = analytics.run_scoring(ScoringParameters.build(betweenness_k=8))
     client_id = by_external_id(repository, "C-1002")["id"]
     cycle = ServiceCycleService(repository, LOCAL_OPERATOR)

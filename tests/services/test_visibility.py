@@ -1,5 +1,5 @@
 """What one caller may see (app/services/visibility.py), against an in-memory practice: the
-rule for single entities and for the ids an answer names, and how a restricted caller pages
+ids an answer names (single reads filter in their queries, tests/repositories), and how a restricted caller pages
 through a stored run without learning what lies between."""
 
 from __future__ import annotations
@@ -46,18 +46,7 @@ def test_a_caller_who_sees_everything_is_answered_without_asking_the_store(pract
     visibility = Visibility(practice, MANAGER)
     assert visibility.owners is None and visibility.sees_everything
     assert visibility.visible_ids(["theirs", "missing", None]) == {"theirs", "missing"}
-    assert all(visibility.may_see(entity) for entity in practice.entities.values())
     assert practice.calls == []
-
-
-def test_may_see_asks_the_store_only_about_people(practice):
-    visibility = Visibility(practice, ADVISER)
-    assert [visibility.may_see(practice.entities[i]) for i in ("mine", "theirs", "nobodys", "t2", "v1")] == [
-        True, False, False, True, True]
-    assert practice.calls == []  # clients by their owner, the directory always
-    assert [visibility.may_see(practice.entities[i]) for i in ("member", "their_member", "new")] == [True, False, True]
-    assert practice.calls == ["visible_entities"] * 3
-    assert visibility.may_see_client(practice.entities["mine"]) and not visibility.may_see_client(practice.entities["theirs"])
 
 
 def _run(rows: int):

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import AnalyticsDep, LimitQuery, PositionQuery
+from app.api.deps import AnalyticsDep, LimitQuery, PositionQuery, ScoringDep
 from app.schemas.analytics import (
     ApplySuggestions,
     CommunitiesPublic,
@@ -21,61 +21,59 @@ from app.schemas.analytics import (
     SegmentApplicationPublic,
     TopReferralSourcesPublic,
 )
-from app.services.analytics import ScoringParameters
+from app.services.scoring import ScoringParameters
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED, response_model=ScoringRunPublic,
              summary="Score every entity's influence and suggest influencer segments; the run is stored")
-def create_run(body: ScoringRunCreate, service: AnalyticsDep) -> Any:
+def create_run(body: ScoringRunCreate, service: ScoringDep) -> Any:
     return service.run_scoring(ScoringParameters.build(**body.model_dump()))
 
 
 @router.get("/runs", response_model=list[ScoringRunPublic], summary="Stored scoring runs, newest first")
-def list_runs(service: AnalyticsDep, limit: LimitQuery = 100) -> Any:
+def list_runs(service: ScoringDep, limit: LimitQuery = 100) -> Any:
     return service.runs(limit=limit)
 
 
 @router.get("/runs/{run_id}", response_model=ScoringRunPublic)
-def read_run(run_id: str, service: AnalyticsDep) -> Any:
-    return service.run(run_id)
+def read_run(run_id: str, service: ScoringDep) -> Any:
+    return service.get(run_id)
 
 
 @router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_run(run_id: str, service: AnalyticsDep) -> Response:
-    service.delete_run(run_id)
+def delete_run(run_id: str, service: ScoringDep) -> Response:
+    service.delete(run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/runs/{run_id}/scores", response_model=ScorePage, summary="A run's scores, most influential first")
-def run_scores(run_id: str, service: AnalyticsDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
-    items, next_cursor = service.scores(run_id, after=after, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+def run_scores(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+    return service.scores(run_id, after=after, limit=limit)
 
 
 @router.get("/runs/{run_id}/differences", response_model=ScorePage,
             summary="Where a run's suggested segment differs from the assigned one")
-def run_differences(run_id: str, service: AnalyticsDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
-    items, next_cursor = service.differences(run_id, after=after, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+def run_differences(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+    return service.differences(run_id, after=after, limit=limit)
 
 
 @router.post("/runs/{run_id}/apply", status_code=status.HTTP_201_CREATED, response_model=SegmentApplicationPublic,
              summary="Give entities the segments a run suggested (recorded as an application)")
-def apply_suggestions(run_id: str, body: ApplySuggestions, service: AnalyticsDep) -> Any:
+def apply_suggestions(run_id: str, body: ApplySuggestions, service: ScoringDep) -> Any:
     return service.apply(run_id, body.entity_ids)
 
 
 @router.get("/applications", response_model=list[SegmentApplicationPublic],
             summary="Every application of suggested segments, newest first")
-def list_applications(service: AnalyticsDep, limit: LimitQuery = 100) -> Any:
+def list_applications(service: ScoringDep, limit: LimitQuery = 100) -> Any:
     return service.applications(limit=limit)
 
 
 @router.get("/entities/{entity_id}/scores", response_model=list[InfluenceScorePublic],
             summary="One entity's scores in every run, newest first")
-def entity_scores(entity_id: str, service: AnalyticsDep) -> Any:
+def entity_scores(entity_id: str, service: ScoringDep) -> Any:
     return service.entity_scores(entity_id)
 
 

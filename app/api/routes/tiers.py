@@ -52,27 +52,25 @@ def list_tier_runs(service: TiersDep, limit: LimitQuery = 100) -> Any:
 
 @router.get("/tiers/runs/{run_id}", response_model=TierRunPublic)
 def read_tier_run(run_id: str, service: TiersDep) -> Any:
-    return service.get_run(run_id)
+    return service.get(run_id)
 
 
 @router.delete("/tiers/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_tier_run(run_id: str, service: TiersDep) -> Response:
-    service.delete_run(run_id)
+    service.delete(run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/tiers/runs/{run_id}/suggestions", response_model=TierSuggestionPage,
             summary="A run's suggested tiers with their reasons, in client-name order")
 def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
-    items, next_cursor = service.suggestions(run_id, after=after, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return service.suggestions(run_id, after=after, limit=limit)
 
 
 @router.get("/tiers/runs/{run_id}/differences", response_model=TierSuggestionPage,
             summary="Where a run's suggested tier differs from the tier assigned when it ran")
 def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
-    items, next_cursor = service.suggestions(run_id, after=after, limit=limit, differing_only=True)
-    return {"items": items, "next_cursor": next_cursor}
+    return service.suggestions(run_id, after=after, limit=limit, differing_only=True)
 
 
 @router.post("/tiers/runs/{run_id}/apply", status_code=status.HTTP_201_CREATED, response_model=TierApplicationPublic,

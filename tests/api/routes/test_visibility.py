@@ -233,7 +233,10 @@ def test_paths_and_chains_show_a_hidden_hop_unnamed(team, sample_client):
 
 def test_analytics_and_service_reads_leave_out_what_the_caller_may_not_see(team, sample_client):
     admin, anna = team["admin"], team["anna"]
-    run = ok(admin.post("/analytics/runs", json={"betweenness_k": 64}), 201)
+    # The run Anna starts comes back as she would read it: no practice-wide totals.
+    run = ok(anna.post("/analytics/runs", json={"betweenness_k": 64}), 201)
+    assert (run["entities"], run["relationships"]) == (None, None) and run["timings"]
+    assert {**run, "timings": None} == ok(anna.get(f"/analytics/runs/{run['id']}"))
     tier_run = ok(admin.post("/tiers/runs", json={}), 201)
     hidden_names = OMAR_CLIENTS | (OMAR_PEOPLE - {"John Elliott"} - UNATTACHED_PEOPLE)
     clients, people = ids(sample_client, "clients"), ids(sample_client, "people")  # "Sam Reid" is both
