@@ -95,7 +95,7 @@ def test_demo_generates_and_loads_a_practice(data_dir, tmp_path):
 
 
 def test_a_store_still_loading_shows_progress_then_one_clear_line(data_dir, monkeypatch):
-    from app.repositories import factory
+    from app import bootstrap
     from app.repositories.embedded_falkordb import LoadProgress, StoreStillLoading
 
     def loading_store(settings, *, on_loading=None):
@@ -105,7 +105,7 @@ def test_a_store_still_loading_shows_progress_then_one_clear_line(data_dir, monk
                                     waited_s=waited))
         raise StoreStillLoading("the embedded FalkorDB store in X (pid 1) is still loading its data after 7.5 s: ...")
 
-    monkeypatch.setattr(factory, "open_store", loading_store)
+    monkeypatch.setattr(bootstrap, "open_practice", loading_store)
     monkeypatch.setenv("RAPPORT_STORE_START_TIMEOUT", "7.5")
     result = rapport("keys", "list")
     assert "is still loading its data after 7.5 s" in refusal(result)

@@ -157,6 +157,33 @@ def person_display_name(first_name: str, last_name: str, preferred_name: str | N
     return f"{preferred_name or first_name} {last_name}".strip()
 
 
+class PracticeRecordKind(StrEnum):
+    """The kinds of the practice's records that are not entities, as the audit trail names
+    them (``target_kind``; an entity's record names its ``EntityKind``)."""
+
+    relationship = "relationship"
+    relationship_type = "relationship_type"
+    category = "category"
+    api_key = "api_key"
+    practice_settings = "practice_settings"
+    scoring_run = "scoring_run"
+    tier_run = "tier_run"
+    service_template = "service_template"
+    service_plan = "service_plan"
+    service_task = "service_task"
+    touch = "touch"
+    service_request = "service_request"
+    important_date = "important_date"
+    group = "group"
+    #: The whole practice: bulk loads (an import, a generated practice, a restore, the default catalogue).
+    practice = "practice"
+
+    @property
+    def noun(self) -> str:
+        """How a message names one: "service request"."""
+        return self.value.replace("_", " ")
+
+
 #: Labels of the practice's records that are not entities (analytics and tier runs, their
 #: applications, service templates, touches, service requests, important dates, service
 #: tasks, groups). They join nothing in the relationship graph; backups carry them as they are.

@@ -14,7 +14,7 @@ from typing import Any
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.errors import DuplicateKey
-from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
+from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind, PracticeRecordKind
 from app.repositories.store import Compaction, GraphStore, Row
 
 ENTITY_FILTERS = (
@@ -29,6 +29,8 @@ ENTITY_FILTERS = (
 #: queue_day <= ...`` from its two indexes at once. Set by every write of a task here and
 #: taken out of every task read, so the services never see it.
 QUEUE_DAY = "queue_day"
+#: The graph label of each kind of record a client holds (the queries name it; services name the kind).
+_CLIENT_RECORD_LABELS = {PracticeRecordKind.touch: "Touch", PracticeRecordKind.service_request: "ServiceRequest"}
 
 
 def _day_number(day: str) -> int:
@@ -796,20 +798,22 @@ class PracticeRepository:
         )
         return bool(rows[0]["unchanged"])
 
-    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
-        """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
+    def create_client_record(
+        self, kind: PracticeRecordKind, properties: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row | None:
+        """Store a touch or a service request; None if its client or team member is unknown."""
         rows = self._store.write(
-            self._q("create_client_record", label=label),
+            self._q("create_client_record", label=_CLIENT_RECORD_LABELS[kind]),
             {"client_id": properties["client_id"], "team_member_id": properties.get("team_member_id"),
              "properties": dict(properties), "audit": dict(audit)},
         )
         return rows[0]["record"] if rows else None
 
     def client_records(
-        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+        self, kind: PracticeRecordKind, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
     ) -> list[Row]:
         rows = self._store.read(
-            self._q("client_records", label=label),
+            self._q("client_records", label=_CLIENT_RECORD_LABELS[kind]),
             {"client_id": client_id, "from": date_from, "to": date_to, "limit": limit},
         )
         return [row["record"] for row in rows]

@@ -34,7 +34,7 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
 from app.repositories.practice import PracticeRepository
 from app.services.catalogue import CatalogueService
 from app.services.practice_graph import GraphSnapshots, PracticeGraph, read_practice_graph
@@ -140,7 +140,7 @@ class AnalyticsService:
             "segment_counts": json.dumps(counts), "differences": sum(1 for row in rows if row["differs"]),
         }
         # The run's summary, not its scores: those are the run's output, not the practice's data.
-        audit = audit_record(self._caller, AuditAction.create, "scoring_run", run_id, before=None,
+        audit = audit_record(self._caller, AuditAction.create, PracticeRecordKind.scoring_run, run_id, before=None,
                              after=_run_summary(properties), now=now_iso())
         self._repo.create_scoring_run(properties, audit)
         for start in range(0, len(rows), SCORE_BATCH):
@@ -176,7 +176,7 @@ class AnalyticsService:
     def delete_run(self, run_id: str) -> None:
         self._caller.require(Permission.write, "delete scoring runs")
         runs = self._repo.scoring_runs(run_id, limit=1)
-        audit = audit_record(self._caller, AuditAction.delete, "scoring_run", run_id,
+        audit = audit_record(self._caller, AuditAction.delete, PracticeRecordKind.scoring_run, run_id,
                              before=_run_summary(runs[0]) if runs else None, after=None, now=now_iso())
         if self._repo.delete_scoring_run(run_id, audit) is None:
             raise NotFound(f"no scoring run with id '{run_id}'")

@@ -22,7 +22,7 @@ from typing import Any
 from app.domain.access import Caller, Permission, team_below
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, TeamRole, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, TeamRole, new_entity_id, now_iso
 from app.domain.service_cycle import TouchKind
 from app.domain.service_plan import (
     DEFAULT_PLAN_MONTHS,
@@ -191,7 +191,7 @@ class ServicePlanService:
                 continue
             start, end = plan_period(as_of, months)
             audit = audit_record(
-                self._caller, AuditAction.update, "service_plan", client["id"], before=change.before or None,
+                self._caller, AuditAction.update, PracticeRecordKind.service_plan, client["id"], before=change.before or None,
                 after=change.after or None,
                 now=now, note=(f"plan {start.isoformat()} to {end.isoformat()}: {len(change.create)} created, "
                                f"{len(change.update) - change.closed} changed, {len(change.delete)} deleted, "
@@ -242,7 +242,7 @@ class ServicePlanService:
             })
             done = {**task, "status": TaskStatus.done.value, "done_on": touch["date"], "touch_id": touch["id"],
                     "done_by": self._caller.team_member_id, "version": task["version"] + 1, "updated_at": now}
-            audit = audit_record(self._caller, AuditAction.update, "service_task", task_id, before=task, after=done, now=now,
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=done, now=now,
                                  note=f"done; logged a {touch['kind']} touch {touch['id']} on {touch['date']}")
             row = self._repo.complete_service_task(task_id, version=task["version"], properties=done, touch=touch, audit=audit)
             if row is None:
@@ -271,7 +271,7 @@ class ServicePlanService:
             task, client = self._open_task(task_id)
             now = now_iso()
             after = {**task, **changes(task), "version": task["version"] + 1, "updated_at": now}
-            audit = audit_record(self._caller, AuditAction.update, "service_task", task_id, before=task, after=after,
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=after,
                                  now=now, note=note)
             row = self._repo.change_service_task(task_id, version=task["version"], properties=after,
                                                  new_assignee=new_assignee, audit=audit)

@@ -13,13 +13,10 @@ from typing import Any
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
 from app.repositories.practice import PracticeRepository
 from app.services.visibility import Visibility
-
-TOUCH, SERVICE_REQUEST = "Touch", "ServiceRequest"
-
 
 def settings_from(values: dict[str, Any]) -> TierSettings:
     """Settings from the values given (the rest at their defaults); a threshold that cannot work
@@ -43,9 +40,9 @@ class TierService:
         clients = self._repo.tier_clients(today=today)
         referrals = self._repo.tier_referrals(today=today)
         cost_from = (as_of - timedelta(days=settings.cost_window_days - 1)).isoformat()
-        touches = _count_by_client(self._repo.client_records(TOUCH, client_id=None, date_from=cost_from, date_to=today))
+        touches = _count_by_client(self._repo.client_records(PracticeRecordKind.touch, client_id=None, date_from=cost_from, date_to=today))
         requests = _count_by_client(
-            self._repo.client_records(SERVICE_REQUEST, client_id=None, date_from=cost_from, date_to=today)
+            self._repo.client_records(PracticeRecordKind.service_request, client_id=None, date_from=cost_from, date_to=today)
         )
 
         # Who refers on a client's behalf: the client itself and its active members.
@@ -127,7 +124,7 @@ class TierService:
             "tier_counts": json.dumps(dict(counts)), "differences": sum(1 for r in rows if r["differs"]),
         }.items() if v is not None}
         # The run's summary fields, not every suggestion.
-        audit = audit_record(self._caller, AuditAction.create, "tier_run", run_id, before=None, after=properties,
+        audit = audit_record(self._caller, AuditAction.create, PracticeRecordKind.tier_run, run_id, before=None, after=properties,
                              now=properties["finished_at"])
         self._repo.create_tier_run(properties, rows, audit)
         return self.get_run(run_id)
@@ -158,7 +155,7 @@ class TierService:
     def delete_run(self, run_id: str) -> None:
         self._caller.require(Permission.write, "delete tier runs")
         runs = self._repo.tier_runs(run_id, limit=1)
-        audit = audit_record(self._caller, AuditAction.delete, "tier_run", run_id, before=runs[0] if runs else None,
+        audit = audit_record(self._caller, AuditAction.delete, PracticeRecordKind.tier_run, run_id, before=runs[0] if runs else None,
                              after=None, now=now_iso())
         if self._repo.delete_tier_run(run_id, audit) is None:
             raise NotFound(f"no tier run with id '{run_id}'")

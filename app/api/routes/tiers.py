@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
+from app.domain.model import PracticeRecordKind
 from app.domain.tiers import Tier
 from app.schemas.common import IsoDate
 from app.schemas.tiers import (
@@ -29,7 +30,7 @@ from app.schemas.tiers import (
     UpcomingDatePublic,
 )
 from app.services.service_cycle import ServiceCycleService
-from app.services.tiers import SERVICE_REQUEST, TOUCH, settings_from
+from app.services.tiers import settings_from
 
 Today = Annotated[IsoDate | None, Query(description="the day the report is for (default today)")]
 
@@ -109,26 +110,26 @@ def update_template(tier: Tier, body: ServiceTemplateUpdate, service: ServiceCyc
 @router.post("/clients/{client_id}/touches", status_code=status.HTTP_201_CREATED, response_model=TouchPublic,
              summary="Record a personal touch with a client")
 def create_touch(client_id: str, body: TouchCreate, service: ServiceCycleDep) -> Any:
-    return service.record(TOUCH, client_id, body.model_dump(mode="json"))
+    return service.record(PracticeRecordKind.touch, client_id, body.model_dump(mode="json"))
 
 
 @router.get("/clients/{client_id}/touches", response_model=list[TouchPublic], summary="A client's touches, newest first")
 def list_touches(client_id: str, service: ServiceCycleDep,
                  year: Annotated[int | None, Query(ge=1900, le=2999)] = None) -> Any:
-    return service.records(TOUCH, client_id, year=year)
+    return service.records(PracticeRecordKind.touch, client_id, year=year)
 
 
 @router.post("/clients/{client_id}/service-requests", status_code=status.HTTP_201_CREATED,
              response_model=ServiceRequestPublic, summary="Record a service request from a client")
 def create_service_request(client_id: str, body: ServiceRequestCreate, service: ServiceCycleDep) -> Any:
-    return service.record(SERVICE_REQUEST, client_id, body.model_dump(mode="json"))
+    return service.record(PracticeRecordKind.service_request, client_id, body.model_dump(mode="json"))
 
 
 @router.get("/clients/{client_id}/service-requests", response_model=list[ServiceRequestPublic],
             summary="A client's service requests, newest first")
 def list_service_requests(client_id: str, service: ServiceCycleDep,
                           year: Annotated[int | None, Query(ge=1900, le=2999)] = None) -> Any:
-    return service.records(SERVICE_REQUEST, client_id, year=year)
+    return service.records(PracticeRecordKind.service_request, client_id, year=year)
 
 
 # -- important dates ---------------------------------------------------------------------------------
