@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED
+from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED, MAX_BETWEENNESS_K, MAX_SEED, MIN_BETWEENNESS_K
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
+from app.domain.fields import MAX_PAGE_SIZE
+from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import TierSettings
 
 if TYPE_CHECKING:
@@ -189,9 +191,9 @@ cli.add_typer(analytics_cli, name="analytics")
 
 @analytics_cli.command("score")
 def analytics_score(
-    betweenness_k: int = typer.Option(DEFAULT_BETWEENNESS_K, min=2, max=100_000, help="Sampled sources for betweenness (more: slower, closer to exact)."),
-    seed: int = typer.Option(DEFAULT_SEED, help="Seed of the betweenness sample."),
-    top: int = typer.Option(20, min=1, max=500, help="How many of the most influential to print."),
+    betweenness_k: int = typer.Option(DEFAULT_BETWEENNESS_K, min=MIN_BETWEENNESS_K, max=MAX_BETWEENNESS_K, help="Sampled sources for betweenness (more: slower, closer to exact)."),
+    seed: int = typer.Option(DEFAULT_SEED, min=0, max=MAX_SEED, help="Seed of the betweenness sample."),
+    top: int = typer.Option(20, min=1, max=MAX_PAGE_SIZE, help="How many of the most influential to print."),
 ) -> None:
     """Score every entity's influence, suggest influencer segments, store the run and print
     the top influencers with the reasons."""
@@ -285,7 +287,7 @@ def tiers_run(
             on_progress("suggesting tiers", 1, 1)
         suggestions, after = [], 0
         while after is not None:
-            page, after = service.suggestions(run["id"], after=after, limit=500)
+            page, after = service.suggestions(run["id"], after=after, limit=MAX_PAGE_SIZE)
             suggestions.extend(page)
     order = {tier: rank for rank, tier in enumerate([*(t.value for t in Tier), None])}
     console = Console()
@@ -363,7 +365,7 @@ def service_report(
 
 
 @service_cli.command("dates")
-def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many days ahead.")) -> None:
+def service_dates(days: int = typer.Option(DEFAULT_UPCOMING_DAYS, min=0, max=MAX_DAYS_AHEAD, help="How many days ahead.")) -> None:
     """Birthdays, anniversaries and review dates in the next N days."""
     from rich.console import Console
     from rich.table import Table
@@ -425,7 +427,7 @@ def keys_list(
         service = practice.access()
         after = None
         while True:
-            keys, after = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=500)
+            keys, after = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=MAX_PAGE_SIZE)
             for key in keys:
                 state = f"revoked {key['revoked_at']}" if key.get("revoked_at") else "active"
                 typer.echo(f"{key['id']}  {key['team_member_name'] or key['team_member_id']} ({key['role']})  "

@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from app.domain.errors import InvalidInput
+from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.service_plan import TaskKind, TaskStatus
 
 groups_cli = typer.Typer(help="Groups of clients and people: picked by hand, or by a saved filter.", no_args_is_help=True)
@@ -68,7 +69,7 @@ def groups_list() -> None:
         service = practice.groups()
         groups, after = [], None
         while True:
-            page, after = service.list(after=after, limit=500)
+            page, after = service.list(after=after, limit=MAX_PAGE_SIZE)
             groups += page
             if after is None:
                 break

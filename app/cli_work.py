@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.service_cycle import TouchKind
-from app.domain.service_plan import DEFAULT_PLAN_MONTHS, MAX_PLAN_MONTHS, TaskKind
+from app.domain.fields import MAX_PAGE_SIZE
+from app.domain.service_cycle import MAX_DAYS_AHEAD, TouchKind
+from app.domain.service_plan import DEFAULT_PLAN_MONTHS, DEFAULT_QUEUE_DAYS, MAX_PLAN_MONTHS, TaskKind
 
 if TYPE_CHECKING:
     from app.repositories.practice import PracticeRepository
@@ -105,11 +106,11 @@ def work_tasks(
 def work_queue(
     member: str = typer.Option(..., "--member", help="Whose queue: a team member's id or exact name."),
     today: str | None = typer.Option(None, help="The day the queue is for, YYYY-MM-DD (default today)."),
-    days: int = typer.Option(30, min=0, max=366, help="How far ahead 'coming up' reaches, in days."),
+    days: int = typer.Option(DEFAULT_QUEUE_DAYS, min=0, max=MAX_DAYS_AHEAD, help="How far ahead 'coming up' reaches, in days."),
     kind: TaskKind | None = typer.Option(None, help="Only tasks of this kind."),
     client: str | None = typer.Option(None, "--client", help="Only this client's tasks (its id)."),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="With the tasks of everyone below them."),
-    limit: int = typer.Option(100, min=1, max=500, help="At most this many tasks."),
+    limit: int = typer.Option(100, min=1, max=MAX_PAGE_SIZE, help="At most this many tasks."),
 ) -> None:
     """A team member's open tasks: overdue, due this week, coming up."""
     from rich.console import Console

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from app.bootstrap import Services
 from app.domain.access import Caller
 from app.domain.errors import InvalidInput, PreconditionFailed
+from app.domain.fields import MAX_PAGE_SIZE
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
 from app.services.access import AccessService, CallerCache, hash_key
@@ -272,7 +273,7 @@ IfMatchDep = Annotated[IfMatch, Depends(get_if_match)]
 
 #: Cursor pagination: pass a page's ``next_cursor`` as ``after``.
 AfterQuery = Annotated[str | None, Query(max_length=100, description="next_cursor of the previous page")]
-LimitQuery = Annotated[int, Query(ge=1, le=500)]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 #: Cursor of pages in rank order (runs' scores and suggestions): the last position seen.
 PositionQuery = Annotated[int, Query(ge=0, description="next_cursor of the previous page")]
 

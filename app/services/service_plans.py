@@ -22,10 +22,12 @@ from typing import Any
 from app.domain.access import Caller, Permission, team_below
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
+from app.domain.fields import DEFAULT_PAGE_SIZE
 from app.domain.model import EntityKind, PracticeRecordKind, TeamRole, new_entity_id, now_iso
 from app.domain.service_cycle import TouchKind
 from app.domain.service_plan import (
     DEFAULT_PLAN_MONTHS,
+    DEFAULT_QUEUE_DAYS,
     PLANNED_STAGE,
     TASK_TOUCH,
     AssigneeRule,
@@ -48,7 +50,6 @@ from app.services.visibility import Visibility
 PLAN_CHUNK = 500
 #: Sections of a work queue.
 QUEUE_SECTIONS = ("overdue", "this_week", "coming_up")
-DEFAULT_QUEUE_DAYS = 30
 
 #: The important-date kinds that become contact tasks.
 _DATE_TASKS = {"birthday": TaskKind.birthday, "anniversary": TaskKind.anniversary, "other": TaskKind.anniversary}
@@ -297,7 +298,7 @@ class ServicePlanService:
     def queue(
         self, member_id: str | None = None, *, include_reports: bool = True, section: str | None = None,
         kind: TaskKind | None = None, client_id: str | None = None, today: date | None = None,
-        days: int = DEFAULT_QUEUE_DAYS, after: str | None = None, limit: int = 50,
+        days: int = DEFAULT_QUEUE_DAYS, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
     ) -> dict[str, Any]:
         """A team member's open tasks (and, with ``include_reports``, those of everyone below
         them): counts per section and one page, by due date, of one section or all of them."""

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
+from app.domain.fields import DEFAULT_PAGE_SIZE
 from app.domain.model import PracticeRecordKind
+from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import Tier
 from app.schemas.common import IsoDate
 from app.schemas.tiers import (
@@ -64,14 +66,14 @@ def delete_tier_run(run_id: str, service: TiersDep) -> Response:
 
 @router.get("/tiers/runs/{run_id}/suggestions", response_model=TierSuggestionPage,
             summary="A run's suggested tiers with their reasons, in client-name order")
-def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     items, next_cursor = service.suggestions(run_id, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/tiers/runs/{run_id}/differences", response_model=TierSuggestionPage,
             summary="Where a run's suggested tier differs from the tier assigned when it ran")
-def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     items, next_cursor = service.suggestions(run_id, after=after, limit=limit, differing_only=True)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -183,7 +185,7 @@ def overdue_clients(service: ServiceCycleDep, today: Today = None,
 
 @router.get("/service/upcoming-dates", response_model=list[UpcomingDatePublic],
             summary="Birthdays, anniversaries and review dates in the next N days")
-def upcoming_dates(service: ServiceCycleDep, days: Annotated[int, Query(ge=0, le=366)] = 30,
+def upcoming_dates(service: ServiceCycleDep, days: Annotated[int, Query(ge=0, le=MAX_DAYS_AHEAD)] = DEFAULT_UPCOMING_DAYS,
                    today: Today = None) -> Any:
     return service.upcoming_dates(days=days, today=today)
 
