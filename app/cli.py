@@ -18,6 +18,7 @@ from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
 from app.domain.fields import MAX_PAGE_SIZE
+from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH
 from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import TierSettings
 
@@ -147,7 +148,8 @@ def export(
     target: Path = typer.Argument(..., help="Directory for csv and jsonl (one file per record kind); file for graphml."),
     file_format: str = typer.Option("csv", "--format", help="csv, jsonl (what import reads) or graphml."),
     client: str | None = typer.Option(None, help="Export only this client's network (its id or external id)."),
-    depth: int = typer.Option(2, help="With --client: how many relationships away from the client to go (1-3)."),
+    depth: int = typer.Option(DEFAULT_EXPORT_DEPTH, min=1, max=MAX_NETWORK_DEPTH,
+                              help="With --client: how many relationships away from the client to go."),
 ) -> None:
     """Export the whole practice, or one client's network, as import files or as GraphML."""
     from app.services.export import export_practice

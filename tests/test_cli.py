@@ -165,13 +165,16 @@ def _api_parameter(route: object, name: str) -> tuple[object, object, object]:
 def test_the_command_line_takes_the_apis_defaults_and_bounds():
     # Each default and bound is written once (in the domain or analytics parameter types); an
     # option of the CLI that is also the API's must not drift from it.
-    from app.api.routes import tiers, work
+    from app.api.routes import entities, tiers, work
     from app.schemas.analytics import ScoringRunCreate
     from app.schemas.tiers import TierRunCreate
 
     assert _cli_option(("service", "dates"), "days") == _api_parameter(tiers.upcoming_dates, "days")
     assert _cli_option(("work", "queue"), "days") == _api_parameter(work.work_queue, "days")
     assert _cli_option(("work", "queue"), "limit")[2] == _api_parameter(work.work_queue, "limit")[2]
+    # An exported network reaches as far as the API's ego network may.
+    entity_network = next(r.endpoint for r in entities.routers[0].routes if r.path.endswith("/network"))
+    assert _cli_option(("export",), "depth")[1:] == _api_parameter(entity_network, "depth")[1:]
     body = ScoringRunCreate.model_json_schema()["properties"]
     for name in ("betweenness_k", "seed"):
         field = body[name].get("anyOf", [body[name]])[0]

@@ -56,6 +56,13 @@ _BY_PATH = {path: kind for kind, path in _PATHS.items()}
 ORGANISATION_KINDS = frozenset({EntityKind.client, EntityKind.provider, EntityKind.division})
 
 
+#: How many relationships away a network reaches at most: the API's ego network, and the
+#: export of one client's network.
+MAX_NETWORK_DEPTH = 3
+#: How far the export of one client's network reaches when no depth is given.
+DEFAULT_EXPORT_DEPTH = 2
+
+
 class ClientKind(StrEnum):
     household = "household"
     business = "business"

@@ -10,6 +10,7 @@ from app.domain.audit import AuditAction, audit_record, creation_records
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import (
+    MAX_NETWORK_DEPTH,
     EntityKind,
     PracticeRecordKind,
     RelationshipCategory,
@@ -39,7 +40,6 @@ from app.services.relationship_rules import (
 )
 from app.services.visibility import Visibility
 
-MAX_NETWORK_DEPTH = 3
 # The pair rules (one active relationship of a type per pair, one active holder of a
 # singular role per client) are checked inside each write query, after the locks that
 # make it alone among competing writers, in every process (see cypher/create_relationship*.cypher).
