@@ -23,6 +23,7 @@ from app.services.analytics import AnalyticsService
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.groups import GroupService
+from app.services.idempotency import IdempotencyService
 from app.services.mailing import MailingService
 from app.services.practice_graph import GraphSnapshots
 from app.services.relationships import RelationshipService
@@ -98,3 +99,8 @@ class Services:
 
     def mailing(self) -> MailingService:
         return MailingService(self.repository, self.caller)
+
+    def idempotency(self, ttl_s: float) -> IdempotencyService:
+        """The kept answers of POSTs under an ``Idempotency-Key``, for ``ttl_s`` seconds (the
+        caller scopes the keys; the service itself acts for nobody)."""
+        return IdempotencyService(self.repository, ttl_s=ttl_s)

@@ -16,6 +16,7 @@ from app.services.analytics import AnalyticsService
 from app.services.catalogue import CatalogueService
 from app.services.entities import EntityService
 from app.services.groups import GroupService
+from app.services.idempotency import IdempotencyService
 from app.services.mailing import MailingService
 from app.services.practice_graph import GraphSnapshots
 from app.services.relationships import RelationshipService
@@ -45,7 +46,9 @@ def test_each_service_is_built_for_the_caller_over_one_repository(name):
 def test_every_service_is_built_here():
     # A new service method on Services must be listed above (and so checked).
     built = {name for name in vars(Services) if not name.startswith("_") and callable(getattr(Services, name))}
-    assert built - {"over"} == set(BUILT)
+    assert built - {"over", "idempotency"} == set(BUILT)
+    kept = Services.over(STORE, ADVISER).idempotency(60)
+    assert type(kept) is IdempotencyService and kept._ttl.total_seconds() == 60
 
 
 def test_the_command_line_acts_as_the_local_operator_and_reads_the_graph_afresh():
