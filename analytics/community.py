@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from analytics.graph import RelationshipGraph
 
-__all__ = ["Communities", "communities", "community_labels", "modularity"]
+__all__ = ["DEFAULT_RESOLUTION", "DEFAULT_SEED", "Communities", "communities", "community_labels", "modularity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,12 @@ class Communities:
     modularity: float
 
 
-def modularity(W: sp.csr_array, labels: np.ndarray, resolution: float = 1.0) -> float:
+#: Louvain's defaults: the resolution (above 1: smaller communities) and the seed of its order.
+DEFAULT_RESOLUTION = 1.0
+DEFAULT_SEED = 42
+
+
+def modularity(W: sp.csr_array, labels: np.ndarray, resolution: float = DEFAULT_RESOLUTION) -> float:
     """Modularity of a partition of a symmetric weighted adjacency, as networkx defines it.
 
     ``W[i, i]`` holds twice the weight of a self-relationship (so row sums are degrees);
@@ -56,7 +61,7 @@ def modularity(W: sp.csr_array, labels: np.ndarray, resolution: float = 1.0) -> 
     return float(inside / two_m - resolution * np.square(totals / two_m).sum())
 
 
-def community_labels(W: sp.csr_array, *, resolution: float = 1.0, seed=42, threshold: float = 1e-7,
+def community_labels(W: sp.csr_array, *, resolution: float = DEFAULT_RESOLUTION, seed=DEFAULT_SEED, threshold: float = 1e-7,
                      max_sweeps: int = 100) -> np.ndarray:
     """Louvain labels (0..C-1) for a symmetric weighted adjacency, vectorised.
 
@@ -165,7 +170,7 @@ def _local_moving(W: sp.csr_array, resolution: float, two_m: float, rng: np.rand
     return community, quality - start_quality > threshold
 
 
-def communities(G: RelationshipGraph, *, seed=42, resolution: float = 1.0, weight: str | np.ndarray | None = "weight",
+def communities(G: RelationshipGraph, *, seed=DEFAULT_SEED, resolution: float = DEFAULT_RESOLUTION, weight: str | np.ndarray | None = "weight",
                 threshold: float = 1e-7, method: str = "fast") -> Communities:
     """Louvain communities of the weighted undirected graph of active relationships.
 

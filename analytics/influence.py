@@ -19,6 +19,9 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "DEFAULT_BETWEENNESS_K",
     "DEFAULT_SEED",
+    "MAX_BETWEENNESS_K",
+    "MAX_SEED",
+    "MIN_BETWEENNESS_K",
     "InfluenceScore",
     "InfluenceScores",
     "influence_scores",
@@ -41,8 +44,12 @@ PARTS: tuple[str, ...] = (
 #: Sampled sources for betweenness by default (exact on a practice with fewer entities); the
 #: one place it is written: the API, the CLI and the service take it from here.
 DEFAULT_BETWEENNESS_K = 256
+#: The sample sizes a run may ask for (the API's and the CLI's bounds).
+MIN_BETWEENNESS_K, MAX_BETWEENNESS_K = 2, 100_000
 #: Seeds the betweenness sample: the same seed gives the same run.
 DEFAULT_SEED = 42
+#: The largest seed numpy's generators take (they take 0 to 2**32 - 1).
+MAX_SEED = 2**32 - 1
 #: Default composite weights: PageRank 0.35, referral reach 0.30 (half all referred
 #: entities, half converted clients), betweenness 0.20, degree 0.15.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({

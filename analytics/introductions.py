@@ -10,7 +10,7 @@ import numpy as np
 
 from analytics.graph import TEAM_MEMBER, RelationshipGraph, unique_keys
 
-__all__ = ["IntroductionPath", "introduction_costs", "warm_introductions"]
+__all__ = ["DEFAULT_K", "DEFAULT_MAX_HOPS", "IntroductionPath", "introduction_costs", "warm_introductions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +120,13 @@ def _expand(index: _IntroductionIndex, frontier: np.ndarray) -> tuple[np.ndarray
     return np.repeat(starts, lengths) + offsets, owner
 
 
-def warm_introductions(G: RelationshipGraph, source_ids: Iterable[str] | None, target_id: str, *, k: int = 3,
-                       max_hops: int = 4) -> list[IntroductionPath]:
+#: How many chains, and how long at most, by default.
+DEFAULT_K = 3
+DEFAULT_MAX_HOPS = 4
+
+
+def warm_introductions(G: RelationshipGraph, source_ids: Iterable[str] | None, target_id: str, *, k: int = DEFAULT_K,
+                       max_hops: int = DEFAULT_MAX_HOPS) -> list[IntroductionPath]:
     """The ``k`` warmest chains of relationships from any source to the target.
 
     Chains are simple paths of at most ``max_hops`` relationships over active

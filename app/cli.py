@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED
+from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED, MAX_BETWEENNESS_K, MAX_SEED, MIN_BETWEENNESS_K
 from app.core.config import Settings
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import RapportError
+from app.domain.fields import MAX_PAGE_SIZE
+from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH
+from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import TierSettings
 
 if TYPE_CHECKING:
+    from app.bootstrap import Services
     from app.repositories.embedded_falkordb import LoadProgress
-    from app.repositories.practice import PracticeRepository
     from app.repositories.store import Compaction
 
 #: (phase, done, total): how the services report progress.
@@ -89,10 +92,10 @@ def demo(
             _fail(str(error))
         typer.echo(f"Wrote {sum(counts.values()):,} rows to {files} ({file_format}): {_counts(counts)}")
         return
-    with _practice() as repository, _progress() as on_progress:
-        if not force and repository.count_entities():
+    with _practice() as practice, _progress() as on_progress:
+        if not force and practice.repository.count_entities():
             _fail("the store already holds a practice; use --force to replace it, or another RAPPORT_DATA_DIR")
-        report = load_generated_practice(repository, entities, relationships, caller=LOCAL_OPERATOR, seed=seed,
+        report = load_generated_practice(practice.repository, entities, relationships, caller=practice.caller, seed=seed,
                                          replace=force, on_progress=on_progress)
     made = sum(report.created.values())
     typer.echo(f"Loaded a generated practice (seed {seed}): {made - report.relationships:,} entities and "
@@ -116,8 +119,8 @@ def import_files(
     """
     from app.services.transfer import FileSource, import_practice
 
-    with _practice() as repository, _progress() as on_progress:
-        report = import_practice(repository, FileSource(paths), caller=LOCAL_OPERATOR, dry_run=dry_run,
+    with _practice() as practice, _progress() as on_progress:
+        report = import_practice(practice.repository, FileSource(paths), caller=practice.caller, dry_run=dry_run,
                                  skip_bad_rows=skip_bad_rows, reject_file=reject_file, on_progress=on_progress)
     for problem in report.problems[:show]:
         typer.secho(str(problem), fg=typer.colors.YELLOW, err=True)
@@ -145,13 +148,14 @@ def export(
     target: Path = typer.Argument(..., help="Directory for csv and jsonl (one file per record kind); file for graphml."),
     file_format: str = typer.Option("csv", "--format", help="csv, jsonl (what import reads) or graphml."),
     client: str | None = typer.Option(None, help="Export only this client's network (its id or external id)."),
-    depth: int = typer.Option(2, help="With --client: how many relationships away from the client to go (1-3)."),
+    depth: int = typer.Option(DEFAULT_EXPORT_DEPTH, min=1, max=MAX_NETWORK_DEPTH,
+                              help="With --client: how many relationships away from the client to go."),
 ) -> None:
     """Export the whole practice, or one client's network, as import files or as GraphML."""
     from app.services.export import export_practice
 
-    with _practice(existing="export") as repository, _progress() as on_progress:
-        report = export_practice(repository, target, file_format=file_format, client=client, depth=depth,
+    with _practice(existing="export") as practice, _progress() as on_progress:
+        report = export_practice(practice.repository, target, file_format=file_format, client=client, depth=depth,
                                  on_progress=on_progress)
     typer.echo(f"Exported to {target} ({file_format}): {_counts(report.counts)}")
 
@@ -161,8 +165,8 @@ def backup(path: Path = typer.Argument(..., help="The backup file to write (gzip
     """Write a consistent snapshot of the whole store to one file."""
     from app.services.backup import backup as write_backup
 
-    with _practice(existing="back up") as repository, _progress() as on_progress:
-        report = write_backup(repository, path, on_progress=on_progress)
+    with _practice(existing="back up") as practice, _progress() as on_progress:
+        report = write_backup(practice.repository, path, on_progress=on_progress)
     typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
     if not report.point_in_time:
         typer.secho("this store takes no point-in-time snapshots: writes made during the backup may be half in it; "
@@ -177,8 +181,8 @@ def restore(
     """Load a backup into an empty store (a store that is not empty is refused unless --force)."""
     from app.services.backup import restore as read_backup
 
-    with _practice() as repository, _progress() as on_progress:
-        report = read_backup(repository, path, caller=LOCAL_OPERATOR, force=force, on_progress=on_progress)
+    with _practice() as practice, _progress() as on_progress:
+        report = read_backup(practice.repository, path, caller=practice.caller, force=force, on_progress=on_progress)
     typer.echo(f"Restored {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
     _show_compaction(report.compaction)
 
@@ -189,21 +193,19 @@ cli.add_typer(analytics_cli, name="analytics")
 
 @analytics_cli.command("score")
 def analytics_score(
-    betweenness_k: int = typer.Option(DEFAULT_BETWEENNESS_K, min=2, max=100_000, help="Sampled sources for betweenness (more: slower, closer to exact)."),
-    seed: int = typer.Option(DEFAULT_SEED, help="Seed of the betweenness sample."),
-    top: int = typer.Option(20, min=1, max=500, help="How many of the most influential to print."),
+    betweenness_k: int = typer.Option(DEFAULT_BETWEENNESS_K, min=MIN_BETWEENNESS_K, max=MAX_BETWEENNESS_K, help="Sampled sources for betweenness (more: slower, closer to exact)."),
+    seed: int = typer.Option(DEFAULT_SEED, min=0, max=MAX_SEED, help="Seed of the betweenness sample."),
+    top: int = typer.Option(20, min=1, max=MAX_PAGE_SIZE, help="How many of the most influential to print."),
 ) -> None:
     """Score every entity's influence, suggest influencer segments, store the run and print
     the top influencers with the reasons."""
     from rich.console import Console
     from rich.table import Table
 
-    from app.services.catalogue import CatalogueService
-    from app.services.practice_graph import GraphSnapshots
-    from app.services.scoring import ScoringParameters, ScoringService
+    from app.services.scoring import ScoringParameters
 
-    with _practice(existing="score") as repository:
-        service = ScoringService(repository, CatalogueService(repository, LOCAL_OPERATOR), GraphSnapshots(0), LOCAL_OPERATOR)
+    with _practice(existing="score") as practice:
+        service = practice.scoring()
         with _progress() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
         leaders = service.scores(run["id"], after=0, limit=top)["items"]
@@ -261,7 +263,7 @@ def tiers_run(
 
     from app.domain.model import EntityKind
     from app.domain.tiers import Tier
-    from app.services.tiers import TierService, settings_from
+    from app.services.tiers import settings_from
 
     try:
         settings = settings_from(dict(
@@ -273,21 +275,21 @@ def tiers_run(
     except RapportError as error:
         _fail(error.detail)
     day = _date(as_of, "--as-of")
-    with _practice(existing="suggest tiers for") as repository:
+    with _practice(existing="suggest tiers for") as practice:
         owner_id = None
         if owner is not None:
-            found = repository.entity_by_id_or_external_id(EntityKind.team_member, owner)
+            found = practice.repository.entity_by_id_or_external_id(EntityKind.team_member, owner)
             if found is None:
                 _fail(f"no team member has the id or external id '{owner}'")
             owner_id = found["id"]
-        service = TierService(repository, LOCAL_OPERATOR)
+        service = practice.tiers()
         with _progress() as on_progress:
             on_progress("suggesting tiers", 0, 1)
             run = service.run(settings, as_of=day)
             on_progress("suggesting tiers", 1, 1)
         suggestions, after = [], 0
         while after is not None:
-            page = service.suggestions(run["id"], after=after, limit=500)
+            page = service.suggestions(run["id"], after=after, limit=MAX_PAGE_SIZE)
             suggestions.extend(page["items"])
             after = page["next_cursor"]
     order = {tier: rank for rank, tier in enumerate([*(t.value for t in Tier), None])}
@@ -325,17 +327,16 @@ def tiers_apply(
 ) -> None:
     """Give clients the tiers a run suggested; the application is recorded."""
     from app.domain.model import EntityKind
-    from app.services.tiers import TierService
 
-    with _practice() as repository:
+    with _practice() as practice:
         client_ids = None
         if client:
-            found = {ref: repository.entity_by_id_or_external_id(EntityKind.client, ref) for ref in client}
+            found = {ref: practice.repository.entity_by_id_or_external_id(EntityKind.client, ref) for ref in client}
             unknown = [ref for ref, entity in found.items() if entity is None]
             if unknown:
                 _fail(f"no client has the id or external id {', '.join(repr(ref) for ref in unknown)}")
             client_ids = [entity["id"] for entity in found.values()]
-        application = TierService(repository, LOCAL_OPERATOR).apply(run_id, client_ids, applied_by=applied_by)
+        application = practice.tiers().apply(run_id, client_ids, applied_by=applied_by)
     typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
                f"(application {application['id']})")
 
@@ -349,11 +350,9 @@ def service_report(
     from rich.console import Console
     from rich.table import Table
 
-    from app.services.service_cycle import ServiceCycleService
-
-    with _practice(existing="report on") as repository:
-        rows = ServiceCycleService(repository, LOCAL_OPERATOR).client_report(owner_id=owner_id)
-        owners = repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
+    with _practice(existing="report on") as practice:
+        rows = practice.service_cycle().client_report(owner_id=owner_id)
+        owners = practice.repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
     rows = [r for r in rows if r["overdue"] or not overdue]
     table = Table(title="Cycle of service this year")
     for column, justify in (("client", "left"), ("owner", "left"), ("tier", "left"), ("due now", "right"),
@@ -369,15 +368,13 @@ def service_report(
 
 
 @service_cli.command("dates")
-def service_dates(days: int = typer.Option(30, min=0, max=366, help="How many days ahead.")) -> None:
+def service_dates(days: int = typer.Option(DEFAULT_UPCOMING_DAYS, min=0, max=MAX_DAYS_AHEAD, help="How many days ahead.")) -> None:
     """Birthdays, anniversaries and review dates in the next N days."""
     from rich.console import Console
     from rich.table import Table
 
-    from app.services.service_cycle import ServiceCycleService
-
-    with _practice(existing="report on") as repository:
-        rows = ServiceCycleService(repository, LOCAL_OPERATOR).upcoming_dates(days=days)
+    with _practice(existing="report on") as practice:
+        rows = practice.service_cycle().upcoming_dates(days=days)
     table = Table(title=f"Important dates in the next {days} days")
     for column in ("on", "in days", "who", "kind", "notes"):
         table.add_column(column)
@@ -403,10 +400,8 @@ def keys_bootstrap(
     Does nothing (and says so) once an admin holds an active key: make more keys with `rapport keys create`.
     The embedded store gets the sample practice first, as `rapport serve` would.
     """
-    from app.services.access import AccessService
-
-    with _practice(prepare=True) as repository:
-        issued = AccessService(repository).bootstrap_admin(name=name, email=email)
+    with _practice(prepare=True) as practice:
+        issued = practice.access().bootstrap_admin(name=name, email=email)
     if issued is None:
         typer.echo("An admin already holds an active API key; nothing was created. "
                    "Use `rapport keys create TEAM_MEMBER_ID --name ...` for another key.", err=True)
@@ -420,10 +415,8 @@ def keys_create(
     name: str = typer.Option(..., help="What the key is for, e.g. \"Anna's laptop\"."),
 ) -> None:
     """Issue an API key to a team member and print it (this once)."""
-    from app.services.access import AccessService
-
-    with _practice() as repository:
-        issued = AccessService(repository).issue_key(team_member_id, name=name)
+    with _practice() as practice:
+        issued = practice.access().issue_key(team_member_id, name=name)
     _show_key(issued, f"team member {team_member_id}")
 
 
@@ -433,13 +426,11 @@ def keys_list(
     include_revoked: bool = typer.Option(False, "--all", help="Include revoked keys."),
 ) -> None:
     """List API keys (ids, names, owners; never the keys)."""
-    from app.services.access import AccessService
-
-    with _practice() as repository:
-        service = AccessService(repository)
+    with _practice() as practice:
+        service = practice.access()
         after = None
         while True:
-            keys, after = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=500)
+            keys, after = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=MAX_PAGE_SIZE)
             for key in keys:
                 state = f"revoked {key['revoked_at']}" if key.get("revoked_at") else "active"
                 typer.echo(f"{key['id']}  {key['team_member_name'] or key['team_member_id']} ({key['role']})  "
@@ -451,10 +442,8 @@ def keys_list(
 @keys_cli.command("revoke")
 def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `rapport keys list`).")) -> None:
     """Revoke an API key: it stops working at once in this store's API processes (within seconds in others)."""
-    from app.services.access import AccessService
-
-    with _practice() as repository:
-        AccessService(repository).revoke_key(key_id)
+    with _practice() as practice:
+        practice.access().revoke_key(key_id)
     typer.echo(f"Revoked key {key_id}")
 
 
@@ -465,10 +454,9 @@ def settings_visibility(
 ) -> None:
     """Show or set who sees which clients."""
     from app.domain.access import VisibilityMode
-    from app.services.access import AccessService
 
-    with _practice() as repository:
-        service = AccessService(repository)
+    with _practice() as practice:
+        service = practice.access()
         if mode is None:
             typer.echo(service.practice_settings()["visibility"])
             return
@@ -494,18 +482,15 @@ def _merge_command(kind_name: str) -> Callable[[str, str], None]:
         duplicate: str = typer.Argument(..., help=f"The duplicate {noun}, merged into it and deleted (id or external id)."),
     ) -> None:
         from app.domain.model import EntityKind
-        from app.services.catalogue import CatalogueService
-        from app.services.entities import EntityService
 
         kind = EntityKind(kind_name)
-        with _practice(existing=f"merge {kind.path} in") as repository:
-            found = {ref: repository.entity_by_id_or_external_id(kind, ref) for ref in (keep, duplicate)}
+        with _practice(existing=f"merge {kind.path} in") as practice:
+            found = {ref: practice.repository.entity_by_id_or_external_id(kind, ref) for ref in (keep, duplicate)}
             for ref, entity in found.items():
                 if entity is None:
                     _fail(f"no {noun} has the id or external id '{ref}'")
             kept, copy = found[keep], found[duplicate]
-            merged = EntityService(repository, CatalogueService(repository, LOCAL_OPERATOR), LOCAL_OPERATOR).merge(
-                kind, kept["id"], copy["id"])
+            merged = practice.entities().merge(kind, kept["id"], copy["id"])
         moved = [_many(len(merged["moved_relationships"]), "relationship"), _many(len(merged["moved_records"]), "record")]
         dropped = merged["dropped_relationships"]
         typer.echo(
@@ -571,8 +556,9 @@ def _show_store(settings: Settings) -> None:
 
 
 @contextmanager
-def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator[PracticeRepository]:
-    """The practice in the configured store, with the default catalogue in a new one (and,
+def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator[Services]:
+    """The services over the practice in the configured store, for the local operator (who sees
+    everything), with the default catalogue in a new store (and,
     with ``prepare``, the sample practice where ``rapport serve`` would load it). A
     refusal or an unreadable file becomes one line and exit code 1. An embedded store server
     that was running already (``rapport serve``) is left running.
@@ -580,10 +566,8 @@ def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator
     ``existing``: what the command does with a practice (``"back up"``...); a store that Rapport
     never set up is then refused, and none is created: backing up, exporting or reporting on
     a brand-new empty store would only hide that the command looked in the wrong place."""
+    from app.bootstrap import Services, open_practice, prepare_store
     from app.repositories.embedded_falkordb import holds_a_store
-    from app.repositories.factory import open_store
-    from app.repositories.practice import PracticeRepository
-    from app.services.catalogue import CatalogueService
 
     settings = _settings()
     _show_store(settings)
@@ -591,22 +575,17 @@ def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator
         _fail(_no_practice(settings, existing))
     try:
         with _loading_line() as on_loading:
-            opened = open_store(settings, on_loading=on_loading)
+            opened = open_practice(settings, on_loading=on_loading)
     except RapportError as error:
         _fail(error.detail)
     # A server that was running already (``rapport serve``, or one still loading) is left so.
     running = opened.embedded is not None and opened.embedded.adopted
     try:
-        repository = PracticeRepository(opened.store)
-        if existing and not repository.relationship_types():
+        practice = Services.over(opened.store, LOCAL_OPERATOR)
+        if existing and not practice.repository.relationship_types():
             _fail(_no_practice(settings, existing))
-        if prepare:
-            from app.main import prepare_store
-
-            prepare_store(opened, settings)
-        else:
-            CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
-        yield repository
+        prepare_store(opened, settings, sample=prepare)
+        yield practice
     except RapportError as error:
         _fail(error.detail)
     except (OSError, csv.Error) as error:

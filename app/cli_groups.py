@@ -15,8 +15,8 @@ from typing import Any
 
 import typer
 
-from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import InvalidInput
+from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.service_plan import TaskKind, TaskStatus
 
 groups_cli = typer.Typer(help="Groups of clients and people: picked by hand, or by a saved filter.", no_args_is_help=True)
@@ -30,12 +30,6 @@ def _practice():  # noqa: ANN202
     from app import cli  # here, not at the top: app.cli imports this module
 
     return cli._practice()
-
-
-def _groups(repository: Any) -> Any:
-    from app.services.groups import GroupService
-
-    return GroupService(repository, LOCAL_OPERATOR)
 
 
 def _filter(kind: str | None, tier: str | None, stage: str | None, segment: str | None, owner: str | None,
@@ -71,11 +65,11 @@ _FILTER_OPTIONS = {
 @groups_cli.command("list")
 def groups_list() -> None:
     """Every group, with how many members it has."""
-    with _practice() as repository:
-        service = _groups(repository)
+    with _practice() as practice:
+        service = practice.groups()
         groups, after = [], None
         while True:
-            page, after = service.list(after=after, limit=500)
+            page, after = service.list(after=after, limit=MAX_PAGE_SIZE)
             groups += page
             if after is None:
                 break
@@ -91,8 +85,8 @@ def groups_show(group: str = _GROUP) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    with _practice() as repository:
-        service = _groups(repository)
+    with _practice() as practice:
+        service = practice.groups()
         found = service.find(group)
         members = service.all_members(found)
         public = service.public(found)
@@ -118,8 +112,8 @@ def groups_create(
     people: bool = _FILTER_OPTIONS["people"],
 ) -> None:
     """Make a group of clients and people picked by hand, selected by a filter, or both."""
-    with _practice() as repository:
-        created = _groups(repository).create({
+    with _practice() as practice:
+        created = practice.groups().create({
             "name": name, "description": description, "member_ids": member,
             "filter": _filter(kind, tier, stage, segment, owner, influencer_segment, people)})
     typer.echo(f"created {_summary(created)}")
@@ -164,8 +158,8 @@ def groups_remove(group: str = _GROUP, members: list[str] = typer.Argument(..., 
 
 def _change(group: str, verb: str, change: Callable[[Any, str], dict[str, Any]]) -> None:
     """Apply ``change(service, group_id)`` to the group named and say what it is now."""
-    with _practice() as repository:
-        service = _groups(repository)
+    with _practice() as practice:
+        service = practice.groups()
         changed = change(service, service.find(group)["id"])
     typer.echo(f"{verb} {_summary(changed)}")
 
@@ -173,8 +167,8 @@ def _change(group: str, verb: str, change: Callable[[Any, str], dict[str, Any]])
 @groups_cli.command("delete")
 def groups_delete(group: str = _GROUP) -> None:
     """Delete a group (its members stay in the practice)."""
-    with _practice() as repository:
-        service = _groups(repository)
+    with _practice() as practice:
+        service = practice.groups()
         found = service.find(group)
         service.delete(found["id"])
     typer.echo(f"deleted group {found['name']} [{found['id']}]")
@@ -187,10 +181,8 @@ _OUTPUT = typer.Option(None, "--output", "-o", help="Write the CSV here (default
 @mailing_cli.command("group")
 def mailing_group(group: str = _GROUP, output: Path | None = _OUTPUT) -> None:
     """A group's mailing list: one row per addressee, a household once."""
-    from app.services.mailing import MailingService
-
-    with _practice() as repository:
-        mailing = MailingService(repository, LOCAL_OPERATOR).for_group(group)
+    with _practice() as practice:
+        mailing = practice.mailing().for_group(group)
     _write(mailing, output)
 
 
@@ -203,10 +195,8 @@ def mailing_tasks(
     output: Path | None = _OUTPUT,
 ) -> None:
     """The mailing list of the tasks of a kind due in a window: each client (or birthday person) once."""
-    from app.services.mailing import MailingService
-
-    with _practice() as repository:
-        mailing = MailingService(repository, LOCAL_OPERATOR).for_tasks(
+    with _practice() as practice:
+        mailing = practice.mailing().for_tasks(
             kind=kind, start=_day(start, "--from"), end=_day(end, "--to"), status=status)
     _write(mailing, output)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from app.domain.access import LOCAL_OPERATOR
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.service_cycle import TouchKind
-from app.domain.service_plan import DEFAULT_PLAN_MONTHS, MAX_PLAN_MONTHS, TaskKind
+from app.domain.fields import MAX_PAGE_SIZE
+from app.domain.service_cycle import MAX_DAYS_AHEAD, TouchKind
+from app.domain.service_plan import DEFAULT_PLAN_MONTHS, DEFAULT_QUEUE_DAYS, MAX_PLAN_MONTHS, TaskKind
 
 if TYPE_CHECKING:
     from app.repositories.practice import PracticeRepository
@@ -67,11 +67,9 @@ def work_plan(
     months: int = typer.Option(DEFAULT_PLAN_MONTHS, min=1, max=MAX_PLAN_MONTHS, help="How many months the plan runs."),
 ) -> None:
     """Generate service plans from each client's tier and template (again: only what changed)."""
-    from app.services.service_plans import ServicePlanService
-
-    with _practice() as repository:
+    with _practice() as practice:
         with _progress() as on_progress:
-            run = ServicePlanService(repository, LOCAL_OPERATOR).generate(
+            run = practice.service_plans().generate(
                 client_id=client, as_of=_day(as_of, "--as-of"), months=months, on_progress=on_progress)
     typer.echo(f"plans {run['period_start']} to {run['period_end']}: {run['clients']:,} clients read, "
                f"{run['clients_changed']:,} changed; tasks {run['created']:,} created, {run['updated']:,} changed, "
@@ -88,15 +86,13 @@ def work_tasks(
     from rich.table import Table
 
     from app.domain.service_plan import TaskStatus
-    from app.services.service_plans import ServicePlanService
-
-    with _practice() as repository:
+    with _practice() as practice:
         try:
             wanted = TaskStatus(status) if status else None
         except ValueError:
             raise InvalidInput(f"--status: one of open, done, skipped, not '{status}'") from None
-        tasks = ServicePlanService(repository, LOCAL_OPERATOR).plan(client, status=wanted)
-        names = {m["id"]: m["name"] for m in repository.team_hierarchy()}
+        tasks = practice.service_plans().plan(client, status=wanted)
+        names = {m["id"]: m["name"] for m in practice.repository.team_hierarchy()}
     table = Table(title=f"Service plan of {tasks[0]['client_name']}" if tasks else "No tasks")
     for column in ("due", "task", "for", "status", "why", "id"):
         table.add_column(column)
@@ -110,21 +106,19 @@ def work_tasks(
 def work_queue(
     member: str = typer.Option(..., "--member", help="Whose queue: a team member's id or exact name."),
     today: str | None = typer.Option(None, help="The day the queue is for, YYYY-MM-DD (default today)."),
-    days: int = typer.Option(30, min=0, max=366, help="How far ahead 'coming up' reaches, in days."),
+    days: int = typer.Option(DEFAULT_QUEUE_DAYS, min=0, max=MAX_DAYS_AHEAD, help="How far ahead 'coming up' reaches, in days."),
     kind: TaskKind | None = typer.Option(None, help="Only tasks of this kind."),
     client: str | None = typer.Option(None, "--client", help="Only this client's tasks (its id)."),
     reports: bool = typer.Option(True, "--reports/--no-reports", help="With the tasks of everyone below them."),
-    limit: int = typer.Option(100, min=1, max=500, help="At most this many tasks."),
+    limit: int = typer.Option(100, min=1, max=MAX_PAGE_SIZE, help="At most this many tasks."),
 ) -> None:
     """A team member's open tasks: overdue, due this week, coming up."""
     from rich.console import Console
     from rich.table import Table
 
-    from app.services.service_plans import ServicePlanService
-
-    with _practice() as repository:
-        queue = ServicePlanService(repository, LOCAL_OPERATOR).queue(
-            _member_id(repository, member), include_reports=reports, kind=kind, client_id=client,
+    with _practice() as practice:
+        queue = practice.service_plans().queue(
+            _member_id(practice.repository, member), include_reports=reports, kind=kind, client_id=client,
             today=_day(today, "--today"), days=days, limit=limit)
     console = Console()
     counts = queue["counts"]
@@ -154,10 +148,8 @@ def work_done(
     notes: str | None = typer.Option(None, help="Notes for the touch."),
 ) -> None:
     """Mark a task done; the matching touch is logged on the client."""
-    from app.services.service_plans import ServicePlanService
-
-    with _practice() as repository:
-        done = ServicePlanService(repository, LOCAL_OPERATOR).complete(
+    with _practice() as practice:
+        done = practice.service_plans().complete(
             task, on=_day(on, "--date"), touch_kind=touch_kind, notes=notes)
     typer.echo(f"done: {_what(done)} for {done['client_name']} (touch {done['touch_id']} logged on {done['done_on']})")
 
@@ -168,10 +160,8 @@ def work_skip(
     reason: str = typer.Option(..., help="Why it is skipped."),
 ) -> None:
     """Skip a task, saying why."""
-    from app.services.service_plans import ServicePlanService
-
-    with _practice() as repository:
-        skipped = ServicePlanService(repository, LOCAL_OPERATOR).skip(task, reason)
+    with _practice() as practice:
+        skipped = practice.service_plans().skip(task, reason)
     typer.echo(f"skipped: {_what(skipped)} for {skipped['client_name']} ({reason})")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,30 +15,12 @@ from app.api.deps import check_query_parameters, get_caller
 from app.api.gate import RequestGate
 from app.api.routes import access, analytics, catalogue, entities, groups, health, relationships, tiers, work
 from app.api.routing import each_route, fixed_paths
+from app.bootstrap import open_practice, prepare_store
 from app.core.config import Settings, get_settings
-from app.repositories.factory import OpenStore, open_store
-from app.repositories.practice import PracticeRepository
-from app.domain.access import LOCAL_OPERATOR
+from app.repositories.factory import OpenStore
 from app.services.access import CallerCache
-from app.services.catalogue import CatalogueService
-from app.services.entities import EntityService
 from app.services.practice_graph import GraphSnapshots
-from app.services.relationships import RelationshipService
-from app.services.sample import load_sample_practice
 from app import workspace
-
-log = logging.getLogger("rapport")
-
-
-def prepare_store(opened: OpenStore, settings: Settings) -> None:
-    """Default catalogue into a new store; the sample practice into an empty one if wanted."""
-    repository = PracticeRepository(opened.store)
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    catalogue.seed_defaults()
-    wanted = settings.sample_data == "yes" or (settings.sample_data == "auto" and opened.kind == "embedded")
-    if wanted and repository.count_entities() == 0:
-        load_sample_practice(EntityService(repository, catalogue, LOCAL_OPERATOR), RelationshipService(repository, catalogue, LOCAL_OPERATOR))
-        log.info("loaded the sample practice")
 
 
 class RefreshGraphAfterWrites:
@@ -73,7 +54,7 @@ def create_app(settings: Settings | None = None, *, opened: OpenStore | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = opened or open_store(settings)
+        store = opened or open_practice(settings)
         app.state.opened = store
         try:
             prepare_store(store, settings)

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
-from app.domain.model import EntityKind, RelationshipCategory
+from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
 from app.services.catalogue import CatalogueService
 
 Row = dict[str, Any]
@@ -192,17 +192,17 @@ class FakePractice:
                 and _not_ended(r["relationship"], today)]
 
     # -- ClientRecords ------------------------------------------------------------------------------
-    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+    def create_client_record(self, kind: PracticeRecordKind, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
         self._call("create_client_record")
         if properties["client_id"] not in self.entities:
             return None
-        self.records.setdefault(label, []).append(dict(properties))
+        self.records.setdefault(kind, []).append(dict(properties))
         return dict(properties)
 
     def client_records(
-        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+        self, kind: PracticeRecordKind, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
     ) -> list[Row]:  # client_records.cypher
         self._call("client_records")
-        found = [dict(r) for r in self.records.get(label, [])
+        found = [dict(r) for r in self.records.get(kind, [])
                  if (client_id is None or r["client_id"] == client_id) and date_from <= r["date"] <= date_to]
         return sorted(found, key=lambda r: (r["date"], r["id"]), reverse=True)[:limit]

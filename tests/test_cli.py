@@ -95,7 +95,7 @@ def test_demo_generates_and_loads_a_practice(data_dir, tmp_path):
 
 
 def test_a_store_still_loading_shows_progress_then_one_clear_line(data_dir, monkeypatch):
-    from app.repositories import factory
+    from app import bootstrap
     from app.repositories.embedded_falkordb import LoadProgress, StoreStillLoading
 
     def loading_store(settings, *, on_loading=None):
@@ -105,7 +105,7 @@ def test_a_store_still_loading_shows_progress_then_one_clear_line(data_dir, monk
                                     waited_s=waited))
         raise StoreStillLoading("the embedded FalkorDB store in X (pid 1) is still loading its data after 7.5 s: ...")
 
-    monkeypatch.setattr(factory, "open_store", loading_store)
+    monkeypatch.setattr(bootstrap, "open_practice", loading_store)
     monkeypatch.setenv("RAPPORT_STORE_START_TIMEOUT", "7.5")
     result = rapport("keys", "list")
     assert "is still loading its data after 7.5 s" in refusal(result)
@@ -138,3 +138,48 @@ def test_a_betweenness_sample_outside_the_apis_bounds_is_refused(k):
     """The CLI takes the sample sizes the API takes (2 to 100,000), refused before any work."""
     result = rapport("analytics", "score", "--betweenness-k", k)
     assert result.exit_code == 2 and "--betweenness-k" in result.stderr
+
+
+def _cli_option(path: tuple[str, ...], name: str) -> tuple[object, object, object]:
+    """(default, min, max) of a command's option, as typer holds it."""
+    import typer.main
+
+    command = typer.main.get_command(cli)
+    for word in path:
+        command = command.commands[word]
+    option = next(p for p in command.params if p.name == name)
+    return option.default, option.min, option.max
+
+
+def _api_parameter(route: object, name: str) -> tuple[object, object, object]:
+    """(default, ge, le) of a route function's query parameter (read from its signature: no app built)."""
+    import inspect
+    from typing import get_args, get_type_hints
+
+    default = inspect.signature(route).parameters[name].default
+    query = get_args(get_type_hints(route, include_extras=True)[name])[1]
+    bounds = {type(m).__name__: m for m in query.metadata}
+    return default, getattr(bounds.get("Ge"), "ge", None), getattr(bounds.get("Le"), "le", None)
+
+
+def test_the_command_line_takes_the_apis_defaults_and_bounds():
+    # Each default and bound is written once (in the domain or analytics parameter types); an
+    # option of the CLI that is also the API's must not drift from it.
+    from app.api.routes import entities, tiers, work
+    from app.schemas.analytics import ScoringRunCreate
+    from app.schemas.tiers import TierRunCreate
+
+    assert _cli_option(("service", "dates"), "days") == _api_parameter(tiers.upcoming_dates, "days")
+    assert _cli_option(("work", "queue"), "days") == _api_parameter(work.work_queue, "days")
+    assert _cli_option(("work", "queue"), "limit")[2] == _api_parameter(work.work_queue, "limit")[2]
+    # An exported network reaches as far as the API's ego network may.
+    entity_network = next(r.endpoint for r in entities.routers[0].routes if r.path.endswith("/network"))
+    assert _cli_option(("export",), "depth")[1:] == _api_parameter(entity_network, "depth")[1:]
+    body = ScoringRunCreate.model_json_schema()["properties"]
+    for name in ("betweenness_k", "seed"):
+        field = body[name].get("anyOf", [body[name]])[0]
+        assert _cli_option(("analytics", "score"), name) == (body[name]["default"], field["minimum"], field["maximum"])
+    thresholds = TierRunCreate.model_json_schema()["properties"]
+    for name, field in thresholds.items():
+        if name != "as_of":
+            assert _cli_option(("tiers", "run"), name)[0] == field.get("default"), name

@@ -9,6 +9,7 @@ import pytest
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.audit import AuditAction, audit_record
 from app.domain.model import EntityKind as K
+from app.domain.model import PracticeRecordKind
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
 from app.services.catalogue import CatalogueService
@@ -37,8 +38,8 @@ def _practice() -> FakePractice:
     practice.relate("REFERRER_OF", "c1", "p4")
     practice.relate("REFERRER_OF", "p3", "c3", since="2025-01-01", until="2026-01-01")  # ended
     practice.relate("ACQUAINTANCE_OF", "p5", "t1")
-    practice.create_client_record("Touch", {"id": "tc1", "client_id": "c1", "date": "2026-03-01"}, {})
-    practice.create_client_record("Touch", {"id": "tc2", "client_id": "c2", "date": "2025-03-01"}, {})
+    practice.create_client_record(PracticeRecordKind.touch, {"id": "tc1", "client_id": "c1", "date": "2026-03-01"}, {})
+    practice.create_client_record(PracticeRecordKind.touch, {"id": "tc2", "client_id": "c2", "date": "2025-03-01"}, {})
     return practice
 
 
@@ -89,7 +90,7 @@ def _answers(repo) -> dict:
                          for row in repo.tier_clients(today=TODAY)],
         "tier referrals": sorted((r["referrer_id"], r["referred_id"], r["since"], r["kind"], r["stage"])
                                  for r in repo.tier_referrals(today=TODAY)),
-        "touches": [r["id"] for r in repo.client_records("Touch", client_id=None, date_from="2025-06-01", date_to=TODAY)],
+        "touches": [r["id"] for r in repo.client_records(PracticeRecordKind.touch, client_id=None, date_from="2025-06-01", date_to=TODAY)],
         "types": sorted(t["code"] for t in repo.relationship_types()),
         "categories": [(c["list"], c["code"]) for c in repo.categories()],
     }

@@ -23,7 +23,7 @@ from app.api.deps import CALLER_SCOPE_KEY
 from app.api.problems import error_problem
 from app.domain.access import Caller
 from app.domain.errors import InvalidInput, RapportError
-from app.repositories.practice import PracticeRepository
+from app.bootstrap import Services
 from app.services.idempotency import Claim, IdempotencyService, KeptResponse, RequestInProgress, request_fingerprint
 
 log = logging.getLogger("rapport.idempotency")
@@ -56,11 +56,10 @@ class IdempotentPosts:
             return
         request = Request(scope)
         application: FastAPI = scope["app"]
-        repository = PracticeRepository(application.state.opened.store)
         body = await _read_body(receive)
         if body is None:  # the client went away
             return
-        service = IdempotencyService(repository, ttl_s=self.ttl_s)
+        service = Services.over(application.state.opened.store, caller).idempotency(self.ttl_s)
         try:
             if len(keys) > 1:
                 raise InvalidInput(f"send one {HEADER} header, not {len(keys)}", field=HEADER)

@@ -56,7 +56,7 @@ def audit_record(
         "actor_name": caller.name,
         "actor_key_id": caller.key_id,
         "action": action.value,
-        "target_kind": target_kind,
+        "target_kind": str(target_kind),  # an EntityKind or PracticeRecordKind, stored as its name
         "target_id": target_id,
         "before": _json(before_fields),
         "after": _json(after_fields),
@@ -118,7 +118,7 @@ def creation_records(
     shared = {
         name: value for name, value in {
             "at": now, "actor_id": caller.team_member_id, "actor_name": caller.name, "actor_key_id": caller.key_id,
-            "action": AuditAction.create.value, "target_kind": target_kind,
+            "action": AuditAction.create.value, "target_kind": str(target_kind),
         }.items() if value is not None
     }
     encode = _flat_encoder()

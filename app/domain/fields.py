@@ -22,6 +22,9 @@ EntityId = Annotated[str, Field(min_length=1, max_length=64)]
 MAX_MONEY = 1e15
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
 CategoryCode = Annotated[str, Field(min_length=1, max_length=40)]
+#: A page of a list: at most this many items, and this many when the caller names no limit.
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
 
 E = TypeVar("E")
 #: An enum field of a body, given by its value. Bodies are validated strictly (below), and

@@ -56,6 +56,13 @@ _BY_PATH = {path: kind for kind, path in _PATHS.items()}
 ORGANISATION_KINDS = frozenset({EntityKind.client, EntityKind.provider, EntityKind.division})
 
 
+#: How many relationships away a network reaches at most: the API's ego network, and the
+#: export of one client's network.
+MAX_NETWORK_DEPTH = 3
+#: How far the export of one client's network reaches when no depth is given.
+DEFAULT_EXPORT_DEPTH = 2
+
+
 class ClientKind(StrEnum):
     household = "household"
     business = "business"
@@ -155,6 +162,33 @@ def no_such_date(year: int, month: int, day: int) -> str | None:
 
 def person_display_name(first_name: str, last_name: str, preferred_name: str | None = None) -> str:
     return f"{preferred_name or first_name} {last_name}".strip()
+
+
+class PracticeRecordKind(StrEnum):
+    """The kinds of the practice's records that are not entities, as the audit trail names
+    them (``target_kind``; an entity's record names its ``EntityKind``)."""
+
+    relationship = "relationship"
+    relationship_type = "relationship_type"
+    category = "category"
+    api_key = "api_key"
+    practice_settings = "practice_settings"
+    scoring_run = "scoring_run"
+    tier_run = "tier_run"
+    service_template = "service_template"
+    service_plan = "service_plan"
+    service_task = "service_task"
+    touch = "touch"
+    service_request = "service_request"
+    important_date = "important_date"
+    group = "group"
+    #: The whole practice: bulk loads (an import, a generated practice, a restore, the default catalogue).
+    practice = "practice"
+
+    @property
+    def noun(self) -> str:
+        """How a message names one: "service request"."""
+        return self.value.replace("_", " ")
 
 
 #: Labels of the practice's records that are not entities (analytics and tier runs, their

@@ -62,6 +62,11 @@ DEFAULT_TEMPLATES: dict[Tier, dict] = {
              "newsletters": True, "holiday_cards": False, "birthday_contact": False},
 }
 
+#: How many days ahead the important dates look by default, and how far any look ahead may
+#: reach (a year, leap day included).
+DEFAULT_UPCOMING_DAYS = 30
+MAX_DAYS_AHEAD = 366
+
 
 def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months

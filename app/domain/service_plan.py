@@ -44,6 +44,8 @@ from app.domain.service_cycle import ReviewFrequency, TouchKind, add_months
 #: How long a plan runs when no period is given.
 DEFAULT_PLAN_MONTHS = 12
 MAX_PLAN_MONTHS = 36
+#: How many days ahead a work queue's "coming up" reaches by default.
+DEFAULT_QUEUE_DAYS = 30
 #: (month, day) a holiday card is due by, each year.
 HOLIDAY_CARD_DUE = (12, 1)
 #: (month, day) of each quarter's newsletter.

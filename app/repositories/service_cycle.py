@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from app.domain.model import PracticeRecordKind
 from app.repositories.base import Repository
 from app.repositories.store import Row
+
+#: The graph label of each kind of record a client holds (the queries name it; services name the kind).
+_CLIENT_RECORD_LABELS = {PracticeRecordKind.touch: "Touch", PracticeRecordKind.service_request: "ServiceRequest"}
 
 
 class ClientRecords(Protocol):
     """A client's touches and service requests."""
 
-    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
-        """Store a ``Touch`` or ``ServiceRequest``; None if its client or team member is unknown."""
+    def create_client_record(
+        self, kind: PracticeRecordKind, properties: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row | None:
+        """Store a touch or a service request; None if its client or team member is unknown."""
 
     def client_records(
-        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+        self, kind: PracticeRecordKind, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
     ) -> list[Row]:
         ...
 
@@ -58,19 +64,21 @@ class ServiceCycleRepository(Repository):
         )
         return bool(rows[0]["unchanged"])
 
-    def create_client_record(self, label: str, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> Row | None:
+    def create_client_record(
+        self, kind: PracticeRecordKind, properties: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row | None:
         rows = self._store.write(
-            self._q("create_client_record", label=label),
+            self._q("create_client_record", label=_CLIENT_RECORD_LABELS[kind]),
             {"client_id": properties["client_id"], "team_member_id": properties.get("team_member_id"),
              "properties": dict(properties), "audit": dict(audit)},
         )
         return rows[0]["record"] if rows else None
 
     def client_records(
-        self, label: str, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
+        self, kind: PracticeRecordKind, *, client_id: str | None, date_from: str, date_to: str, limit: int = 100_000
     ) -> list[Row]:
         rows = self._store.read(
-            self._q("client_records", label=label),
+            self._q("client_records", label=_CLIENT_RECORD_LABELS[kind]),
             {"client_id": client_id, "from": date_from, "to": date_to, "limit": limit},
         )
         return [row["record"] for row in rows]

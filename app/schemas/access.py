@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.domain.access import VisibilityMode
 from app.domain.audit import AuditAction
+from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.model import TeamRole
 from app.schemas.common import Choice, EntityId, InputModel, IsoInstant, Name, QueryModel
 
@@ -49,7 +50,7 @@ class PracticeSettingsPublic(BaseModel):
 
 class AuditFilters(QueryModel):
     after: Annotated[str | None, Field(max_length=100, description="next_cursor of the previous page")] = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 100
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = 100
     target_id: Annotated[str | None, Field(max_length=100, description="the entity, relationship, key or list entry changed")] = None
     target_kind: Annotated[str | None, Field(max_length=40)] = None
     actor_id: Annotated[str | None, Field(max_length=100, description="the team member who made the change")] = None

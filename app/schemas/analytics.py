@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED
+from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED, MAX_BETWEENNESS_K, MAX_SEED, MIN_BETWEENNESS_K
 from app.schemas.common import WHOLE, EntityRef, InputModel, Int, Money
 
 PartName = Literal[
@@ -39,9 +39,9 @@ class ScoringRunCreate(InputModel):
     weights: dict[PartName, Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]] | None = None
     #: Sampled sources for betweenness; null for exact (slow on large practices).
     #: At least 2: from one sampled source betweenness is undefined (NaN, as in networkx).
-    betweenness_k: Annotated[int, Field(ge=2, le=100_000), WHOLE] | None = DEFAULT_BETWEENNESS_K
+    betweenness_k: Annotated[int, Field(ge=MIN_BETWEENNESS_K, le=MAX_BETWEENNESS_K), WHOLE] | None = DEFAULT_BETWEENNESS_K
     #: Seeds the sampled betweenness sources: the same seed gives the same run.
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1), WHOLE] = DEFAULT_SEED
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED), WHOLE] = DEFAULT_SEED
     normalisation: Literal["percentile", "max", "log"] = "percentile"
     #: Degree as the sum of type weight x strength rather than a count of related entities
     #: (default false: connectedness is breadth; strength already counts in PageRank).

@@ -7,6 +7,7 @@ from typing import Annotated, Generic
 
 from pydantic import BaseModel, Field
 
+from app.domain.fields import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from app.domain.model import ClientKind, MembershipRole, ProviderKind, TeamRole
 
 # The create bodies, and the fields the answers share with them, are the domain's: the
@@ -200,7 +201,7 @@ class ClientDetailPublic(ClientPublic):
 # -- list filters (query parameters; unknown ones are rejected) --------------------------------
 class ListFilters(QueryModel):
     after: Annotated[str | None, Field(max_length=100, description="next_cursor of the previous page")] = None
-    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    limit: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE
     name: Annotated[str | None, Field(max_length=300, description="name contains, ignoring case")] = None
 
 

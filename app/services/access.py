@@ -29,7 +29,7 @@ from app.domain.access import (
 )
 from app.domain.audit import AuditAction, audit_record, record_fields
 from app.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from app.domain.model import EntityKind, TeamRole, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, TeamRole, now_iso
 from app.repositories.access import Access
 from app.repositories.audit import AuditTrail
 from app.repositories.catalogue import Catalogue
@@ -156,7 +156,7 @@ class AccessService:
             "id": key_id, "name": name, "team_member_id": team_member_id, "hash": hash_key(token),
             "created_at": now, "created_by": self._caller.team_member_id,
         }
-        audit = audit_record(self._caller, AuditAction.issue_key, "api_key", key_id, before=None, after=properties, now=now)
+        audit = audit_record(self._caller, AuditAction.issue_key, PracticeRecordKind.api_key, key_id, before=None, after=properties, now=now)
         row = self._repo.create_api_key(team_member_id, properties, audit)
         if row is None:
             raise InvalidInput(f"team_member_id '{team_member_id}' does not name a team member", field="team_member_id")
@@ -167,7 +167,7 @@ class AccessService:
         self._caller.require(Permission.administer, "revoke API keys")
         now = now_iso()
         audit = audit_record(
-            self._caller, AuditAction.revoke_key, "api_key", key_id,
+            self._caller, AuditAction.revoke_key, PracticeRecordKind.api_key, key_id,
             before={"revoked_at": None}, after={"revoked_at": now}, now=now,
         )
         row = self._repo.revoke_api_key(key_id, now=now, revoked_by=self._caller.team_member_id, audit=audit)
@@ -197,7 +197,7 @@ class AccessService:
         now = now_iso()
         after = {"visibility": mode.value, "updated_at": now}
         audit = audit_record(
-            self._caller, AuditAction.update, "practice_settings", "practice",
+            self._caller, AuditAction.update, PracticeRecordKind.practice_settings, "practice",
             before={"visibility": before["visibility"]}, after={"visibility": mode.value}, now=now,
         )
         self._repo.update_practice_settings(after, audit)

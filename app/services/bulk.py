@@ -26,7 +26,7 @@ from app.domain.access import Caller
 from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import PairRule, RelationshipTypeSpec
 from app.domain.errors import RapportError
-from app.domain.model import EntityKind, new_entity_id, now_iso, today_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso, today_iso
 from app.repositories.catalogue import CatalogueReads
 from app.repositories.store import Compaction
 from app.repositories.transfer import BulkTransfer
@@ -71,7 +71,7 @@ def collector_paused() -> Iterator[None]:
 def bulk_record(caller: Caller, load_id: str, note: str) -> dict[str, Any]:
     """The audit record of one bulk write query of load ``load_id``; the query puts the number
     of records it wrote in front of ``note``."""
-    return audit_record(caller, AuditAction.bulk_load, "practice", load_id, before=None, after=None, now=now_iso(), note=note)
+    return audit_record(caller, AuditAction.bulk_load, PracticeRecordKind.practice, load_id, before=None, after=None, now=now_iso(), note=note)
 
 
 def clear_store(repository: BulkRepository, *, caller: Caller, load: str, load_id: str, batch_size: int = DEFAULT_BATCH_SIZE,
@@ -82,7 +82,7 @@ def clear_store(repository: BulkRepository, *, caller: Caller, load: str, load_i
     deleted = 0
     while removed := repository.delete_everything(
         limit=batch_size, audit=audit_record(
-            caller, AuditAction.delete, "practice", load_id, before=None, after=None, now=now_iso(),
+            caller, AuditAction.delete, PracticeRecordKind.practice, load_id, before=None, after=None, now=now_iso(),
             note=f"records deleted to make way for {load} {load_id}",
         ),
     ):

@@ -14,7 +14,7 @@ from app.domain.catalogue import (
     RelationshipTypeSpec,
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
 from app.repositories.catalogue import Catalogue
 from app.services.optimistic import write_attempts
 
@@ -48,7 +48,7 @@ class CatalogueService:
     def _seed_record(self, note: str) -> dict[str, Any]:
         # The query puts the number added in front of the note.
         return audit_record(
-            self._caller, AuditAction.bulk_load, "practice", new_entity_id(), before=None, after=None,
+            self._caller, AuditAction.bulk_load, PracticeRecordKind.practice, new_entity_id(), before=None, after=None,
             now=now_iso(), note=note,
         )
 
@@ -88,7 +88,7 @@ class CatalogueService:
         spec = RelationshipTypeSpec.from_properties(data)
         check_membership_kinds(spec)
         properties = spec.to_properties()
-        audit = self._record(AuditAction.create, "relationship_type", spec.code, None, properties)
+        audit = self._record(AuditAction.create, PracticeRecordKind.relationship_type, spec.code, None, properties)
         if not self._repo.create_relationship_type(properties, audit):
             raise Conflict(f"relationship type '{spec.code}' already exists")
         return spec
@@ -109,7 +109,7 @@ class CatalogueService:
             check_membership_kinds(merged)
             properties = merged.to_properties()
             altered = {k: properties[k] for k in changes}
-            audit = self._record(AuditAction.update, "relationship_type", code, stored, {**stored, **altered})
+            audit = self._record(AuditAction.update, PracticeRecordKind.relationship_type, code, stored, {**stored, **altered})
             row = self._repo.update_relationship_type(
                 code, altered, from_kinds=properties["from_kinds"], to_kinds=properties["to_kinds"],
                 symmetric=merged.symmetric, before=stored, audit=audit,
@@ -128,7 +128,7 @@ class CatalogueService:
         self._caller.require(Permission.administer, "change the relationship-type catalogue")
         for _ in write_attempts():
             stored = self._stored_type(code)
-            audit = self._record(AuditAction.delete, "relationship_type", code, stored, None)
+            audit = self._record(AuditAction.delete, PracticeRecordKind.relationship_type, code, stored, None)
             row = self._repo.delete_relationship_type(code, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"no relationship type '{code}'")
@@ -162,7 +162,7 @@ class CatalogueService:
             properties = {k: v for k, v in {**data, "list": name.value, "key": key,
                                              "position": position if position is not None else next_position}.items()
                           if v is not None}
-            audit = self._record(AuditAction.create, "category", key, None, properties)
+            audit = self._record(AuditAction.create, PracticeRecordKind.category, key, None, properties)
             row = self._repo.create_category(properties, next_position=next_position, audit=audit)
             if not row.fresh:
                 raise Conflict(f"{name.value} already has '{data['code']}'")
@@ -179,7 +179,7 @@ class CatalogueService:
         for _ in write_attempts():
             stored = self._category(name, code)
             after = {k: v for k, v in {**stored, **changes}.items() if v is not None}
-            audit = self._record(AuditAction.update, "category", key, stored, after)
+            audit = self._record(AuditAction.update, PracticeRecordKind.category, key, stored, after)
             row = self._repo.update_category(key, changes, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"{name.value} has no '{code}'")
@@ -192,7 +192,7 @@ class CatalogueService:
         key = category_key(name, code)
         for _ in write_attempts():
             stored = self._category(name, code)
-            audit = self._record(AuditAction.delete, "category", key, stored, None)
+            audit = self._record(AuditAction.delete, PracticeRecordKind.category, key, stored, None)
             row = self._repo.delete_category(key, name.client_field, before=stored, audit=audit)
             if row is None:
                 raise NotFound(f"{name.value} has no '{code}'")

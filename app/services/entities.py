@@ -12,6 +12,7 @@ from app.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFail
 from app.domain.groups import audited_group
 from app.domain.model import (
     EntityKind,
+    PracticeRecordKind,
     new_entity_id,
     now_iso,
     person_display_name,
@@ -254,7 +255,7 @@ class EntityService:
             ends = (entity_id, other) if row["outgoing"] else (other, entity_id)
             holds["relationships"].append(f"{relationship['id']}:{relationship.get('version', 0)}")
             audits.append(audit_record(
-                self._caller, AuditAction.delete, "relationship", relationship["id"],
+                self._caller, AuditAction.delete, PracticeRecordKind.relationship, relationship["id"],
                 before=audited(relationship, row["type"], *ends), after=None, now=now,
             ))
         for held, kind, field in (("owned", EntityKind.client, "owner_id"), ("reports", EntityKind.team_member, "reports_to_id")):
@@ -275,7 +276,7 @@ class EntityService:
         for group in groups:
             after = {**group, "member_ids": [m for m in group["member_ids"] if m != entity_id],
                      "version": group["version"] + 1, "updated_at": now}
-            audits.append(audit_record(self._caller, AuditAction.update, "group", group["id"], before=audited_group(group),
+            audits.append(audit_record(self._caller, AuditAction.update, PracticeRecordKind.group, group["id"], before=audited_group(group),
                                        after=audited_group(after), now=now, note=f"removed 1 member: {entity_id} ({note})"))
         return [f"{group['id']}:{group['version']}" for group in groups]
 

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import OWNERSHIP, ownership_id, ownership_properties
 from app.domain.errors import InvalidInput, NotFound
-from app.domain.model import EntityKind, today_iso
+from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH, EntityKind, today_iso
 from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
@@ -42,7 +42,6 @@ ExportFormat = Literal["csv", "jsonl", "graphml"]
 Progress = Callable[[str, int, int | None], None]
 
 PAGE_SIZE = 5_000
-MAX_NETWORK_DEPTH = 3
 # The neighbourhood query's row limit: a network export takes every neighbour.
 _NO_LIMIT = 100_000_000
 
@@ -208,7 +207,7 @@ def _team_external_ids(repository: ExportRepository) -> dict[str, str]:
 # -- export -----------------------------------------------------------------------------------
 def export_practice(
     repository: ExportRepository, target: Path, *, file_format: ExportFormat = "csv", client: str | None = None,
-    depth: int = 2, on_progress: Progress | None = None,
+    depth: int = DEFAULT_EXPORT_DEPTH, on_progress: Progress | None = None,
 ) -> ExportReport:
     """Export everything, or one client's network (``client``: its id or external id), as
     import files in the directory ``target`` (csv, jsonl) or as one GraphML file ``target``."""

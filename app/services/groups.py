@@ -19,7 +19,7 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, DuplicateKey, InvalidInput, NotFound
 from app.domain.groups import MAX_PICKED, MEMBER_KINDS, GroupFilter, audited_group, group_name_key, without_filter
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
 from app.repositories.base import StoreBacked
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
@@ -114,7 +114,7 @@ class GroupService:
         """The group as stored, if still at ``expected_version`` (when one is named)."""
         group = self._read(group_id)
         if expected_version is not None and group["version"] != expected_version:
-            raise stale_version("group", group_id, group["version"], expected_version)
+            raise stale_version(PracticeRecordKind.group, group_id, group["version"], expected_version)
         return group
 
     def _read(self, group_id: str) -> dict[str, Any]:
@@ -157,7 +157,7 @@ class GroupService:
             **(group_filter.properties() if group_filter else {}),
             "created_at": now, "updated_at": now, "version": 1,
         })
-        audit = audit_record(self._caller, AuditAction.create, "group", properties["id"], before=None,
+        audit = audit_record(self._caller, AuditAction.create, PracticeRecordKind.group, properties["id"], before=None,
                              after=audited_group(properties), now=now, note=_members_note(member_ids, []))
         references = _references(member_ids, group_filter)
         try:
@@ -236,7 +236,7 @@ class GroupService:
                     "deleted. A team member who sees the whole practice (an admin or a practice manager) can."
                 )
             now = now_iso()
-            audit = audit_record(self._caller, AuditAction.delete, "group", group_id, before=audited_group(group), after=None,
+            audit = audit_record(self._caller, AuditAction.delete, PracticeRecordKind.group, group_id, before=audited_group(group), after=None,
                                  now=now)
             deleted = self._groups.delete_group(group_id, expected_version=group["version"], audit=audit)
             if deleted is None:
@@ -244,7 +244,7 @@ class GroupService:
             if deleted:
                 return
             if expected_version is not None:
-                raise stale_version("group", group_id, None, expected_version)
+                raise stale_version(PracticeRecordKind.group, group_id, None, expected_version)
         raise Conflict(f"group '{group_id}' was changed by someone else meanwhile; nothing was deleted")
 
     def _write(
@@ -261,7 +261,7 @@ class GroupService:
             before_ids, after_ids = group.get("member_ids") or [], changed.get("member_ids") or []
             members_note = _members_note([m for m in after_ids if m not in set(before_ids)],
                                          [m for m in before_ids if m not in set(after_ids)]) if note else None
-            audit = audit_record(self._caller, AuditAction.update, "group", group_id, before=audited_group(group),
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.group, group_id, before=audited_group(group),
                                  after=audited_group(changed), now=now, note=members_note)
             try:
                 row = self._groups.update_group(group_id, changed, references, before=group, audit=audit)
@@ -276,7 +276,7 @@ class GroupService:
             if row.unchanged:
                 return self.public(row.group)
             if expected_version is not None:
-                raise stale_version("group", group_id, None, expected_version)
+                raise stale_version(PracticeRecordKind.group, group_id, None, expected_version)
         raise Conflict(f"group '{group_id}' was changed by someone else meanwhile; nothing was changed")
 
     # -- checks ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from app.domain.access import Caller
 from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import RelationshipTypeSpec
-from app.domain.model import SINGULAR_ROLES, EntityKind, person_display_name
+from app.domain.model import SINGULAR_ROLES, EntityKind, PracticeRecordKind, person_display_name
 from app.services.relationship_rules import audited, is_active
 
 #: The kinds that can be merged: those whose creation names likely duplicates.
@@ -179,15 +179,15 @@ def merge_audits(
         before = audited(link.relationship, link.type, *link.ends(duplicate_id))
         after = audited({**link.relationship, "version": link.relationship.get("version", 0) + 1, "updated_at": now},
                         link.type, *link.ends(kept_id))
-        audits.append(audit_record(caller, AuditAction.update, "relationship", link.id, before=before, after=after,
+        audits.append(audit_record(caller, AuditAction.update, PracticeRecordKind.relationship, link.id, before=before, after=after,
                                    now=now, note=how))
     for link in plan.dropped:
         audits.append(audit_record(
-            caller, AuditAction.delete, "relationship", link.id, before=audited(link.relationship, link.type, *link.ends(duplicate_id)),
+            caller, AuditAction.delete, PracticeRecordKind.relationship, link.id, before=audited(link.relationship, link.type, *link.ends(duplicate_id)),
             after=None, now=now, note=f"{how}: it joined the two, and an entity is not related to itself",
         ))
     for row in own_records:
-        record, owner = row["record"], ("entity_id" if row["kind"] == "important_date" else "client_id")
+        record, owner = row["record"], ("entity_id" if row["kind"] == PracticeRecordKind.important_date else "client_id")
         audits.append(audit_record(caller, AuditAction.update, row["kind"], record["id"], before=record,
                                    after={**record, owner: kept_id}, now=now, note=how))
     return audits

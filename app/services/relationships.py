@@ -17,7 +17,9 @@ from app.domain.catalogue import (
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import (
+    MAX_NETWORK_DEPTH,
     EntityKind,
+    PracticeRecordKind,
     RelationshipCategory,
     now_iso,
     relationship_type_of,
@@ -48,7 +50,6 @@ from app.services.relationship_rules import (
 )
 from app.services.visibility import Visibility
 
-MAX_NETWORK_DEPTH = 3
 # The pair rules (one active relationship of a type per pair, one active holder of a
 # singular role per client) are checked inside each write query, after the locks that
 # make it alone among competing writers, in every process (see cypher/create_relationship*.cypher).
@@ -103,7 +104,7 @@ class RelationshipService:
         properties = new_relationship_properties(spec, data, now)
         active = not_ended(properties, today)
         audit = audit_record(
-            self._caller, AuditAction.create, "relationship", properties["id"], before=None,
+            self._caller, AuditAction.create, PracticeRecordKind.relationship, properties["id"], before=None,
             after=audited(properties, spec.code, source["id"], target["id"]), now=now,
         )
         outcome = self._repo.create_relationship(
@@ -168,7 +169,7 @@ class RelationshipService:
             raise InvalidInput(f"{len(errors)} of {len(items)} relationships are invalid; nothing was created", errors=errors)
         if role_repeats:  # a refusal anyway: say all that clashes, the store's first
             raise self._batch_conflict(active.store_clashes(self._repo, today=today) + role_repeats, len(items))
-        audits = creation_records(self._caller, "relationship", created, ids=new_ulids(len(created)), now=now)
+        audits = creation_records(self._caller, PracticeRecordKind.relationship, created, ids=new_ulids(len(created)), now=now)
         rules = {code: catalogue[code].pair_rule for code in rows_by_type}
         # The store checks the rules again inside the write, and writes nothing if any item
         # breaks one; only then is it asked which items (the common case costs one query).
@@ -198,7 +199,7 @@ class RelationshipService:
             properties = {k: v for k, v in merged.items() if v is not None}
             before = _audited_public(current)
             audit = audit_record(
-                self._caller, AuditAction.update, "relationship", relationship_id, before=before,
+                self._caller, AuditAction.update, PracticeRecordKind.relationship, relationship_id, before=before,
                 after={**before, **properties, "version": current["version"] + 1, "updated_at": now}, now=now,
             )
             outcome = self._repo.update_relationship(
@@ -231,7 +232,7 @@ class RelationshipService:
             if expected_version is not None and current["version"] != expected_version:
                 raise stale_version("relationship", relationship_id, current["version"], expected_version)
             audit = audit_record(
-                self._caller, AuditAction.delete, "relationship", relationship_id,
+                self._caller, AuditAction.delete, PracticeRecordKind.relationship, relationship_id,
                 before=_audited_public(current), after=None, now=now_iso(),
             )
             deleted = self._repo.delete_relationship(

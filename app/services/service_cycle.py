@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
 from app.domain.service_cycle import (
     DEFAULT_TEMPLATES,
     ImportantDateKind,
@@ -27,12 +27,8 @@ from app.repositories.service_cycle import ServiceCycle
 from app.repositories.tier_runs import TierMeasures
 from app.repositories.visibility import VisibleEntities
 from app.services.optimistic import write_attempts
-from app.services.tiers import SERVICE_REQUEST, TOUCH
 from app.services.visibility import Visibility
 
-_RECORD_NOUN = {TOUCH: "touch", SERVICE_REQUEST: "service request"}
-#: How an audit record names each kind of record.
-_AUDIT_KIND = {TOUCH: "touch", SERVICE_REQUEST: "service_request"}
 
 
 class ServiceCycleServiceRepository(ServiceCycle, TierMeasures, EntityReads, VisibleEntities, Protocol):
@@ -66,34 +62,35 @@ class ServiceCycleService:
             merged = {**before, **changes, "tier": tier.value, "updated_at": now}
             before.pop("edited")
             merged.pop("edited")
-            audit = audit_record(self._caller, AuditAction.update, "service_template", tier.value,
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_template, tier.value,
                                  before=before, after=merged, now=now)
             if self._repo.save_service_template(tier.value, merged, before=stored, audit=audit):
                 return _template_public(tier, merged)
         raise Conflict(f"the {tier.value} service template was changed by someone else meanwhile; nothing was changed")
 
     # -- touches and service requests -------------------------------------------------------
-    def record(self, label: str, client_id: str, data: dict[str, Any]) -> dict[str, Any]:
-        self._caller.require(Permission.write, f"record {_RECORD_NOUN[label]}s")
+    def record(self, kind: PracticeRecordKind, client_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Store a touch or a service request (``kind``)."""
+        self._caller.require(Permission.write, f"record {kind.noun}s")
         self._require_visible(client_id, "client")
         now = now_iso()
         properties = {k: v for k, v in {**data, "id": new_entity_id(), "client_id": client_id,
                                         "created_at": now}.items() if v is not None}
-        audit = audit_record(self._caller, AuditAction.create, _AUDIT_KIND[label], properties["id"],
+        audit = audit_record(self._caller, AuditAction.create, kind, properties["id"],
                              before=None, after=properties, now=now)
-        stored = self._repo.create_client_record(label, properties, audit)
+        stored = self._repo.create_client_record(kind, properties, audit)
         if stored is None:
             if self._repo.get_entity(EntityKind.client, client_id) is None:
                 raise NotFound(f"no client with id '{client_id}'")
             raise InvalidInput(f"team_member_id: no team member with id '{data.get('team_member_id')}'")
         return stored
 
-    def records(self, label: str, client_id: str, *, year: int | None = None) -> list[dict[str, Any]]:
+    def records(self, kind: PracticeRecordKind, client_id: str, *, year: int | None = None) -> list[dict[str, Any]]:
         if self._repo.get_entity(EntityKind.client, client_id) is None:
             raise NotFound(f"no client with id '{client_id}'")
         self._require_visible(client_id, "client")
         start, end = (f"{year:04d}-01-01", f"{year:04d}-12-31") if year else ("0000-01-01", "9999-12-31")
-        return self._repo.client_records(label, client_id=client_id, date_from=start, date_to=end)
+        return self._repo.client_records(kind, client_id=client_id, date_from=start, date_to=end)
 
     # -- important dates ---------------------------------------------------------------------
     def add_important_date(self, entity_id: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +101,7 @@ class ServiceCycleService:
             raise NotFound(f"no client or person with id '{entity_id}'")
         properties = {k: v for k, v in {**data, "id": new_entity_id(), "entity_id": entity_id,
                                         "entity_kind": entity["entity_kind"]}.items() if v is not None}
-        audit = audit_record(self._caller, AuditAction.create, "important_date", properties["id"],
+        audit = audit_record(self._caller, AuditAction.create, PracticeRecordKind.important_date, properties["id"],
                              before=None, after=properties, now=now_iso())
         row = self._repo.create_important_date(entity_id, properties, audit)
         if row is None:
@@ -125,7 +122,7 @@ class ServiceCycleService:
         if important is None or not self._visibility.visible_ids([important["entity_id"]]):
             raise missing
         # Important dates are never changed, only added and deleted: "before" is what was read.
-        audit = audit_record(self._caller, AuditAction.delete, "important_date", important_date_id,
+        audit = audit_record(self._caller, AuditAction.delete, PracticeRecordKind.important_date, important_date_id,
                              before=important, after=None, now=now_iso())
         if not self._repo.delete_important_date(important_date_id, audit):
             raise missing
@@ -157,7 +154,7 @@ class ServiceCycleService:
         clients = [row["client"] for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
         since = date(today.year - 1, 1, 1).isoformat()
         touches_by_client: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for touch in self._repo.client_records(TOUCH, client_id=None, date_from=since, date_to=today.isoformat()):
+        for touch in self._repo.client_records(PracticeRecordKind.touch, client_id=None, date_from=since, date_to=today.isoformat()):
             touches_by_client[touch["client_id"]].append(touch)
         scheduled: dict[str, date] = {}
         for row in self._repo.important_dates():

@@ -22,10 +22,12 @@ from typing import Any, Protocol
 from app.domain.access import Caller, Permission, team_below
 from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, TeamRole, new_entity_id, now_iso
+from app.domain.fields import DEFAULT_PAGE_SIZE
+from app.domain.model import EntityKind, PracticeRecordKind, TeamRole, new_entity_id, now_iso
 from app.domain.service_cycle import TouchKind
 from app.domain.service_plan import (
     DEFAULT_PLAN_MONTHS,
+    DEFAULT_QUEUE_DAYS,
     PLANNED_STAGE,
     TASK_TOUCH,
     AssigneeRule,
@@ -50,7 +52,6 @@ from app.services.visibility import Visibility
 PLAN_CHUNK = 500
 #: Sections of a work queue.
 QUEUE_SECTIONS = ("overdue", "this_week", "coming_up")
-DEFAULT_QUEUE_DAYS = 30
 
 #: The important-date kinds that become contact tasks.
 _DATE_TASKS = {"birthday": TaskKind.birthday, "anniversary": TaskKind.anniversary, "other": TaskKind.anniversary}
@@ -197,7 +198,7 @@ class ServicePlanService:
                 continue
             start, end = plan_period(as_of, months)
             audit = audit_record(
-                self._caller, AuditAction.update, "service_plan", client["id"], before=change.before or None,
+                self._caller, AuditAction.update, PracticeRecordKind.service_plan, client["id"], before=change.before or None,
                 after=change.after or None,
                 now=now, note=(f"plan {start.isoformat()} to {end.isoformat()}: {len(change.create)} created, "
                                f"{len(change.update) - change.closed} changed, {len(change.delete)} deleted, "
@@ -248,7 +249,7 @@ class ServicePlanService:
             })
             done = {**task, "status": TaskStatus.done.value, "done_on": touch["date"], "touch_id": touch["id"],
                     "done_by": self._caller.team_member_id, "version": task["version"] + 1, "updated_at": now}
-            audit = audit_record(self._caller, AuditAction.update, "service_task", task_id, before=task, after=done, now=now,
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=done, now=now,
                                  note=f"done; logged a {touch['kind']} touch {touch['id']} on {touch['date']}")
             row = self._repo.complete_service_task(task_id, version=task["version"], properties=done, touch=touch, audit=audit)
             if row is None:
@@ -277,7 +278,7 @@ class ServicePlanService:
             task, client = self._open_task(task_id)
             now = now_iso()
             after = {**task, **changes(task), "version": task["version"] + 1, "updated_at": now}
-            audit = audit_record(self._caller, AuditAction.update, "service_task", task_id, before=task, after=after,
+            audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=after,
                                  now=now, note=note)
             row = self._repo.change_service_task(task_id, version=task["version"], properties=after,
                                                  new_assignee=new_assignee, audit=audit)
@@ -303,7 +304,7 @@ class ServicePlanService:
     def queue(
         self, member_id: str | None = None, *, include_reports: bool = True, section: str | None = None,
         kind: TaskKind | None = None, client_id: str | None = None, today: date | None = None,
-        days: int = DEFAULT_QUEUE_DAYS, after: str | None = None, limit: int = 50,
+        days: int = DEFAULT_QUEUE_DAYS, after: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
     ) -> dict[str, Any]:
         """A team member's open tasks (and, with ``include_reports``, those of everyone below
         them): counts per section and one page, by due date, of one section or all of them."""

@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypedDict
 from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
-from app.domain.model import EntityKind, new_entity_id, now_iso
+from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
 from app.repositories.base import StoreBacked
 from app.repositories.entities import EntityReads
 from app.repositories.store import Row
@@ -65,9 +65,9 @@ class RunKind:
     batch: int | None = None
 
     @property
-    def record(self) -> str:
+    def record(self) -> PracticeRecordKind:
         """The audit records' name of a run of this kind."""
-        return self.name.replace(" ", "_")
+        return PracticeRecordKind(self.name.replace(" ", "_"))
 
 
 class SuggestionRunsRepository(EntityReads, VisibleEntities, StoreBacked, Protocol):

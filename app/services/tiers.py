@@ -11,15 +11,12 @@ from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
 from app.domain.errors import InvalidInput
-from app.domain.model import new_entity_id, now_iso
+from app.domain.model import PracticeRecordKind, new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
 from app.repositories.service_cycle import ClientRecords
 from app.repositories.suggestion_runs import TIER_RUNS
 from app.repositories.tier_runs import TierMeasures
 from app.services.suggestion_runs import RunKind, SuggestionRuns, SuggestionRunsRepository
-
-TOUCH, SERVICE_REQUEST = "Touch", "ServiceRequest"
-
 
 class TierServiceRepository(SuggestionRunsRepository, TierMeasures, ClientRecords, Protocol):
     """What the tier service reads and writes."""
@@ -48,9 +45,9 @@ class TierService(SuggestionRuns):
         clients = self._repo.tier_clients(today=today)
         referrals = self._repo.tier_referrals(today=today)
         cost_from = (as_of - timedelta(days=settings.cost_window_days - 1)).isoformat()
-        touches = _count_by_client(self._repo.client_records(TOUCH, client_id=None, date_from=cost_from, date_to=today))
+        touches = _count_by_client(self._repo.client_records(PracticeRecordKind.touch, client_id=None, date_from=cost_from, date_to=today))
         requests = _count_by_client(
-            self._repo.client_records(SERVICE_REQUEST, client_id=None, date_from=cost_from, date_to=today)
+            self._repo.client_records(PracticeRecordKind.service_request, client_id=None, date_from=cost_from, date_to=today)
         )
 
         # Who refers on a client's behalf: the client itself and its active members.

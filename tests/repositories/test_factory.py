@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from app.core.config import Settings
 from app.domain.errors import StoreUnavailable
-from app.main import prepare_store
+from app.bootstrap import prepare_store
 from app.repositories.factory import open_store
 from app.repositories.practice import PracticeRepository
 

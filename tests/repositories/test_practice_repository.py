@@ -14,8 +14,9 @@ import pytest
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
-from app.repositories.relationships import Ownership
+from app.domain.model import PracticeRecordKind
 from app.repositories.catalogue import CatalogueDeletion, CategoryCreation, RelationshipTypeChange
+from app.repositories.relationships import Ownership
 from app.repositories.cypher import QueryLibrary
 from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.practice import PracticeRepository
@@ -461,14 +462,14 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert len(repo.audit_records({"target_id": "AAA"}, after=None, limit=10)) == 2
 
     touch = {"id": "tc1", "client_id": "c1", "date": "2026-03-01", "kind": "call"}
-    assert repo.create_client_record("Touch", touch, _audit("tc1"))["id"] == "tc1"
-    assert repo.create_client_record("Touch", {**touch, "id": "tc2", "team_member_id": "missing"}, _audit("tc2")) is None
-    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "client_id": "missing"}, _audit("sr1")) is None
-    assert repo.create_client_record("ServiceRequest", {**touch, "id": "sr1", "kind": "question"}, _audit("sr1"))["kind"] == "question"
+    assert repo.create_client_record(PracticeRecordKind.touch, touch, _audit("tc1"))["id"] == "tc1"
+    assert repo.create_client_record(PracticeRecordKind.touch, {**touch, "id": "tc2", "team_member_id": "missing"}, _audit("tc2")) is None
+    assert repo.create_client_record(PracticeRecordKind.service_request, {**touch, "id": "sr1", "client_id": "missing"}, _audit("sr1")) is None
+    assert repo.create_client_record(PracticeRecordKind.service_request, {**touch, "id": "sr1", "kind": "question"}, _audit("sr1"))["kind"] == "question"
     assert [len(repo.audit_records({"target_id": i}, after=None, limit=10)) for i in ("tc1", "tc2", "sr1")] == [1, 0, 1]
-    assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2026-01-01", date_to=TODAY)] == ["tc1"]
-    assert repo.client_records("Touch", client_id=None, date_from="2026-04-01", date_to=TODAY) == []
-    assert len(repo.client_records("ServiceRequest", client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
+    assert [t["id"] for t in repo.client_records(PracticeRecordKind.touch, client_id="c1", date_from="2026-01-01", date_to=TODAY)] == ["tc1"]
+    assert repo.client_records(PracticeRecordKind.touch, client_id=None, date_from="2026-04-01", date_to=TODAY) == []
+    assert len(repo.client_records(PracticeRecordKind.service_request, client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
 
     anniversary = {"id": "d1", "entity_id": "c1", "entity_kind": "client", "kind": "anniversary", "date": "2015-06-01"}
     assert repo.create_important_date("c1", anniversary, _audit("d1"))["important_date"]["entity_kind"] == "client"
@@ -547,11 +548,11 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert completed.allowed and completed.task["status"] == "done"
     assert not repo.complete_service_task("st1", version=4, properties=done, touch={**touch, "id": "tc10"},
                                           audit=_audit("st1", "update")).unchanged  # done already
-    assert [t["id"] for t in repo.client_records("Touch", client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
+    assert [t["id"] for t in repo.client_records(PracticeRecordKind.touch, client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
     assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
     [row] = repo.service_plan_inputs(["c1"], today=TODAY)
     assert [t["id"] for t in row["tasks"]] == ["st1"]
-    repo.create_client_record("Touch", {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
+    repo.create_client_record(PracticeRecordKind.touch, {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
     assert repo.service_plan_inputs(["c1"], today=TODAY)[0]["last_review"] == "2027-01-21"
     for member in ("t6", "t5"):
         assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,

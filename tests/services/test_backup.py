@@ -12,6 +12,7 @@ from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput
 from app.domain.model import EntityKind as K
+from app.domain.model import PracticeRecordKind
 from app.repositories.practice import PracticeRepository
 from app.services.backup import backup, restore
 from app.services.catalogue import CatalogueService
@@ -128,7 +129,7 @@ def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
     run = analytics.run_scoring(ScoringParameters.build(betweenness_k=8))
     client_id = by_external_id(repository, "C-1002")["id"]
     cycle = ServiceCycleService(repository, LOCAL_OPERATOR)
-    touch = cycle.record("Touch", client_id, {"date": "2026-11-02", "kind": "call", "notes": "Annual check-in"})
+    touch = cycle.record(PracticeRecordKind.touch, client_id, {"date": "2026-11-02", "kind": "call", "notes": "Annual check-in"})
     cycle.add_important_date(client_id, {"kind": "review", "date": "2027-01-15"})
     scores_before = analytics.scores(run["id"], after=0, limit=500)
 
@@ -141,7 +142,7 @@ def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
     restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "all.gz")
     assert [r["id"] for r in analytics.runs()] == [run["id"]]
     assert analytics.scores(run["id"], after=0, limit=500) == scores_before
-    assert [t["id"] for t in cycle.records("Touch", client_id)] == [touch["id"]]
+    assert [t["id"] for t in cycle.records(PracticeRecordKind.touch, client_id)] == [touch["id"]]
     assert [d["date"] for d in cycle.important_dates(client_id)] == ["2027-01-15"]
 
 

@@ -11,7 +11,10 @@ import pytest
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.model import EntityKind as K
 from app.domain.tiers import ClientTraits, Tier, TierSettings, classify
-from app.services.tiers import SERVICE_REQUEST, TOUCH, TierService
+from app.domain.model import PracticeRecordKind
+from app.services.tiers import TierService
+
+TOUCH, SERVICE_REQUEST = PracticeRecordKind.touch, PracticeRecordKind.service_request
 from tests.fakes import FakePractice
 
 AS_OF = date(2026, 6, 1)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import AccessDep, CallerDep
 from app.domain.access import ROLE_PERMISSIONS
+from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.model import iso_instant
 from app.schemas.access import (
     ApiKeyCreate,
@@ -50,7 +51,7 @@ def list_keys(
     team_member_id: Annotated[str | None, Query(max_length=64)] = None,
     include_revoked: bool = False,
     after: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
 ) -> Any:
     items, next_cursor = service.keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}

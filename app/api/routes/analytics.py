@@ -6,7 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from analytics import community
+from analytics.influence import MAX_SEED
+from analytics.introductions import DEFAULT_K, DEFAULT_MAX_HOPS
 from app.api.deps import AnalyticsDep, LimitQuery, PositionQuery, ScoringDep
+from app.domain.fields import DEFAULT_PAGE_SIZE
 from app.schemas.analytics import (
     ApplySuggestions,
     CommunitiesPublic,
@@ -49,13 +53,13 @@ def delete_run(run_id: str, service: ScoringDep) -> Response:
 
 
 @router.get("/runs/{run_id}/scores", response_model=ScorePage, summary="A run's scores, most influential first")
-def run_scores(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def run_scores(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     return service.scores(run_id, after=after, limit=limit)
 
 
 @router.get("/runs/{run_id}/differences", response_model=ScorePage,
             summary="Where a run's suggested segment differs from the assigned one")
-def run_differences(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def run_differences(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     return service.differences(run_id, after=after, limit=limit)
 
 
@@ -101,8 +105,8 @@ def introductions(
     service: AnalyticsDep,
     target_id: Annotated[str, Query(min_length=1, max_length=64)],
     from_id: Annotated[str | None, Query(max_length=64, description="default: every team member")] = None,
-    k: Annotated[int, Query(ge=1, le=20)] = 3,
-    max_hops: Annotated[int, Query(ge=1, le=6)] = 4,
+    k: Annotated[int, Query(ge=1, le=20)] = DEFAULT_K,
+    max_hops: Annotated[int, Query(ge=1, le=6)] = DEFAULT_MAX_HOPS,
 ) -> Any:
     return service.introductions(target_id, from_id=from_id, k=k, max_hops=max_hops)
 
@@ -117,8 +121,8 @@ def key_person_risk(service: AnalyticsDep) -> Any:
             summary="Groups of closely related clients and people (Louvain)")
 def list_communities(
     service: AnalyticsDep,
-    resolution: Annotated[float, Query(gt=0, le=10)] = 1.0,
-    seed: Annotated[int, Query(ge=0, le=2**32 - 1, description="the same seed gives the same communities")] = 42,
+    resolution: Annotated[float, Query(gt=0, le=10)] = community.DEFAULT_RESOLUTION,
+    seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="the same seed gives the same communities")] = community.DEFAULT_SEED,
     min_size: Annotated[int, Query(ge=1)] = 2,
 ) -> Any:
     return service.communities(resolution=resolution, seed=seed, min_size=min_size)

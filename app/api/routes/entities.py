@@ -17,7 +17,7 @@ from app.api.deps import (
     etag,
     likely_duplicates_warning,
 )
-from app.domain.model import EntityKind, RelationshipCategory
+from app.domain.model import MAX_NETWORK_DEPTH, EntityKind, RelationshipCategory
 from app.schemas import entities as s
 from app.services.merging import MERGEABLE_KINDS
 from app.schemas.common import Page
@@ -98,7 +98,7 @@ def entity_router(
     @router.get("/{entity_id}/network", response_model=NetworkPublic, summary=f"The {noun}'s ego network")
     def entity_network(
         entity_id: str, service: RelationshipsDep,
-        depth: Annotated[int, Query(ge=1, le=3)] = 1,
+        depth: Annotated[int, Query(ge=1, le=MAX_NETWORK_DEPTH)] = 1,
         max_nodes: Annotated[int, Query(ge=1, le=2000)] = 500,
     ) -> Any:
         return service.network(kind, entity_id, depth=depth, max_nodes=max_nodes)

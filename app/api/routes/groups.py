@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ETAG_HEADER, AfterQuery, GroupsDep, IfMatchDep, LimitQuery, MailingDep, etag
+from app.domain.fields import DEFAULT_PAGE_SIZE
 from app.domain.mailing import MAILING_COLUMNS
 from app.domain.service_plan import TaskKind, TaskStatus
 from app.schemas.common import IsoDate, Page
@@ -50,7 +51,7 @@ def create_group(body: GroupCreate, service: GroupsDep, response: Response) -> A
 
 
 @router.get("/groups", response_model=Page[GroupPublic], summary="List groups, in the order they were made")
-def list_groups(service: GroupsDep, after: AfterQuery = None, limit: LimitQuery = 50) -> Any:
+def list_groups(service: GroupsDep, after: AfterQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     items, next_cursor = service.list(after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -81,7 +82,7 @@ def delete_group(group_id: str, service: GroupsDep, if_match: IfMatchDep) -> Res
 
 @router.get("/groups/{group_id}/members", response_model=Page[GroupMemberPublic],
             summary="A group's members you may see, in id order: picked by hand or selected by its filter")
-def group_members(group_id: str, service: GroupsDep, after: AfterQuery = None, limit: LimitQuery = 50) -> Any:
+def group_members(group_id: str, service: GroupsDep, after: AfterQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     items, next_cursor = service.members(group_id, after=after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}
 

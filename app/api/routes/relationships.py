@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import ETAG_HEADER, AfterQuery, IfMatchDep, LimitQuery, RelationshipsDep, etag
+from app.domain.fields import DEFAULT_PAGE_SIZE
 from app.domain.model import RelationshipCategory
 from app.schemas.common import Page
 from app.schemas.relationships import (
@@ -40,7 +41,7 @@ def create_relationships(body: RelationshipsBatchCreate, service: RelationshipsD
 
 @router.get("", response_model=Page[RelationshipPublic])
 def list_relationships(
-    service: RelationshipsDep, after: AfterQuery = None, limit: LimitQuery = 50,
+    service: RelationshipsDep, after: AfterQuery = None, limit: LimitQuery = DEFAULT_PAGE_SIZE,
     type: Annotated[str | None, Query(max_length=63)] = None,
     category: RelationshipCategory | None = None,
     include_ended: bool = False,

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
+from app.domain.fields import DEFAULT_PAGE_SIZE
+from app.domain.model import PracticeRecordKind
+from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import Tier
 from app.schemas.common import IsoDate
 from app.schemas.tiers import (
@@ -29,7 +32,7 @@ from app.schemas.tiers import (
     UpcomingDatePublic,
 )
 from app.services.service_cycle import ServiceCycleService
-from app.services.tiers import SERVICE_REQUEST, TOUCH, settings_from
+from app.services.tiers import settings_from
 
 Today = Annotated[IsoDate | None, Query(description="the day the report is for (default today)")]
 
@@ -63,13 +66,13 @@ def delete_tier_run(run_id: str, service: TiersDep) -> Response:
 
 @router.get("/tiers/runs/{run_id}/suggestions", response_model=TierSuggestionPage,
             summary="A run's suggested tiers with their reasons, in client-name order")
-def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     return service.suggestions(run_id, after=after, limit=limit)
 
 
 @router.get("/tiers/runs/{run_id}/differences", response_model=TierSuggestionPage,
             summary="Where a run's suggested tier differs from the tier assigned when it ran")
-def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = 50) -> Any:
+def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
     return service.suggestions(run_id, after=after, limit=limit, differing_only=True)
 
 
@@ -107,26 +110,26 @@ def update_template(tier: Tier, body: ServiceTemplateUpdate, service: ServiceCyc
 @router.post("/clients/{client_id}/touches", status_code=status.HTTP_201_CREATED, response_model=TouchPublic,
              summary="Record a personal touch with a client")
 def create_touch(client_id: str, body: TouchCreate, service: ServiceCycleDep) -> Any:
-    return service.record(TOUCH, client_id, body.model_dump(mode="json"))
+    return service.record(PracticeRecordKind.touch, client_id, body.model_dump(mode="json"))
 
 
 @router.get("/clients/{client_id}/touches", response_model=list[TouchPublic], summary="A client's touches, newest first")
 def list_touches(client_id: str, service: ServiceCycleDep,
                  year: Annotated[int | None, Query(ge=1900, le=2999)] = None) -> Any:
-    return service.records(TOUCH, client_id, year=year)
+    return service.records(PracticeRecordKind.touch, client_id, year=year)
 
 
 @router.post("/clients/{client_id}/service-requests", status_code=status.HTTP_201_CREATED,
              response_model=ServiceRequestPublic, summary="Record a service request from a client")
 def create_service_request(client_id: str, body: ServiceRequestCreate, service: ServiceCycleDep) -> Any:
-    return service.record(SERVICE_REQUEST, client_id, body.model_dump(mode="json"))
+    return service.record(PracticeRecordKind.service_request, client_id, body.model_dump(mode="json"))
 
 
 @router.get("/clients/{client_id}/service-requests", response_model=list[ServiceRequestPublic],
             summary="A client's service requests, newest first")
 def list_service_requests(client_id: str, service: ServiceCycleDep,
                           year: Annotated[int | None, Query(ge=1900, le=2999)] = None) -> Any:
-    return service.records(SERVICE_REQUEST, client_id, year=year)
+    return service.records(PracticeRecordKind.service_request, client_id, year=year)
 
 
 # -- important dates ---------------------------------------------------------------------------------
@@ -180,7 +183,7 @@ def overdue_clients(service: ServiceCycleDep, today: Today = None,
 
 @router.get("/service/upcoming-dates", response_model=list[UpcomingDatePublic],
             summary="Birthdays, anniversaries and review dates in the next N days")
-def upcoming_dates(service: ServiceCycleDep, days: Annotated[int, Query(ge=0, le=366)] = 30,
+def upcoming_dates(service: ServiceCycleDep, days: Annotated[int, Query(ge=0, le=MAX_DAYS_AHEAD)] = DEFAULT_UPCOMING_DAYS,
                    today: Today = None) -> Any:
     return service.upcoming_dates(days=days, today=today)
 

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from app.api.deps import AfterQuery, LimitQuery, ServicePlansDep
-from app.domain.service_plan import TaskKind, TaskStatus
+from app.domain.fields import DEFAULT_PAGE_SIZE
+from app.domain.service_cycle import MAX_DAYS_AHEAD
+from app.domain.service_plan import DEFAULT_QUEUE_DAYS, TaskKind, TaskStatus
 from app.schemas.common import EntityId, IsoDate
 from app.schemas.work import (
     PlanGenerate,
@@ -18,7 +20,6 @@ from app.schemas.work import (
     TaskSkip,
     WorkQueuePublic,
 )
-from app.services.service_plans import DEFAULT_QUEUE_DAYS
 
 router = APIRouter(tags=["service plans and the work queue"])
 
@@ -67,9 +68,9 @@ def work_queue(
     kind: TaskKind | None = None,
     client_id: Annotated[EntityId | None, Query()] = None,
     today: Annotated[IsoDate | None, Query(description="the day the queue is for (default today)")] = None,
-    days: Annotated[int, Query(ge=0, le=366, description="how far ahead 'coming up' reaches, in days")] = DEFAULT_QUEUE_DAYS,
+    days: Annotated[int, Query(ge=0, le=MAX_DAYS_AHEAD, description="how far ahead 'coming up' reaches, in days")] = DEFAULT_QUEUE_DAYS,
     after: AfterQuery = None,
-    limit: LimitQuery = 50,
+    limit: LimitQuery = DEFAULT_PAGE_SIZE,
 ) -> Any:
     return service.queue(member_id, include_reports=include_reports, section=section, kind=kind, client_id=client_id,
                          today=today, days=days, after=after, limit=limit)
