@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from app.domain.fields import MAX_MONEY, Choice, InputModel, IsoDate, IsoInstant, Money, Name
+from app.domain.fields import (
+    MAX_MONEY,
+    Choice,
+    InputModel,
+    IsoDate,
+    IsoInstant,
+    Money,
+    Name,
+)
 from app.domain.model import ClientKind
 
 DATE = TypeAdapter(IsoDate)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.tiers import ClientTraits, Tier, TierSettings, Trait, classify, revenue_cut
+from app.domain.tiers import (
+    ClientTraits,
+    Tier,
+    TierSettings,
+    Trait,
+    classify,
+    revenue_cut,
+)
 
 DEFAULTS = TierSettings()
 
