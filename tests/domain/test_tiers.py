@@ -3,19 +3,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from app.domain.errors import InvalidInput
-from app.domain.service_cycle import (
-    ReviewFrequency,
-    add_months,
-    next_occurrence,
-    next_review,
-    touches_due_by,
+from app.domain.tiers import (
+    ClientTraits,
+    Tier,
+    TierSettings,
+    Trait,
+    classify,
+    revenue_cut,
 )
-from app.domain.tiers import ClientTraits, Tier, TierSettings, Trait, classify, revenue_cut
 
 DEFAULTS = TierSettings()
 
@@ -148,18 +146,3 @@ def test_settings_that_cannot_work_are_refused(bad):
     with pytest.raises(InvalidInput):
         TierSettings(**bad)
 
-
-def test_service_cycle_dates():
-    assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
-    assert touches_due_by(12, date(2026, 1, 1)) == 0
-    assert touches_due_by(12, date(2026, 1, 31)) == 1
-    assert touches_due_by(12, date(2026, 7, 2)) == 6
-    assert touches_due_by(12, date(2026, 12, 31)) == 12
-    today = date(2026, 11, 23)
-    assert next_review(date(2026, 3, 1), ReviewFrequency.quarterly, None, today) == date(2026, 6, 1)
-    assert next_review(None, ReviewFrequency.annual, None, today) == today
-    assert next_review(date(2026, 3, 1), ReviewFrequency.annual, date(2027, 1, 5), today) == date(2027, 1, 5)
-    assert next_occurrence(date(1968, 4, 12), today, recurring=True) == date(2027, 4, 12)
-    assert next_occurrence(date(1970, 11, 23), today, recurring=True) == today
-    assert next_occurrence(date(2000, 2, 29), date(2027, 1, 1), recurring=True) == date(2027, 2, 28)
-    assert next_occurrence(date(2026, 1, 1), today, recurring=False) is None
