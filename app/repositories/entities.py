@@ -53,6 +53,46 @@ class EntityMerge:
     role_clashes: int
 
 
+@result_of("entity_own_records")
+@dataclass(frozen=True)
+class OwnRecord:
+    """A record an entity owns (a touch, service request, important date or service task),
+    which goes when it goes: its kind and its properties."""
+
+    kind: str
+    record: Row
+
+
+@result_of("client_detail")
+@dataclass(frozen=True)
+class ClientDetail:
+    """A client with its owner (a team member, or None) and its active members, each
+    ``{person, relationship, type}``."""
+
+    client: Row
+    members: list[Row]
+    owner: Row | None
+
+
+@result_of("entity_relationships")
+@dataclass(frozen=True)
+class Link:
+    """One relationship of an entity: the relationship, its type, whether it goes out of the
+    entity, and the entity at its other end."""
+
+    relationship: Row
+    type: str
+    outgoing: bool
+    other: Row
+
+    @property
+    def id(self) -> str:
+        return self.relationship["id"]
+
+    def ends(self, entity_id: str) -> tuple[str, str]:
+        return (entity_id, self.other["id"]) if self.outgoing else (self.other["id"], entity_id)
+
+
 class EntityReads(Protocol):
     """Entities read by id or external id."""
 
@@ -110,8 +150,8 @@ class Entities(EntityReads, Protocol):
         to move, ``{"outgoing": [...], "incoming": [...]}``; ``properties``: the kept
         entity's whole new property map."""
 
-    def entity_own_records(self, entity_id: str) -> list[Row]:
-        """Rows ``{kind, record}``: the touches, service requests and important dates an entity
+    def entity_own_records(self, entity_id: str) -> list[OwnRecord]:
+        """The touches, service requests and important dates an entity
         owns, which go when it goes."""
 
     def list_entities(
@@ -126,13 +166,13 @@ class Entities(EntityReads, Protocol):
         """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
         differing email (see the query), those a caller who sees ``owners``' clients may see."""
 
-    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
         """The client with its owner and members; with ``owners``, only if visible."""
 
     def entity_relationships(
         self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
+    ) -> list[Link]:
         ...
 
     def neighbourhood(
@@ -214,12 +254,12 @@ class EntityRepository(Repository):
         )
         return first_as(EntityMerge, rows)
 
-    def entity_own_records(self, entity_id: str) -> list[Row]:
+    def entity_own_records(self, entity_id: str) -> list[OwnRecord]:
         rows = self._store.read(self._q("entity_own_records"), {"id": entity_id})
         for row in rows:
             if row["kind"] == "service_task":
                 _read_task(row["record"])
-        return rows
+        return [OwnRecord(**row) for row in rows]
 
     def list_entities(
         self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,
@@ -244,20 +284,21 @@ class EntityRepository(Repository):
              "owners": _owners(owners)},
         )
 
-    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
         rows = self._store.read(self._q("client_detail", restricted=owners is not None),
                                 {"id": client_id, "today": today, "owners": _owners(owners)})
-        return rows[0] if rows else None
+        return first_as(ClientDetail, rows)
 
     def entity_relationships(
         self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[Link]:
+        rows = self._store.read(
             self._q("entity_relationships", restricted=owners is not None),
             {"id": entity_id, "today": today, "category": category, "include_ended": include_ended,
              "owners": _owners(owners)},
         )
+        return [Link(**row) for row in rows]
 
     def neighbourhood(
         self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None

@@ -310,11 +310,12 @@ class RelationshipService:
         catalogue = self._phrasing()
         today = today_iso()
         result = []
-        rows = self._repo.entity_relationships(
-            entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners
-        )
-        rows = [{**row, "from_entity": entity, "to_entity": row["other"]} if row["outgoing"]
-                else {**row, "from_entity": row["other"], "to_entity": entity} for row in rows]
+        rows = [
+            {"relationship": link.relationship, "type": link.type, "outgoing": link.outgoing, "other": link.other,
+             "from_entity": entity if link.outgoing else link.other, "to_entity": link.other if link.outgoing else entity}
+            for link in self._repo.entity_relationships(
+                entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners)
+        ]
         if category in (None, OWNERSHIP.category) and kind in (EntityKind.client, EntityKind.team_member):
             # Its ownership, read from owner_id (always active), among the others in their order.
             ownerships = self._repo.ownerships(

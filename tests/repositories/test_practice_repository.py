@@ -220,10 +220,10 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
                                        before=stored_spouse, audit=_audit(spouse["id"], "update"))
     assert changed.updated and changed.relationship["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
-    assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
+    assert {r.type for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
     assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
     detail = repo.client_detail("c1", today=TODAY)
-    assert detail["owner"]["id"] == "t1" and [m["person"]["id"] for m in detail["members"]] == ["p1"]
+    assert detail.owner["id"] == "t1" and [m["person"]["id"] for m in detail.members] == ["p1"]
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=1, audit=_audit(spouse["id"], "delete")) is False
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is True
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is None
@@ -488,7 +488,7 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.audit_records({"target_id": "d2"}, after=None, limit=10) == []
     repo.create_important_date("c1", {**anniversary, "id": "d3"}, _audit("d3"))
     _run_service_plan_queries(repo)
-    owned = {(row["kind"], row["record"]["id"]) for row in repo.entity_own_records("c1")}
+    owned = {(own.kind, own.record["id"]) for own in repo.entity_own_records("c1")}
     assert owned == {("touch", "tc1"), ("touch", "tc9"), ("touch", "tc11"), ("service_request", "sr1"),
                      ("important_date", "d3"), ("service_task", "st1")}
 
