@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.domain.model import EntityKind
-from app.repositories.base import Repository, _owners, first_as, result_of
+from app.repositories.base import Repository, _owners, all_as, first_as, result_of
 from app.repositories.service_tasks import _read_task
 from app.repositories.store import Row
 
@@ -91,6 +91,19 @@ class Link:
 
     def ends(self, entity_id: str) -> tuple[str, str]:
         return (entity_id, self.other["id"]) if self.outgoing else (self.other["id"], entity_id)
+
+
+@result_of("neighbourhood")
+@dataclass(frozen=True)
+class Neighbour:
+    """An active relationship out of a walk's frontier: the relationship, its type, its ends,
+    and the entity at the end away from the frontier."""
+
+    relationship: Row
+    type: str
+    from_id: str
+    to_id: str
+    neighbour: Row
 
 
 class EntityReads(Protocol):
@@ -177,7 +190,7 @@ class Entities(EntityReads, Protocol):
 
     def neighbourhood(
         self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None
-    ) -> list[Row]:
+    ) -> list[Neighbour]:
         """Active relationships around ``frontier``; with ``owners``, only to visible neighbours."""
 
     def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
@@ -259,7 +272,7 @@ class EntityRepository(Repository):
         for row in rows:
             if row["kind"] == "service_task":
                 _read_task(row["record"])
-        return [OwnRecord(**row) for row in rows]
+        return all_as(OwnRecord, rows)
 
     def list_entities(
         self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,
@@ -298,15 +311,16 @@ class EntityRepository(Repository):
             {"id": entity_id, "today": today, "category": category, "include_ended": include_ended,
              "owners": _owners(owners)},
         )
-        return [Link(**row) for row in rows]
+        return all_as(Link, rows)
 
     def neighbourhood(
         self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[Neighbour]:
+        rows = self._store.read(
             self._q("neighbourhood", restricted=owners is not None),
             {"frontier": list(frontier), "today": today, "limit": limit, "owners": _owners(owners)},
         )
+        return all_as(Neighbour, rows)
 
     def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
         found = self.get_entity(kind, reference)

@@ -179,7 +179,7 @@ def _network(repository: ExportRepository, client: str, depth: int,
     entities = {centre["id"]: centre}
     frontier = [centre["id"]]
     for _ in range(depth):
-        found = {row["neighbour"]["id"]: row["neighbour"]
+        found = {row.neighbour["id"]: row.neighbour
                  for row in repository.neighbourhood(frontier, today=today, limit=_NO_LIMIT)}
         frontier = [i for i in found if i not in entities]
         entities.update(found)

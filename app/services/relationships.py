@@ -26,7 +26,7 @@ from app.domain.model import (
     today_iso,
 )
 from app.repositories.catalogue import CatalogueReads
-from app.repositories.entities import Entities
+from app.repositories.entities import Entities, Neighbour
 from app.repositories.relationships import Ownership, Relationships
 from app.repositories.visibility import VisibleEntities
 from app.services.bulk import new_ulids
@@ -372,7 +372,7 @@ class RelationshipService:
             rows = self._repo.neighbourhood(frontier, today=today, limit=limit, owners=self._visibility.owners)
             rows += self._ownerships_around([nodes[i] for i in frontier], limit)
             for row in rows:
-                neighbour = row["neighbour"]
+                neighbour = row.neighbour
                 if neighbour["id"] not in nodes:
                     if len(nodes) >= max_nodes:
                         truncated = True
@@ -380,13 +380,13 @@ class RelationshipService:
                     nodes[neighbour["id"]] = network_node(neighbour, level)
                     names[neighbour["id"]] = neighbour["name"]
                     next_frontier.append(neighbour["id"])
-                relationship = row["relationship"]
-                if row["from_id"] in nodes and row["to_id"] in nodes and relationship["id"] not in edges:
-                    spec = catalogue.get(row["type"])
+                relationship = row.relationship
+                if row.from_id in nodes and row.to_id in nodes and relationship["id"] not in edges:
+                    spec = catalogue.get(row.type)
                     edges[relationship["id"]] = {
-                        "id": relationship["id"], "type": row["type"], "category": relationship["category"],
-                        "from_id": row["from_id"], "to_id": row["to_id"], "strength": relationship.get("strength"),
-                        "sentence": _sentence(spec, row["type"], names[row["from_id"]], names[row["to_id"]]),
+                        "id": relationship["id"], "type": row.type, "category": relationship["category"],
+                        "from_id": row.from_id, "to_id": row.to_id, "strength": relationship.get("strength"),
+                        "sentence": _sentence(spec, row.type, names[row.from_id], names[row.to_id]),
                         "derived_from": relationship.get("derived_from"),
                     }
             frontier = next_frontier
@@ -394,14 +394,15 @@ class RelationshipService:
                 "edges": list(edges.values()), "truncated": truncated}
 
     # -- helpers ----------------------------------------------------------------------------
-    def _ownerships_around(self, frontier: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    def _ownerships_around(self, frontier: list[dict[str, Any]], limit: int) -> list[Neighbour]:
         """The ownerships of a network hop's frontier (its clients' owners, its team members'
         clients), as ``neighbourhood`` rows: the neighbour is the end outside the frontier."""
         ids = {kind: [node["id"] for node in frontier if node["kind"] == kind]
                for kind in (EntityKind.client, EntityKind.team_member)}
         clients = set(ids[EntityKind.client])
-        return [{**_ownership_row(found), "from_id": found.owner["id"], "to_id": found.client["id"],
-                 "neighbour": found.owner if found.client["id"] in clients else found.client}
+        return [Neighbour(relationship=ownership_properties(found.client), type=OWNERSHIP.code,
+                          from_id=found.owner["id"], to_id=found.client["id"],
+                          neighbour=found.owner if found.client["id"] in clients else found.client)
                 for found in self._repo.ownerships(client_ids=ids[EntityKind.client],
                                                    owner_ids=ids[EntityKind.team_member], limit=limit,
                                                    owners=self._visibility.owners)]

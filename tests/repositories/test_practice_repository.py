@@ -221,7 +221,7 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
     assert changed.updated and changed.relationship["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
     assert {r.type for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
-    assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
+    assert {r.neighbour["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
     detail = repo.client_detail("c1", today=TODAY)
     assert detail.owner["id"] == "t1" and [m["person"]["id"] for m in detail.members] == ["p1"]
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=1, audit=_audit(spouse["id"], "delete")) is False
@@ -276,8 +276,8 @@ def _run_access_queries(repo: PracticeRepository) -> None:
     assert repo.practice_settings() == {}
     assert repo.update_practice_settings({"visibility": "owner_hierarchy"}, _audit("practice", "update"))["visibility"] == "owner_hierarchy"
     assert repo.api_key_caller("K1").visibility == "owner_hierarchy"
-    assert [row["api_key"]["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
-    assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0]["api_key"]
+    assert [row.api_key["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
+    assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0].api_key
     assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5) == []

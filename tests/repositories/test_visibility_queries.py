@@ -120,7 +120,7 @@ def test_relationships_need_both_ends_visible(repo: PracticeRepository) -> None:
 
 def test_network_steps_only_to_visible_neighbours(repo: PracticeRepository) -> None:
     def neighbours(frontier, owners):
-        return sorted(row["neighbour"]["id"] for row in repo.neighbourhood(frontier, today=TODAY, limit=100, owners=owners))
+        return sorted(row.neighbour["id"] for row in repo.neighbourhood(frontier, today=TODAY, limit=100, owners=owners))
 
     assert neighbours(["c1"], ANNA) == ["p1", "p4", "t1", "v1"]
     assert neighbours(["v1"], ANNA) == ["c1"]
