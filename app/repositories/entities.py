@@ -17,6 +17,19 @@ ENTITY_FILTERS = (
 )
 
 
+@result_of("get_entity", "get_entities", "list_entities", "entities_by_external_id", "entities_page", "group_members")
+@dataclass(frozen=True)
+class EntityRow:
+    """The queries that read entities whole: each row one entity's properties."""
+
+    entity: Row
+
+
+def entities_of(rows: list[Row]) -> list[Row]:
+    """The entities of ``EntityRow`` rows."""
+    return [found.entity for found in all_as(EntityRow, rows)]
+
+
 @result_of("update_entity")
 @dataclass(frozen=True)
 class EntityUpdate:
@@ -216,11 +229,11 @@ class EntityRepository(Repository):
     def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
         rows = self._store.read(self._q("get_entity", label=kind.label, restricted=owners is not None),
                                 {"id": entity_id, "owners": _owners(owners)})
-        return rows[0]["entity"] if rows else None
+        return next(iter(entities_of(rows)), None)
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
         rows = self._store.read(self._q("get_entities"), {"ids": list(set(ids))})
-        return {row["entity"]["id"]: row["entity"] for row in rows}
+        return {entity["id"]: entity for entity in entities_of(rows)}
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
@@ -286,7 +299,7 @@ class EntityRepository(Repository):
             self._q("list_entities", label=kind.label, restricted=owners is not None),
             {**params, "after": after, "limit": limit, "owners": _owners(owners)},
         )
-        return [row["entity"] for row in rows]
+        return entities_of(rows)
 
     def likely_duplicates(
         self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
@@ -330,4 +343,4 @@ class EntityRepository(Repository):
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})
-        return [row["entity"] for row in rows]
+        return entities_of(rows)

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.domain.groups import FILTER_FIELDS
 from app.domain.model import EntityKind
-from app.repositories.base import _owners, first_as, result_of
+from app.repositories.base import _owners, all_as, first_as, result_of
+from app.repositories.entities import entities_of
 from app.repositories.store import GraphStore, Row
 
 
@@ -32,6 +33,18 @@ class GroupChange:
     found: bool
     unchanged: bool
     group: Row
+
+
+@result_of("get_group", "list_groups", "groups_holding")
+@dataclass(frozen=True)
+class GroupRow:
+    """The queries that read groups whole: each row one group's properties."""
+
+    group: Row
+
+
+def _groups(rows: list[Row]) -> list[Row]:
+    return [found.group for found in all_as(GroupRow, rows)]
 
 
 class GroupRepository:
@@ -65,14 +78,14 @@ class GroupRepository:
 
     def get_group(self, group_id: str) -> Row | None:
         rows = self._store.read(self._q("get_group"), {"id": group_id})
-        return rows[0]["group"] if rows else None
+        return next(iter(_groups(rows)), None)
 
     def list_groups(self, *, after: str | None, limit: int) -> list[Row]:
-        return [row["group"] for row in self._store.read(self._q("list_groups"), {"after": after, "limit": limit})]
+        return _groups(self._store.read(self._q("list_groups"), {"after": after, "limit": limit}))
 
     def groups_holding(self, entity_id: str) -> list[Row]:
         """The groups that picked ``entity_id`` by hand."""
-        return [row["group"] for row in self._store.read(self._q("groups_holding"), {"id": entity_id})]
+        return _groups(self._store.read(self._q("groups_holding"), {"id": entity_id}))
 
     def picked_members(
         self, group_id: str, *, after: str | None, limit: int, owners: Collection[str] | None = None,
@@ -81,7 +94,7 @@ class GroupRepository:
         caller who sees those owners' clients may see."""
         rows = self._store.read(self._q("group_members", restricted=owners is not None), {
             "id": group_id, "after": after, "limit": limit, "owners": _owners(owners)})
-        return [row["entity"] for row in rows]
+        return entities_of(rows)
 
     def count_selected(
         self, kind: EntityKind, criteria: Mapping[str, str], *, owners: Collection[str] | None = None,

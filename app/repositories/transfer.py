@@ -9,6 +9,7 @@ from typing import Any, Protocol, Self
 from app.domain.catalogue import PairRule
 from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
 from app.repositories.base import Repository, _role_types, _rule_params
+from app.repositories.entities import entities_of
 from app.repositories.store import Compaction, Row
 
 
@@ -150,7 +151,7 @@ class TransferRepository(Repository):
         return row["entities"], row["relationships"]
 
     def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
-        return [row["entity"] for row in self._store.read(self._q("entities_page"), {"after": after, "limit": limit})]
+        return entities_of(self._store.read(self._q("entities_page"), {"after": after, "limit": limit}))
 
     def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
         return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
