@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
-from app.repositories.base import Repository, _owners, _rule_params, first_as, result_of
+from app.repositories.base import Repository, _owners, _rule_params, all_as, first_as, result_of
 from app.repositories.store import Row
 
 
@@ -33,6 +33,17 @@ class RelationshipChange:
     version_ok: bool
     duplicates: int
     role_holders: int
+    relationship: Row
+    type: str
+    from_entity: Row
+    to_entity: Row
+
+
+@result_of("get_relationship", "list_relationships")
+@dataclass(frozen=True)
+class RelationshipWithEnds:
+    """A relationship with its type and the entities at its two ends."""
+
     relationship: Row
     type: str
     from_entity: Row
@@ -71,7 +82,7 @@ class Relationships(RelationshipClashes, Protocol):
 
     def get_relationship(
         self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
-    ) -> Row | None:
+    ) -> RelationshipWithEnds | None:
         """The relationship with its ends; with ``owners``, only if both ends are visible."""
 
     def update_relationship(
@@ -89,7 +100,7 @@ class Relationships(RelationshipClashes, Protocol):
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
         category: str | None = None, include_ended: bool = False, owners: Collection[str] | None = None,
-    ) -> list[Row]:
+    ) -> list[RelationshipWithEnds]:
         ...
 
     def create_relationships_batch(
@@ -134,10 +145,10 @@ class RelationshipRepository(Repository):
 
     def get_relationship(
         self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
-    ) -> Row | None:
+    ) -> RelationshipWithEnds | None:
         rows = self._store.read(self._q("get_relationship", rel_type=type_code, restricted=owners is not None),
                                 {"id": relationship_id, "owners": _owners(owners)})
-        return rows[0] if rows else None
+        return first_as(RelationshipWithEnds, rows)
 
     def update_relationship(
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
@@ -164,12 +175,13 @@ class RelationshipRepository(Repository):
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
         category: str | None = None, include_ended: bool = False, owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[RelationshipWithEnds]:
+        rows = self._store.read(
             self._q("list_relationships", restricted=owners is not None),
             {"after": after, "limit": limit, "today": today, "type": type_code, "category": category,
              "include_ended": include_ended, "owners": _owners(owners)},
         )
+        return all_as(RelationshipWithEnds, rows)
 
     def create_relationships_batch(
         self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],

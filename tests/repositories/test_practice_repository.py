@@ -201,20 +201,20 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         today=TODAY) == 2
     assert repo.get_relationship("SPOUSE_OF", "SPOUSE_OF-9") is None
     assert repo.audit_records({"target_id": "SPOUSE_OF-9"}, after=None, limit=10) == []
-    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"].items() >= {**spouse, **shared}.items()
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"]).relationship.items() >= {**spouse, **shared}.items()
     [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
     assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
     assert json.loads(record["after"]) == {"id": spouse["id"]}  # its own part, then its shape's tail
     assert repo.active_relationship_pairs(
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
-    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["to_entity"]["id"] == "p2"
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"]).to_entity["id"] == "p2"
     assert {row["id"] for row in repo.analytics_entities()} >= {"p1", "p2"}
     p1 = repo.get_entity(K.person, "p1")
     assert [d["id"] for d in repo.likely_duplicates(K.person, {**p1, "id": "new", "name": p1["name"].upper()}, limit=5)] == ["p1"]
     ends, strengths, ids, shares = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True, with_shares=True)
     assert (ends, strengths, ids, shares) == (["p1 p2"], [None], [spouse["id"]], [None])  # none given: none stored
-    stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"]
+    stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"]).relationship
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
                                        before=stored_spouse, audit=_audit(spouse["id"], "update"))

@@ -103,7 +103,7 @@ def test_filters_combine_with_visibility(repo: PracticeRepository) -> None:
 
 def test_relationships_need_both_ends_visible(repo: PracticeRepository) -> None:
     def ids(rows):
-        return sorted(row["relationship"]["id"] for row in rows)
+        return sorted(row.relationship["id"] for row in rows)
 
     assert ids(repo.list_relationships(after=None, limit=100, today=TODAY, include_ended=True, owners=ANNA)) == [
         "r1", "r3", "r4", "r6", "r7", "r8"]
