@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from app.domain.catalogue import PairRule
 from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
-from app.repositories.base import Repository, _role_types, _rule_params
+from app.repositories.base import Repository, _role_types, _rule_params, all_as, result_of
 from app.repositories.entities import entities_of
 from app.repositories.store import Compaction, Row
+
+
+@result_of("outgoing_relationships")
+@dataclass(frozen=True)
+class OutgoingRelationship:
+    """A relationship read from its start: its type, its ends' ids and external ids (their id
+    where they have none)."""
+
+    relationship: Row
+    type: str
+    from_id: str
+    to_id: str
+    from_external_id: str
+    to_external_id: str
 
 
 class StoredRelationships(Protocol):
@@ -71,8 +86,8 @@ class BulkTransfer(StoredRelationships, Protocol):
     def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
         ...
 
-    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, type, from_id, to_id, from_external_id, to_external_id}``."""
+    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[OutgoingRelationship]:
+        """The relationships that start at ``entity_ids``."""
 
     def practice_records_page(self, label: str, *, after: Mapping[str, Any] | None, limit: int) -> list[Row]:
         """The properties of records of one label, in key order, after record ``after`` (the
@@ -153,8 +168,8 @@ class TransferRepository(Repository):
     def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
         return entities_of(self._store.read(self._q("entities_page"), {"after": after, "limit": limit}))
 
-    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
+    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[OutgoingRelationship]:
+        return all_as(OutgoingRelationship, self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)}))
 
     def practice_records_page(self, label: str, *, after: Mapping[str, Any] | None, limit: int) -> list[Row]:
         key, *tiebreak = PRACTICE_RECORD_KEYS[label]

@@ -358,7 +358,7 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
     assert [e["id"] for e in first] == ["c1", "p1"]
     assert [e["id"] for e in repo.entities_page(after="p1", limit=5)] == ["p2", "p3"]
     outgoing = repo.outgoing_relationships(["p1", "p2"])
-    assert sorted((r["type"], r["from_external_id"], r["to_external_id"]) for r in outgoing) == [
+    assert sorted((r.type, r.from_external_id, r.to_external_id) for r in outgoing) == [
         ("PRIMARY_CONTACT_AT", "p1", "c1"), ("SPOUSE_OF", "p2", "X-3")]
     with repo.snapshot() as frozen:
         assert frozen.practice_size() == (4, 2)
