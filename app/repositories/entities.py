@@ -30,6 +30,20 @@ def entities_of(rows: list[Row]) -> list[Row]:
     return [found.entity for found in all_as(EntityRow, rows)]
 
 
+@result_of("create_entity")
+@dataclass(frozen=True)
+class EntityCreation:
+    """Created unless an entity or category key it names is missing."""
+
+    created: bool
+
+
+@result_of("count_entities", "count_selected_entities")
+@dataclass(frozen=True)
+class EntityCount:
+    entities: int
+
+
 @result_of("update_entity")
 @dataclass(frozen=True)
 class EntityUpdate:
@@ -213,7 +227,7 @@ class Entities(EntityReads, Protocol):
 
 class EntityRepository(Repository):
     def count_entities(self) -> int:
-        return self._store.read(self._q("count_entities"))[0]["entities"]
+        return EntityCount(**self._store.read(self._q("count_entities"))[0]).entities
 
     def create_entity(
         self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any],
@@ -224,7 +238,7 @@ class EntityRepository(Repository):
             {"properties": dict(properties), "references": list(references), "categories": list(categories),
              "audit": dict(audit)},
         )
-        return bool(rows[0]["created"])
+        return bool(EntityCreation(**rows[0]).created)
 
     def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
         rows = self._store.read(self._q("get_entity", label=kind.label, restricted=owners is not None),

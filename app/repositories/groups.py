@@ -10,7 +10,7 @@ from typing import Any
 from app.domain.groups import FILTER_FIELDS
 from app.domain.model import EntityKind
 from app.repositories.base import _owners, all_as, first_as, result_of
-from app.repositories.entities import entities_of
+from app.repositories.entities import EntityCount, entities_of
 from app.repositories.store import GraphStore, Row
 
 
@@ -102,8 +102,9 @@ class GroupRepository:
         """How many entities of ``kind`` have every field in ``criteria`` (a group filter's),
         of those a caller who sees ``owners``' clients may see."""
         params = {name: criteria.get(name) for name in FILTER_FIELDS[EntityKind.client]}
-        return self._store.read(self._q("count_selected_entities", label=kind.label, restricted=owners is not None),
-                                {**params, "owners": _owners(owners)})[0]["entities"]
+        rows = self._store.read(self._q("count_selected_entities", label=kind.label, restricted=owners is not None),
+                                {**params, "owners": _owners(owners)})
+        return EntityCount(**rows[0]).entities
 
     def household_memberships(
         self, *, people: Collection[str] = (), households: Collection[str] = (), today: str,
