@@ -18,6 +18,7 @@ from typing import Any
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
+from app.repositories.transfer import StoredRelationship
 from app.services.catalogue import CatalogueService
 
 Row = dict[str, Any]
@@ -151,16 +152,16 @@ class FakePractice:
                 and _not_ended(r["relationship"], today) and r["relationship"]["id"] not in ignoring}
 
     # -- StoredRelationships --------------------------------------------------------------------
-    def _rows(self, type_code: str, key: str, values: Iterable[str]) -> list[Row]:
+    def _rows(self, type_code: str, key: str, values: Iterable[str]) -> list[StoredRelationship]:
         wanted = set(values)
-        return [{"relationship": dict(r["relationship"]), "from_id": r["from_id"], "to_id": r["to_id"]}
+        return [StoredRelationship(dict(r["relationship"]), r["from_id"], r["to_id"])
                 for r in self.relationships.values() if r["type"] == type_code and r["relationship"].get(key) in wanted]
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
         self._call("relationships_by_external_id")
         return self._rows(type_code, "external_id", external_ids)
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
         self._call("relationships_by_id")
         return self._rows(type_code, "id", ids)
 

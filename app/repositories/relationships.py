@@ -50,6 +50,33 @@ class RelationshipWithEnds:
     to_entity: Row
 
 
+@result_of("delete_relationship")
+@dataclass(frozen=True)
+class RelationshipDeletion:
+    """Deleted, or not because it is no longer at the version read."""
+
+    deleted: bool
+
+
+@result_of("active_relationship_pairs")
+@dataclass(frozen=True)
+class ActivePair:
+    """An active relationship joining a pair asked about (either way round for a symmetric type)."""
+
+    from_id: str
+    to_id: str
+    relationship_id: str
+
+
+@result_of("singular_role_holders")
+@dataclass(frozen=True)
+class RoleHolder:
+    """A client with an active holder of the role asked about, and that relationship."""
+
+    client_id: str
+    relationship_id: str
+
+
 @result_of("client_owners", "owned_clients", "ownerships_page")
 @dataclass(frozen=True)
 class Ownership:
@@ -170,7 +197,8 @@ class RelationshipRepository(Repository):
             self._q("delete_relationship", rel_type=type_code),
             {"id": relationship_id, "expected_version": expected_version, "audit": dict(audit)},
         )
-        return bool(rows[0]["deleted"]) if rows else None
+        deletion = first_as(RelationshipDeletion, rows)
+        return None if deletion is None else bool(deletion.deleted)
 
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
@@ -249,7 +277,8 @@ class RelationshipRepository(Repository):
                 {"groups": [{"from_id": from_id, "to_ids": to_ids} for from_id, to_ids in groups.items()],
                  "symmetric": symmetric, "today": today},
             )
-            found |= {(row["from_id"], row["to_id"], type_code) for row in rows if row["relationship_id"] not in ignoring}
+            found |= {(pair.from_id, pair.to_id, type_code) for pair in all_as(ActivePair, rows)
+                      if pair.relationship_id not in ignoring}
         return found
 
     def singular_role_holders(
@@ -258,4 +287,4 @@ class RelationshipRepository(Repository):
         rows = self._store.read(
             self._q("singular_role_holders"), {"client_ids": list(set(client_ids)), "role": role, "today": today}
         )
-        return {row["client_id"] for row in rows if row["relationship_id"] not in ignoring}
+        return {held.client_id for held in all_as(RoleHolder, rows) if held.relationship_id not in ignoring}

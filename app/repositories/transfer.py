@@ -65,6 +65,16 @@ class PracticeRecordRow:
     properties: Row
 
 
+@result_of("relationships_by_external_id", "relationships_by_id")
+@dataclass(frozen=True)
+class StoredRelationship:
+    """A stored relationship and the ids of its ends."""
+
+    relationship: Row
+    from_id: str
+    to_id: str
+
+
 @result_of("outgoing_relationships")
 @dataclass(frozen=True)
 class OutgoingRelationship:
@@ -82,11 +92,11 @@ class OutgoingRelationship:
 class StoredRelationships(Protocol):
     """Stored relationships looked up by id or external id, for an import to match its rows."""
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
+        ...
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
+        ...
 
     def count_relationships_of_type(self, type_code: str) -> int:
         ...
@@ -203,13 +213,14 @@ class TransferRepository(Repository):
             self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)), params)
         return BulkUpdate(**rows[0]).updated
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
+        rows = self._store.read(
             self._q("relationships_by_external_id", rel_type=type_code), {"external_ids": list(external_ids)}
         )
+        return all_as(StoredRelationship, rows)
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("relationships_by_id", rel_type=type_code), {"ids": list(ids)})
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
+        return all_as(StoredRelationship, self._store.read(self._q("relationships_by_id", rel_type=type_code), {"ids": list(ids)}))
 
     def count_relationships_of_type(self, type_code: str) -> int:
         return RelationshipCount(**self._store.read(self._q("count_relationships_of_type", rel_type=type_code))[0]).relationships

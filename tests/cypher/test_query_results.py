@@ -19,19 +19,19 @@ from app.repositories.cypher import CYPHER_DIR
 #: services move to the types; a new query file gets a type, not a place here, except the
 #: suggestion-run queries, which replaced eighteen untyped ones of scoring and tier runs).
 UNTYPED = frozenset("""
-active_relationship_pairs analytics_entities analytics_ownership analytics_relationships
+analytics_entities analytics_ownership analytics_relationships
 apply_suggestions audit_records claim_idempotency_key client_records
 complete_idempotency_key complete_suggestion_run
 create_client_record create_important_date
 create_relationships_batch
-create_suggestion_run delete_group delete_important_date delete_relationship
+create_suggestion_run delete_group delete_important_date
 delete_suggestion_run entity_influence_scores
 
 important_date important_dates likely_duplicates
 mailing_memberships mailing_tasks
-relationships_by_external_id relationships_by_id release_idempotency_key
+release_idempotency_key
 run_suggestions save_service_template
-service_plan_clients service_plan_inputs service_task service_tasks service_templates singular_role_holders
+service_plan_clients service_plan_inputs service_task service_tasks service_templates
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
 sweep_idempotency_keys team_hierarchy team_reports tier_clients tier_referrals
 visible_clients_and_people visible_entities work_queue

@@ -336,15 +336,15 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
                                                     "active": True}],
                                      rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships created")) == 0
     found = repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])
-    assert [(r["from_id"], r["to_id"]) for r in found] == [("p2", "p3")]
-    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["external_id"] == "R-1"
+    assert [(r.from_id, r.to_id) for r in found] == [("p2", "p3")]
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0].relationship["external_id"] == "R-1"
     assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1, "active": False,
                                                     "properties": {**spouse, "until": "2020-01-01", "version": 2}}],
                                      rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships updated")) == 1
     # One record per write that wrote something, saying how many (the stale update wrote none).
     assert [r["note"] for r in repo.audit_records({"target_id": "load-1"}, after=None, limit=10)] == [
         "1 people created", "1 entities updated", "1 SPOUSE_OF relationships created", "1 SPOUSE_OF relationships updated"]
-    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["until"] == "2020-01-01"
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0].relationship["until"] == "2020-01-01"
     assert repo.count_relationships_of_type("SPOUSE_OF") == 1
     # Several types at once: a directed type's pair counts one way round only, and an ended
     # relationship (the spouse above, until 2020) never clashes.
