@@ -6,7 +6,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository, _owners, first_as, result_of
+from app.repositories.base import Repository, _owners, all_as, first_as, result_of
+from app.repositories.service_cycle import NamedDate
 from app.repositories.store import Row
 
 #: The property the work queue's index ranges over: an open service task's due date as the
@@ -63,8 +64,8 @@ class ServiceTasks(Protocol):
         """Rows ``{client, people, last_review, tasks}`` for these clients, in id order (an
         id that names no client gives no row)."""
 
-    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
+        """The recurring important dates kept on these entities."""
 
     def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Apply ``{client_id, client_version, held, create, update, delete, audit}`` rows, each
@@ -115,8 +116,8 @@ class ServiceTaskRepository(Repository):
                 _read_task(task)
         return rows
 
-    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
+        return all_as(NamedDate, self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))}))
 
     def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.prepare_service_plans(rows)()

@@ -106,14 +106,14 @@ class ServiceCycleService:
         row = self._repo.create_important_date(entity_id, properties, audit)
         if row is None:
             raise NotFound(f"no client or person with id '{entity_id}'")
-        return {**row["important_date"], "name": row["name"]}
+        return {**row.important_date, "name": row.name}
 
     def important_dates(self, entity_id: str) -> list[dict[str, Any]]:
         if not self._repo.get_entities([entity_id]):
             raise NotFound(f"no client or person with id '{entity_id}'")
         self._require_visible(entity_id, "client or person")
         rows = self._repo.important_dates(entity_id)
-        return sorted(({**r["important_date"], "name": r["name"]} for r in rows), key=lambda d: (d["date"], d["id"]))
+        return sorted(({**r.important_date, "name": r.name} for r in rows), key=lambda d: (d["date"], d["id"]))
 
     def delete_important_date(self, important_date_id: str) -> None:
         self._caller.require(Permission.write, "delete important dates")
@@ -133,15 +133,15 @@ class ServiceCycleService:
         today = today or date.today()
         found = []
         rows = self._repo.important_dates()
-        visible = self._visibility.visible_ids(row["important_date"]["entity_id"] for row in rows)
+        visible = self._visibility.visible_ids(row.important_date["entity_id"] for row in rows)
         for row in rows:
-            important = row["important_date"]
+            important = row.important_date
             if important["entity_id"] not in visible:
                 continue
             recurring = important.get("recurring", important["kind"] != ImportantDateKind.review)
             when = next_occurrence(date.fromisoformat(important["date"]), today, recurring=recurring)
             if when is not None and within(when, today, days):
-                found.append({**important, "recurring": recurring, "name": row["name"], "on": when.isoformat(),
+                found.append({**important, "recurring": recurring, "name": row.name, "on": when.isoformat(),
                               "in_days": (when - today).days})
         return sorted(found, key=lambda d: (d["on"], d["name"] or "", d["id"]))
 
@@ -158,7 +158,7 @@ class ServiceCycleService:
             touches_by_client[touch["client_id"]].append(touch)
         scheduled: dict[str, date] = {}
         for row in self._repo.important_dates():
-            important = row["important_date"]
+            important = row.important_date
             if important["kind"] == ImportantDateKind.review and important["date"] >= today.isoformat():
                 day = date.fromisoformat(important["date"])
                 if important["entity_id"] not in scheduled or day < scheduled[important["entity_id"]]:

@@ -215,10 +215,10 @@ class ServicePlanService:
         ids = [row["client"]["id"] for row in rows] + [p["id"] for row in rows for p in row["people"]]
         kept: dict[str, list[KeptDate]] = {}
         for found in self._repo.yearly_dates(ids):
-            important = found["important_date"]
+            important = found.important_date
             kept.setdefault(important["entity_id"], []).append(KeptDate(
                 important["id"], _DATE_TASKS.get(important["kind"], TaskKind.anniversary),
-                date.fromisoformat(important["date"]), important["entity_id"], found["name"],
+                date.fromisoformat(important["date"]), important["entity_id"], found.name,
             ))
         return kept
 

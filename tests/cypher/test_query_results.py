@@ -20,22 +20,22 @@ from app.repositories.cypher import CYPHER_DIR
 #: suggestion-run queries, which replaced eighteen untyped ones of scoring and tier runs).
 UNTYPED = frozenset("""
 analytics_entities analytics_ownership analytics_relationships
-apply_suggestions audit_records claim_idempotency_key client_records
+apply_suggestions claim_idempotency_key
 complete_idempotency_key complete_suggestion_run
-create_client_record create_important_date
+
 create_relationships_batch
-create_suggestion_run delete_group delete_important_date
+create_suggestion_run delete_group
 delete_suggestion_run entity_influence_scores
 
-important_date important_dates likely_duplicates
+likely_duplicates
 mailing_memberships mailing_tasks
 release_idempotency_key
-run_suggestions save_service_template
-service_plan_clients service_plan_inputs service_task service_tasks service_templates
+run_suggestions
+service_plan_clients service_plan_inputs service_task service_tasks
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
 sweep_idempotency_keys team_hierarchy team_reports tier_clients tier_referrals
 visible_clients_and_people visible_entities work_queue
-write_service_plans yearly_dates
+write_service_plans
 """.split())
 
 _COMMENT = re.compile(r"//[^\n]*")

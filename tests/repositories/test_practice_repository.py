@@ -472,16 +472,16 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert len(repo.client_records(PracticeRecordKind.service_request, client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
 
     anniversary = {"id": "d1", "entity_id": "c1", "entity_kind": "client", "kind": "anniversary", "date": "2015-06-01"}
-    assert repo.create_important_date("c1", anniversary, _audit("d1"))["important_date"]["entity_kind"] == "client"
+    assert repo.create_important_date("c1", anniversary, _audit("d1")).important_date["entity_kind"] == "client"
     assert repo.create_important_date("missing", {**anniversary, "id": "d2"}, _audit("d2")) is None
     assert repo.create_important_date("c1", {**anniversary, "id": "d2", "entity_kind": "person"}, _audit("d2")) is None
     assert repo.important_date("d1") == anniversary and repo.important_date("d2") is None
     jean = repo.get_entity(K.person, "p2")
     repo.update_entity(K.person, "p2", {**jean, "birth_date": "1970-09-30"}, [],
                        now="n", expected_version=1, before=jean, audit=_audit("p2", "update"))
-    found = {(r["important_date"]["entity_id"], r["important_date"]["kind"], r["name"]) for r in repo.important_dates()}
+    found = {(r.important_date["entity_id"], r.important_date["kind"], r.name) for r in repo.important_dates()}
     assert found == {("c1", "anniversary", "Elliott Household"), ("p2", "birthday", "Jean Elliott")}
-    assert [r["important_date"]["id"] for r in repo.important_dates("c1")] == ["d1"]
+    assert [r.important_date["id"] for r in repo.important_dates("c1")] == ["d1"]
     assert repo.delete_important_date("d1", _audit("d1", "delete"))
     assert not repo.delete_important_date("d1", _audit("d1", "delete"))
     assert [r["action"] for r in repo.audit_records({"target_id": "d1"}, after=None, limit=10)] == ["create", "delete"]
@@ -506,7 +506,7 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
     assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
     assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
-    assert [r["important_date"]["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
+    assert [r.important_date["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
     version = repo.get_entity(K.client, "c1")["version"]
     task = {"id": "st1", "key": "c1/touch:2027:1", "client_id": "c1", "kind": "touch", "due": "2027-01-16",
             "assignee_id": "t6", "status": "open", "source": "s", "version": 1}
