@@ -295,10 +295,10 @@ class ServicePlanService:
         row = self._repo.service_task(task_id, owners=self._visibility.owners)
         if row is None:
             raise NotFound(f"no task with id '{task_id}'")
-        task = row["task"]
+        task = row.task
         if task["status"] != TaskStatus.open.value:
             raise Conflict(f"task '{task_id}' is {task['status']} already" + (f" ({task['reason']})" if task.get("reason") else ""))
-        return task, row["client"]
+        return task, row.client
 
     # -- the work queue --------------------------------------------------------------------------
     def queue(

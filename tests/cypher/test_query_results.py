@@ -31,11 +31,11 @@ likely_duplicates
 mailing_memberships mailing_tasks
 release_idempotency_key
 run_suggestions
-service_plan_clients service_plan_inputs service_task service_tasks
+service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
 sweep_idempotency_keys team_hierarchy team_reports tier_clients tier_referrals
-visible_clients_and_people visible_entities work_queue
-write_service_plans
+work_queue
+
 """.split())
 
 _COMMENT = re.compile(r"//[^\n]*")

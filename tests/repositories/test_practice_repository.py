@@ -523,7 +523,7 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                       "audit": _audit("c1", "update", kind="service_plan")}]) == []
     assert repo.service_tasks("c1") == [moved] and repo.service_tasks("c1", status="done") == []
     assert len(repo.audit_records({"target_id": "c1", "target_kind": "service_plan"}, after=None, limit=10)) == 2
-    assert repo.service_task("st1")["client"] == {"id": "c1", "name": "Elliott Household", "owner_id": None}
+    assert repo.service_task("st1").client == {"id": "c1", "name": "Elliott Household", "owner_id": None}
     window = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20",
               "listed": (None, "2027-02-20"), "after": None, "limit": 5}
     queue = repo.work_queue(["t5", "t6"], **window)
