@@ -35,6 +35,14 @@ class GroupChange:
     group: Row
 
 
+@result_of("delete_group")
+@dataclass(frozen=True)
+class GroupDeletion:
+    """Deleted when still as read (``unchanged``)."""
+
+    unchanged: bool
+
+
 @result_of("get_group", "list_groups", "groups_holding")
 @dataclass(frozen=True)
 class GroupRow:
@@ -74,7 +82,8 @@ class GroupRepository:
         """Whether it was deleted (False: changed meanwhile); None if no such group."""
         rows = self._store.write(self._q("delete_group"), {
             "id": group_id, "expected_version": expected_version, "audit": dict(audit)})
-        return bool(rows[0]["unchanged"]) if rows else None
+        deletion = first_as(GroupDeletion, rows)
+        return None if deletion is None else bool(deletion.unchanged)
 
     def get_group(self, group_id: str) -> Row | None:
         rows = self._store.read(self._q("get_group"), {"id": group_id})

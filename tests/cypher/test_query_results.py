@@ -20,20 +20,20 @@ from app.repositories.cypher import CYPHER_DIR
 #: suggestion-run queries, which replaced eighteen untyped ones of scoring and tier runs).
 UNTYPED = frozenset("""
 analytics_entities analytics_ownership analytics_relationships
-apply_suggestions claim_idempotency_key
-complete_idempotency_key complete_suggestion_run
+apply_suggestions
+complete_suggestion_run
 
 create_relationships_batch
-create_suggestion_run delete_group
+create_suggestion_run
 delete_suggestion_run entity_influence_scores
 
 likely_duplicates
 mailing_memberships mailing_tasks
-release_idempotency_key
+
 run_suggestions
 service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
-sweep_idempotency_keys team_hierarchy team_reports tier_clients tier_referrals
+team_hierarchy team_reports tier_clients tier_referrals
 work_queue
 
 """.split())
