@@ -33,7 +33,7 @@ mailing_memberships mailing_tasks
 run_suggestions
 service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
-team_hierarchy team_reports tier_clients tier_referrals
+tier_clients tier_referrals
 work_queue
 
 """.split())

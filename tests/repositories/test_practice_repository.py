@@ -500,9 +500,9 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
         assert repo.create_entity(K.team_member, _entity(K.team_member, member, member.upper(), role="adviser",
                                                          **({"reports_to_id": "t5"} if member == "t6" else {})),
                                   [], _audit(member))
-    assert [(m["id"], m["reports_to_id"]) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
-    assert [(m["id"], m["name"], m["reports_to_id"]) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
-    assert [m["id"] for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
+    assert [(m.id, m.reports_to_id) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
+    assert [(m.id, m.name, m.reports_to_id) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
+    assert [m.id for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
     [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
     assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
     assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
