@@ -35,6 +35,26 @@ class GroupChange:
     group: Row
 
 
+@result_of("mailing_memberships")
+@dataclass(frozen=True)
+class HouseholdMembership:
+    """A person's active membership of a household client, with its role."""
+
+    person: Row
+    client: Row
+    role: str | None
+
+
+@result_of("mailing_tasks")
+@dataclass(frozen=True)
+class MailingTask:
+    """A mailing task with its client and the person it is about (None: the client itself)."""
+
+    task: Row
+    client: Row
+    subject: Row | None
+
+
 @result_of("delete_group")
 @dataclass(frozen=True)
 class GroupDeletion:
@@ -118,15 +138,17 @@ class GroupRepository:
     def household_memberships(
         self, *, people: Collection[str] = (), households: Collection[str] = (), today: str,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """Rows ``{person, client, role}``: active memberships of ``people`` in household
-        clients and of ``households``' members, in households the caller sees."""
-        return self._store.read(self._q("mailing_memberships", restricted=owners is not None), {
+    ) -> list[HouseholdMembership]:
+        """Active memberships of ``people`` in household clients and of ``households``'
+        members, in households the caller sees."""
+        rows = self._store.read(self._q("mailing_memberships", restricted=owners is not None), {
             "people": sorted(people), "households": sorted(households), "today": today, "owners": _owners(owners)})
+        return all_as(HouseholdMembership, rows)
 
     def mailing_tasks(
         self, *, kind: str, start: str, end: str, status: str | None, owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """Rows ``{task, client, subject}``: tasks of ``kind`` due from ``start`` to ``end``."""
-        return self._store.read(self._q("mailing_tasks", restricted=owners is not None), {
+    ) -> list[MailingTask]:
+        """Tasks of ``kind`` due from ``start`` to ``end``."""
+        rows = self._store.read(self._q("mailing_tasks", restricted=owners is not None), {
             "kind": kind, "from": start, "to": end, "status": status, "owners": _owners(owners)})
+        return all_as(MailingTask, rows)

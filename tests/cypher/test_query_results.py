@@ -28,7 +28,7 @@ create_suggestion_run
 delete_suggestion_run entity_influence_scores
 
 likely_duplicates
-mailing_memberships mailing_tasks
+
 
 run_suggestions
 service_plan_inputs

@@ -643,12 +643,12 @@ def _run_group_queries(repo: PracticeRepository) -> None:
     assert groups.count_selected(K.client, {"kind": "household"}) == 1
     assert groups.count_selected(K.client, {"kind": "household"}, owners=["t9"]) == 0  # h1 has no owner
     assert groups.count_selected(K.client, {"kind": "household", "tier": "A"}) == 0
-    held = [(r["person"]["id"], r["client"]["id"], r["role"]) for r in groups.household_memberships(people=["q1"], today=TODAY)]
+    held = [(r.person["id"], r.client["id"], r.role) for r in groups.household_memberships(people=["q1"], today=TODAY)]
     assert held == [("q1", "h1", "primary_contact")]
-    assert [r["person"]["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
+    assert [r.person["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
     assert groups.household_memberships(people=["q1"], households=["h1"], today=TODAY, owners=["t9"]) == []
     tasks = groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="open")
-    assert [(r["task"]["id"], r["client"]["id"], r["subject"]["id"]) for r in tasks] == [("st7", "h1", "q1")]
+    assert [(r.task["id"], r.client["id"], r.subject["id"]) for r in tasks] == [("st7", "h1", "q1")]
     assert groups.mailing_tasks(kind="newsletter", start="2027-03-01", end="2027-12-31", status=None) == []
     assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="done") == []
     assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status=None, owners=["t9"]) == []
