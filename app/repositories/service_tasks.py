@@ -70,6 +70,19 @@ class PlanWrite:
     fresh: bool
 
 
+@result_of("work_queue")
+@dataclass(frozen=True)
+class QueueRow:
+    """The queue's counts (on every row), and a task of the page with its client's name (a
+    row with no task: the counts of an empty page)."""
+
+    overdue: int
+    this_week: int
+    coming_up: int
+    task: Row | None
+    client_name: str | None
+
+
 @result_of("complete_service_task", "change_service_task")
 @dataclass(frozen=True)
 class TaskChange:
@@ -202,6 +215,7 @@ class ServiceTaskRepository(Repository):
              "after_due": after[0] if after else None, "after_id": after[1] if after else None, "limit": limit,
              "owners": _owners(owners)},
         )
-        return {"counts": {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")},
-                "rows": [{"task": _read_task(row["task"]), "client_name": row["client_name"]}
-                         for row in rows if row["task"] is not None]}
+        queue = all_as(QueueRow, rows)
+        return {"counts": {"overdue": queue[0].overdue, "this_week": queue[0].this_week, "coming_up": queue[0].coming_up},
+                "rows": [{"task": _read_task(row.task), "client_name": row.client_name}
+                         for row in queue if row.task is not None]}

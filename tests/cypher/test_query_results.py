@@ -34,7 +34,7 @@ run_suggestions
 service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
 tier_clients tier_referrals
-work_queue
+
 
 """.split())
 
