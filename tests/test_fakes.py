@@ -86,9 +86,9 @@ def _answers(repo) -> dict:
         "relationships by id": len(repo.relationships_by_id("SPOUSE_OF", [r.relationship["id"] for r in
                                                                          repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])])),
         "count": [repo.count_relationships_of_type(code) for code in ("SPOUSE_OF", "REFERRER_OF", "SIBLING_OF")],
-        "tier clients": [(row["client"]["id"], sorted((m["id"], m["role"]) for m in row["members"]))
+        "tier clients": [(row.client["id"], sorted((m["id"], m["role"]) for m in row.members))
                          for row in repo.tier_clients(today=TODAY)],
-        "tier referrals": sorted((r["referrer_id"], r["referred_id"], r["since"], r["kind"], r["stage"])
+        "tier referrals": sorted((r.referrer_id, r.referred_id, r.since, r.kind, r.stage)
                                  for r in repo.tier_referrals(today=TODAY)),
         "touches": [r["id"] for r in repo.client_records(PracticeRecordKind.touch, client_id=None, date_from="2025-06-01", date_to=TODAY)],
         "types": sorted(t["code"] for t in repo.relationship_types()),

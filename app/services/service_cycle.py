@@ -151,7 +151,7 @@ class ServiceCycleService:
         year and done, the last and next review, and whether it is overdue."""
         today = today or date.today()
         templates = {t["tier"]: t for t in self.templates()}
-        clients = [row["client"] for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
+        clients = [row.client for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
         since = date(today.year - 1, 1, 1).isoformat()
         touches_by_client: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for touch in self._repo.client_records(PracticeRecordKind.touch, client_id=None, date_from=since, date_to=today.isoformat()):
@@ -222,19 +222,19 @@ class ServiceCycleService:
         rows = self._repo.tier_clients(today=date.today().isoformat(), owners=self._visibility.owners)
         clients_of: dict[str, set[str]] = defaultdict(set)  # of the clients the caller sees
         for row in rows:
-            for member in row["members"]:
-                clients_of[member["id"]].add(row["client"]["id"])
-        if client_id is not None and not any(row["client"]["id"] == client_id for row in rows):
+            for member in row.members:
+                clients_of[member["id"]].add(row.client["id"])
+        if client_id is not None and not any(row.client["id"] == client_id for row in rows):
             raise NotFound(f"no client with id '{client_id}'")
         rollups = []
         for row in rows:
-            client = row["client"]
+            client = row.client
             if client_id is not None and client["id"] != client_id:
                 continue
             if client_id is None and client["kind"] != "household":
                 continue
             members: dict[str, dict[str, Any]] = {}
-            for m in row["members"]:  # a person with two memberships of one client is one member
+            for m in row.members:  # a person with two memberships of one client is one member
                 member = members.setdefault(m["id"], {"person_id": m["id"], "name": m["name"], "roles": [],
                                                       "client_count": len(clients_of[m["id"]]), "share": None})
                 if m["role"] and m["role"] not in member["roles"]:

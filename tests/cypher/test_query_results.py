@@ -33,7 +33,7 @@ likely_duplicates
 run_suggestions
 service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
-tier_clients tier_referrals
+
 
 
 """.split())

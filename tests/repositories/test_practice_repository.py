@@ -409,10 +409,10 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
                                     active=True, today=TODAY, audit=_audit(referral["id"])).created
     [row] = repo.tier_clients(today=TODAY)
-    assert row["client"]["id"] == "c1" and row["members"] == [
+    assert row.client["id"] == "c1" and row.members == [
         {"id": "p1", "name": "John Elliott", "role": "primary_contact", "share": None}
     ]
-    assert [(r["referrer_id"], r["referred_id"], r["since"], r["stage"]) for r in repo.tier_referrals(today=TODAY)] == [
+    assert [(r.referrer_id, r.referred_id, r.since, r.stage) for r in repo.tier_referrals(today=TODAY)] == [
         ("p2", "c1", "2026-01-01", "client")]
     assert repo.delete_relationship("REFERRER_OF", referral["id"], expected_version=1, audit=_audit(referral["id"], "delete"))
     assert repo.tier_referrals(today=TODAY) == []

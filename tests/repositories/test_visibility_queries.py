@@ -90,7 +90,7 @@ def test_single_reads_filter_in_the_query_as_lists_do(repo: PracticeRepository, 
     assert repo.get_entity(K.client, "c2")["id"] == "c2"  # who sees everything: unfiltered
     # v1 acts for c1 (r7), which Anna sees, and for c2 (r5), which she does not.
     assert [r for r in ("r5", "r7") if repo.get_relationship("SOLICITOR_FOR", r, owners=ANNA)] == ["r7"]
-    assert {row["client"]["id"] for row in repo.tier_clients(today=TODAY, owners=ANNA)} == {"c1"}
+    assert {row.client["id"] for row in repo.tier_clients(today=TODAY, owners=ANNA)} == {"c1"}
     assert [c for c in ("c1", "c2", "c3") if repo.client_detail(c, today=TODAY, owners=ANNA)] == ["c1"]
     assert repo.service_task("task1", owners=ANNA) is not None and repo.service_task("task1", owners={"t2"}) is None
 
