@@ -49,14 +49,14 @@ def _day(text: str | None, option: str) -> date | None:
 def _member_id(repository: PracticeRepository, member: str) -> str:
     """A team member named by id or by exact name (any case)."""
     team = repository.team_hierarchy()
-    if any(m["id"] == member for m in team):
+    if any(m.id == member for m in team):
         return member
-    named = [m for m in team if m["name"] and m["name"].lower() == member.lower()]
+    named = [m for m in team if m.name and m.name.lower() == member.lower()]
     if len(named) == 1:
-        return named[0]["id"]
+        return named[0].id
     if named:
         raise InvalidInput(f"--member: {len(named)} team members are called '{member}'; give the id: "
-                           + ", ".join(m["id"] for m in named))
+                           + ", ".join(m.id for m in named))
     raise NotFound(f"--member: no team member with id or name '{member}' (see GET /team-members)")
 
 
@@ -92,7 +92,7 @@ def work_tasks(
         except ValueError:
             raise InvalidInput(f"--status: one of open, done, skipped, not '{status}'") from None
         tasks = practice.service_plans().plan(client, status=wanted)
-        names = {m["id"]: m["name"] for m in practice.repository.team_hierarchy()}
+        names = {m.id: m.name for m in practice.repository.team_hierarchy()}
     table = Table(title=f"Service plan of {tasks[0]['client_name']}" if tasks else "No tasks")
     for column in ("due", "task", "for", "status", "why", "id"):
         table.add_column(column)

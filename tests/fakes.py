@@ -18,6 +18,8 @@ from typing import Any
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
+from app.repositories.tier_runs import TierClient, TierReferral
+from app.repositories.transfer import StoredRelationship
 from app.services.catalogue import CatalogueService
 
 Row = dict[str, Any]
@@ -151,16 +153,16 @@ class FakePractice:
                 and _not_ended(r["relationship"], today) and r["relationship"]["id"] not in ignoring}
 
     # -- StoredRelationships --------------------------------------------------------------------
-    def _rows(self, type_code: str, key: str, values: Iterable[str]) -> list[Row]:
+    def _rows(self, type_code: str, key: str, values: Iterable[str]) -> list[StoredRelationship]:
         wanted = set(values)
-        return [{"relationship": dict(r["relationship"]), "from_id": r["from_id"], "to_id": r["to_id"]}
+        return [StoredRelationship(dict(r["relationship"]), r["from_id"], r["to_id"])
                 for r in self.relationships.values() if r["type"] == type_code and r["relationship"].get(key) in wanted]
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
         self._call("relationships_by_external_id")
         return self._rows(type_code, "external_id", external_ids)
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
         self._call("relationships_by_id")
         return self._rows(type_code, "id", ids)
 
@@ -169,24 +171,24 @@ class FakePractice:
         return sum(1 for r in self.relationships.values() if r["type"] == type_code)
 
     # -- TierMeasures -----------------------------------------------------------------------------
-    def tier_clients(self, *, today: str) -> list[Row]:  # tier_clients.cypher
+    def tier_clients(self, *, today: str) -> list[TierClient]:  # tier_clients.cypher
         self._call("tier_clients")
         clients = sorted((e for e in self.entities.values() if e["entity_kind"] == EntityKind.client.value),
                          key=lambda c: (c["name"], c["id"]))
-        return [{"client": dict(client), "members": [
+        return [TierClient(dict(client), [
             {"id": r["from_id"], "name": self.entities[r["from_id"]]["name"], "role": r["relationship"].get("role"),
              "share": r["relationship"].get("share")}
             for r in self.relationships.values()
             if r["to_id"] == client["id"] and r["relationship"]["category"] == RelationshipCategory.membership.value
             and self.entities[r["from_id"]]["entity_kind"] == EntityKind.person.value
             and _not_ended(r["relationship"], today)
-            and (r["relationship"].get("since") is None or r["relationship"]["since"] <= today)]}
+            and (r["relationship"].get("since") is None or r["relationship"]["since"] <= today)])
             for client in clients]
 
-    def tier_referrals(self, *, today: str) -> list[Row]:  # tier_referrals.cypher
+    def tier_referrals(self, *, today: str) -> list[TierReferral]:  # tier_referrals.cypher
         self._call("tier_referrals")
-        return [{"referrer_id": r["from_id"], "referred_id": r["to_id"], "since": r["relationship"].get("since"),
-                 "kind": self.entities[r["to_id"]]["entity_kind"], "stage": self.entities[r["to_id"]].get("stage")}
+        return [TierReferral(r["from_id"], r["to_id"], r["relationship"].get("since"),
+                             self.entities[r["to_id"]]["entity_kind"], self.entities[r["to_id"]].get("stage"))
                 for r in self.relationships.values()
                 if r["relationship"]["category"] == RelationshipCategory.referral.value
                 and _not_ended(r["relationship"], today)]

@@ -76,19 +76,19 @@ def _answers(repo) -> dict:
                                for owners in (("t1",), ("t2",), ())},
         "pairs": sorted(repo.active_relationship_pairs(pairs, today=TODAY)),
         "pairs ignoring": sorted(repo.active_relationship_pairs(
-            pairs, today=TODAY, ignoring={r["relationship"]["id"] for r in repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])})),
+            pairs, today=TODAY, ignoring={r.relationship["id"] for r in repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])})),
         "role holders": sorted(repo.singular_role_holders(["c1", "c2", "c3"], "primary_contact", today=TODAY)),
         "entities": sorted(e["id"] for e in repo.get_entities(ids).values()),
         "entity": [repo.get_entity(K.client, "c1")["name"], repo.get_entity(K.person, "c1")],
         "by external id": sorted(e["id"] for e in repo.entities_by_external_id(["C-1", "P-p1", "T-1", "nope"])),
-        "relationships by external id": [(r["from_id"], r["to_id"]) for r in repo.relationships_by_external_id(
+        "relationships by external id": [(r.from_id, r.to_id) for r in repo.relationships_by_external_id(
             "PRIMARY_CONTACT_AT", ["M-1", "R-1"])],
-        "relationships by id": len(repo.relationships_by_id("SPOUSE_OF", [r["relationship"]["id"] for r in
+        "relationships by id": len(repo.relationships_by_id("SPOUSE_OF", [r.relationship["id"] for r in
                                                                          repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])])),
         "count": [repo.count_relationships_of_type(code) for code in ("SPOUSE_OF", "REFERRER_OF", "SIBLING_OF")],
-        "tier clients": [(row["client"]["id"], sorted((m["id"], m["role"]) for m in row["members"]))
+        "tier clients": [(row.client["id"], sorted((m["id"], m["role"]) for m in row.members))
                          for row in repo.tier_clients(today=TODAY)],
-        "tier referrals": sorted((r["referrer_id"], r["referred_id"], r["since"], r["kind"], r["stage"])
+        "tier referrals": sorted((r.referrer_id, r.referred_id, r.since, r.kind, r.stage)
                                  for r in repo.tier_referrals(today=TODAY)),
         "touches": [r["id"] for r in repo.client_records(PracticeRecordKind.touch, client_id=None, date_from="2025-06-01", date_to=TODAY)],
         "types": sorted(t["code"] for t in repo.relationship_types()),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository, first_as, result_of
+from app.repositories.base import Repository, all_as, first_as, result_of
 from app.repositories.store import Row
 
 
@@ -38,6 +38,36 @@ class KeyRevocation:
     api_key: Row
 
 
+@result_of("api_keys")
+@dataclass(frozen=True)
+class KeyListing:
+    """An API key (without its hash) with its team member's name and role."""
+
+    api_key: Row
+    team_member_name: str | None
+    role: str | None
+
+
+@result_of("active_admin_keys")
+@dataclass(frozen=True)
+class KeyCount:
+    keys: int
+
+
+@result_of("practice_settings", "update_practice_settings")
+@dataclass(frozen=True)
+class PracticeSettings:
+    """The practice's settings node (None before anything was set)."""
+
+    settings: Row | None
+
+
+@result_of("health")
+@dataclass(frozen=True)
+class Health:
+    ok: int
+
+
 class Access(Protocol):
     def api_key_caller(self, key_id: str) -> KeyHolder | None:
         """The key with this id and who holds it, or None."""
@@ -54,7 +84,7 @@ class Access(Protocol):
 
     def api_keys(
         self, *, team_member_id: str | None, include_revoked: bool, after: str | None, limit: int
-    ) -> list[Row]:
+    ) -> list[KeyListing]:
         ...
 
     def active_admin_keys(self) -> int:
@@ -93,21 +123,22 @@ class AccessRepository(Repository):
 
     def api_keys(
         self, *, team_member_id: str | None, include_revoked: bool, after: str | None, limit: int
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[KeyListing]:
+        rows = self._store.read(
             self._q("api_keys"),
             {"team_member_id": team_member_id, "include_revoked": include_revoked, "after": after, "limit": limit},
         )
+        return all_as(KeyListing, rows)
 
     def active_admin_keys(self) -> int:
-        return self._store.read(self._q("active_admin_keys"))[0]["keys"]
+        return KeyCount(**self._store.read(self._q("active_admin_keys"))[0]).keys
 
     def practice_settings(self) -> Row:
-        return self._store.read(self._q("practice_settings"))[0]["settings"] or {}
+        return PracticeSettings(**self._store.read(self._q("practice_settings"))[0]).settings or {}
 
     def update_practice_settings(self, changes: Mapping[str, Any], audit: Mapping[str, Any]) -> Row:
         rows = self._store.write(self._q("update_practice_settings"), {"changes": dict(changes), "audit": dict(audit)})
-        return rows[0]["settings"]
+        return PracticeSettings(**rows[0]).settings
 
     def health(self) -> bool:
-        return self._store.read(self._q("health"))[0]["ok"] == 1
+        return Health(**self._store.read(self._q("health"))[0]).ok == 1

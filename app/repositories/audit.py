@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository
+from app.repositories.base import Repository, all_as, result_of
 from app.repositories.store import Row
+
+
+@result_of("audit_records")
+@dataclass(frozen=True)
+class AuditRow:
+    record: Row
 
 
 class AuditTrail(Protocol):
@@ -22,4 +29,4 @@ class AuditRepository(Repository):
         anchors = [name for name in ("target_id", "actor_id") if params[name] is not None][:1]
         params["anchor"] = params[anchors[0]] if anchors else None
         rows = self._store.read(self._q("audit_records", anchor=anchors), params)
-        return [row["record"] for row in rows]
+        return [found.record for found in all_as(AuditRow, rows)]

@@ -64,6 +64,11 @@ def first_as(result: type[_Result], rows: list[Row]) -> _Result | None:
     return result(**rows[0]) if rows else None
 
 
+def all_as(result: type[_Result], rows: list[Row]) -> list[_Result]:
+    """``rows`` as their query's result type."""
+    return [result(**row) for row in rows]
+
+
 def _rule_params(rule: PairRule) -> dict[str, Any]:
     return {"symmetric": rule.symmetric, "singular_role": rule.singular_role}
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository, first_as, result_of
+from app.repositories.base import Repository, all_as, first_as, result_of
 from app.repositories.store import Row
 
 
@@ -47,6 +47,34 @@ class CategoryChange:
 
     unchanged: bool
     category: Row
+
+
+@result_of("relationship_types")
+@dataclass(frozen=True)
+class RelationshipTypeRow:
+    relationship_type: Row
+
+
+@result_of("categories")
+@dataclass(frozen=True)
+class CategoryRow:
+    category: Row
+
+
+@result_of("seed_relationship_types", "seed_categories")
+@dataclass(frozen=True)
+class Seeded:
+    """How many of the seeded types or categories were missing and added."""
+
+    added: int
+
+
+@result_of("create_relationship_type")
+@dataclass(frozen=True)
+class TypeCreation:
+    """Created unless a type has the code already."""
+
+    created: bool
 
 
 class CatalogueReads(Protocol):
@@ -102,17 +130,18 @@ class Catalogue(CatalogueReads, Protocol):
 
 class CatalogueRepository(Repository):
     def relationship_types(self, code: str | None = None) -> list[Row]:
-        return [row["relationship_type"] for row in self._store.read(self._q("relationship_types"), {"code": code})]
+        rows = self._store.read(self._q("relationship_types"), {"code": code})
+        return [found.relationship_type for found in all_as(RelationshipTypeRow, rows)]
 
     def seed_relationship_types(self, types: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
-        return self._store.write(self._q("seed_relationship_types"), {"types": list(types), "audit": dict(audit)})[0]["added"]
+        return Seeded(**self._store.write(self._q("seed_relationship_types"), {"types": list(types), "audit": dict(audit)})[0]).added
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         self._store.ensure_relationship_indexes(type_codes)
 
     def create_relationship_type(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> bool:
         rows = self._store.write(self._q("create_relationship_type"), {"properties": dict(properties), "audit": dict(audit)})
-        created = bool(rows[0]["created"])
+        created = bool(TypeCreation(**rows[0]).created)
         if created:
             self._store.ensure_relationship_indexes([properties["code"]])
         return created
@@ -138,10 +167,12 @@ class CatalogueRepository(Repository):
         return first_as(CatalogueDeletion, rows)
 
     def categories(self, list_name: str | None = None) -> list[Row]:
-        return [row["category"] for row in self._store.read(self._q("categories"), {"list": list_name})]
+        rows = self._store.read(self._q("categories"), {"list": list_name})
+        return [found.category for found in all_as(CategoryRow, rows)]
 
     def seed_categories(self, categories: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
-        return self._store.write(self._q("seed_categories"), {"categories": list(categories), "audit": dict(audit)})[0]["added"]
+        rows = self._store.write(self._q("seed_categories"), {"categories": list(categories), "audit": dict(audit)})
+        return Seeded(**rows[0]).added
 
     def create_category(
         self, properties: Mapping[str, Any], *, next_position: int | None, audit: Mapping[str, Any]

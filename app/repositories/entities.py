@@ -8,13 +8,40 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.domain.model import EntityKind
-from app.repositories.base import Repository, _owners, first_as, result_of
+from app.repositories.base import Repository, _owners, all_as, first_as, result_of
 from app.repositories.service_tasks import _read_task
 from app.repositories.store import Row
 
 ENTITY_FILTERS = (
     "kind", "stage", "segment", "source", "owner_id", "influencer_segment", "tier", "role", "reports_to_id", "name",
 )
+
+
+@result_of("get_entity", "get_entities", "list_entities", "entities_by_external_id", "entities_page", "group_members")
+@dataclass(frozen=True)
+class EntityRow:
+    """The queries that read entities whole: each row one entity's properties."""
+
+    entity: Row
+
+
+def entities_of(rows: list[Row]) -> list[Row]:
+    """The entities of ``EntityRow`` rows."""
+    return [found.entity for found in all_as(EntityRow, rows)]
+
+
+@result_of("create_entity")
+@dataclass(frozen=True)
+class EntityCreation:
+    """Created unless an entity or category key it names is missing."""
+
+    created: bool
+
+
+@result_of("count_entities", "count_selected_entities")
+@dataclass(frozen=True)
+class EntityCount:
+    entities: int
 
 
 @result_of("update_entity")
@@ -51,6 +78,59 @@ class EntityMerge:
     unchanged: bool
     pair_clashes: int
     role_clashes: int
+
+
+@result_of("entity_own_records")
+@dataclass(frozen=True)
+class OwnRecord:
+    """A record an entity owns (a touch, service request, important date or service task),
+    which goes when it goes: its kind and its properties."""
+
+    kind: str
+    record: Row
+
+
+@result_of("client_detail")
+@dataclass(frozen=True)
+class ClientDetail:
+    """A client with its owner (a team member, or None) and its active members, each
+    ``{person, relationship, type}``."""
+
+    client: Row
+    members: list[Row]
+    owner: Row | None
+
+
+@result_of("entity_relationships")
+@dataclass(frozen=True)
+class Link:
+    """One relationship of an entity: the relationship, its type, whether it goes out of the
+    entity, and the entity at its other end."""
+
+    relationship: Row
+    type: str
+    outgoing: bool
+    other: Row
+
+    @property
+    def id(self) -> str:
+        return self.relationship["id"]
+
+    def ends(self, entity_id: str) -> tuple[str, str]:
+        return (entity_id, self.other["id"]) if self.outgoing else (self.other["id"], entity_id)
+
+
+@result_of("neighbourhood")
+@dataclass(frozen=True)
+class Neighbour:
+    """An active relationship out of a walk's frontier: the relationship, its type, its ends,
+    and the entity at the end away from the frontier."""
+
+    relationship: Row
+    type: str
+    from_id: str
+    to_id: str
+    neighbour: Row
 
 
 class EntityReads(Protocol):
@@ -110,8 +190,8 @@ class Entities(EntityReads, Protocol):
         to move, ``{"outgoing": [...], "incoming": [...]}``; ``properties``: the kept
         entity's whole new property map."""
 
-    def entity_own_records(self, entity_id: str) -> list[Row]:
-        """Rows ``{kind, record}``: the touches, service requests and important dates an entity
+    def entity_own_records(self, entity_id: str) -> list[OwnRecord]:
+        """The touches, service requests and important dates an entity
         owns, which go when it goes."""
 
     def list_entities(
@@ -126,18 +206,18 @@ class Entities(EntityReads, Protocol):
         """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
         differing email (see the query), those a caller who sees ``owners``' clients may see."""
 
-    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
         """The client with its owner and members; with ``owners``, only if visible."""
 
     def entity_relationships(
         self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
+    ) -> list[Link]:
         ...
 
     def neighbourhood(
         self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None
-    ) -> list[Row]:
+    ) -> list[Neighbour]:
         """Active relationships around ``frontier``; with ``owners``, only to visible neighbours."""
 
     def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
@@ -147,7 +227,7 @@ class Entities(EntityReads, Protocol):
 
 class EntityRepository(Repository):
     def count_entities(self) -> int:
-        return self._store.read(self._q("count_entities"))[0]["entities"]
+        return EntityCount(**self._store.read(self._q("count_entities"))[0]).entities
 
     def create_entity(
         self, kind: EntityKind, properties: Mapping[str, Any], references: Sequence[str], audit: Mapping[str, Any],
@@ -158,16 +238,16 @@ class EntityRepository(Repository):
             {"properties": dict(properties), "references": list(references), "categories": list(categories),
              "audit": dict(audit)},
         )
-        return bool(rows[0]["created"])
+        return bool(EntityCreation(**rows[0]).created)
 
     def get_entity(self, kind: EntityKind, entity_id: str, *, owners: Collection[str] | None = None) -> Row | None:
         rows = self._store.read(self._q("get_entity", label=kind.label, restricted=owners is not None),
                                 {"id": entity_id, "owners": _owners(owners)})
-        return rows[0]["entity"] if rows else None
+        return next(iter(entities_of(rows)), None)
 
     def get_entities(self, ids: Iterable[str]) -> dict[str, Row]:
         rows = self._store.read(self._q("get_entities"), {"ids": list(set(ids))})
-        return {row["entity"]["id"]: row["entity"] for row in rows}
+        return {entity["id"]: entity for entity in entities_of(rows)}
 
     def update_entity(
         self, kind: EntityKind, entity_id: str, properties: Mapping[str, Any], references: Sequence[str],
@@ -214,12 +294,12 @@ class EntityRepository(Repository):
         )
         return first_as(EntityMerge, rows)
 
-    def entity_own_records(self, entity_id: str) -> list[Row]:
+    def entity_own_records(self, entity_id: str) -> list[OwnRecord]:
         rows = self._store.read(self._q("entity_own_records"), {"id": entity_id})
         for row in rows:
             if row["kind"] == "service_task":
                 _read_task(row["record"])
-        return rows
+        return all_as(OwnRecord, rows)
 
     def list_entities(
         self, kind: EntityKind, filters: Mapping[str, Any], *, after: str | None, limit: int,
@@ -233,7 +313,7 @@ class EntityRepository(Repository):
             self._q("list_entities", label=kind.label, restricted=owners is not None),
             {**params, "after": after, "limit": limit, "owners": _owners(owners)},
         )
-        return [row["entity"] for row in rows]
+        return entities_of(rows)
 
     def likely_duplicates(
         self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
@@ -244,28 +324,30 @@ class EntityRepository(Repository):
              "owners": _owners(owners)},
         )
 
-    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> Row | None:
+    def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
         rows = self._store.read(self._q("client_detail", restricted=owners is not None),
                                 {"id": client_id, "today": today, "owners": _owners(owners)})
-        return rows[0] if rows else None
+        return first_as(ClientDetail, rows)
 
     def entity_relationships(
         self, entity_id: str, *, today: str, category: str | None = None, include_ended: bool = False,
         owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[Link]:
+        rows = self._store.read(
             self._q("entity_relationships", restricted=owners is not None),
             {"id": entity_id, "today": today, "category": category, "include_ended": include_ended,
              "owners": _owners(owners)},
         )
+        return all_as(Link, rows)
 
     def neighbourhood(
         self, frontier: Iterable[str], *, today: str, limit: int, owners: Collection[str] | None = None
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[Neighbour]:
+        rows = self._store.read(
             self._q("neighbourhood", restricted=owners is not None),
             {"frontier": list(frontier), "today": today, "limit": limit, "owners": _owners(owners)},
         )
+        return all_as(Neighbour, rows)
 
     def entity_by_id_or_external_id(self, kind: EntityKind, reference: str) -> Row | None:
         found = self.get_entity(kind, reference)
@@ -275,4 +357,4 @@ class EntityRepository(Repository):
 
     def entities_by_external_id(self, external_ids: Iterable[str]) -> list[Row]:
         rows = self._store.read(self._q("entities_by_external_id"), {"external_ids": list(external_ids)})
-        return [row["entity"] for row in rows]
+        return entities_of(rows)

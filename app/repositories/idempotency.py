@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.domain.errors import DuplicateKey
-from app.repositories.base import Repository
+from app.repositories.base import Repository, result_of
 from app.repositories.store import Row
+
+
+@result_of("claim_idempotency_key")
+@dataclass(frozen=True)
+class KeyClaim:
+    """Claimed, or not because a live record of the key exists (``existing``)."""
+
+    claimed: bool
+    existing: Row | None
+
+
+@result_of("complete_idempotency_key")
+@dataclass(frozen=True)
+class KeyCompletion:
+    completed: int
+
+
+@result_of("release_idempotency_key")
+@dataclass(frozen=True)
+class KeyRelease:
+    released: int
+
+
+@result_of("sweep_idempotency_keys")
+@dataclass(frozen=True)
+class KeySweep:
+    swept: int
 
 
 class IdempotencyKeys(Protocol):
@@ -35,7 +63,8 @@ class IdempotencyRepository(Repository):
             # Two claims of a new key at once: on Neo4j both saw none, and the uniqueness
             # constraint refused the second create. Asked again, it sees the first's record.
             row = self._store.write(self._q("claim_idempotency_key"), params)[0]
-        return None if row["claimed"] else row["existing"]
+        claim = KeyClaim(**row)
+        return None if claim.claimed else claim.existing
 
     def complete_idempotency_key(
         self, record_id: str, claim: str, *, state: str, status: int, body: str, headers: str, now: str
@@ -44,11 +73,12 @@ class IdempotencyRepository(Repository):
             self._q("complete_idempotency_key"),
             {"id": record_id, "claim": claim, "state": state, "status": status, "body": body, "headers": headers, "now": now},
         )
-        return rows[0]["completed"] > 0
+        return KeyCompletion(**rows[0]).completed > 0
 
     def release_idempotency_key(self, record_id: str, claim: str) -> bool:
-        return self._store.write(self._q("release_idempotency_key"), {"id": record_id, "claim": claim})[0]["released"] > 0
+        rows = self._store.write(self._q("release_idempotency_key"), {"id": record_id, "claim": claim})
+        return KeyRelease(**rows[0]).released > 0
 
     def sweep_idempotency_keys(self, *, expired_before: str, limit: int) -> int:
         rows = self._store.write(self._q("sweep_idempotency_keys"), {"expired_before": expired_before, "limit": limit})
-        return rows[0]["swept"] if rows else 0
+        return KeySweep(**rows[0]).swept if rows else 0

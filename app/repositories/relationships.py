@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
-from app.repositories.base import Repository, _owners, _rule_params, first_as, result_of
+from app.repositories.base import Repository, _owners, _rule_params, all_as, first_as, result_of
 from app.repositories.store import Row
 
 
@@ -37,6 +37,44 @@ class RelationshipChange:
     type: str
     from_entity: Row
     to_entity: Row
+
+
+@result_of("get_relationship", "list_relationships")
+@dataclass(frozen=True)
+class RelationshipWithEnds:
+    """A relationship with its type and the entities at its two ends."""
+
+    relationship: Row
+    type: str
+    from_entity: Row
+    to_entity: Row
+
+
+@result_of("delete_relationship")
+@dataclass(frozen=True)
+class RelationshipDeletion:
+    """Deleted, or not because it is no longer at the version read."""
+
+    deleted: bool
+
+
+@result_of("active_relationship_pairs")
+@dataclass(frozen=True)
+class ActivePair:
+    """An active relationship joining a pair asked about (either way round for a symmetric type)."""
+
+    from_id: str
+    to_id: str
+    relationship_id: str
+
+
+@result_of("singular_role_holders")
+@dataclass(frozen=True)
+class RoleHolder:
+    """A client with an active holder of the role asked about, and that relationship."""
+
+    client_id: str
+    relationship_id: str
 
 
 @result_of("client_owners", "owned_clients", "ownerships_page")
@@ -71,7 +109,7 @@ class Relationships(RelationshipClashes, Protocol):
 
     def get_relationship(
         self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
-    ) -> Row | None:
+    ) -> RelationshipWithEnds | None:
         """The relationship with its ends; with ``owners``, only if both ends are visible."""
 
     def update_relationship(
@@ -89,7 +127,7 @@ class Relationships(RelationshipClashes, Protocol):
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
         category: str | None = None, include_ended: bool = False, owners: Collection[str] | None = None,
-    ) -> list[Row]:
+    ) -> list[RelationshipWithEnds]:
         ...
 
     def create_relationships_batch(
@@ -134,10 +172,10 @@ class RelationshipRepository(Repository):
 
     def get_relationship(
         self, type_code: str, relationship_id: str, *, owners: Collection[str] | None = None
-    ) -> Row | None:
+    ) -> RelationshipWithEnds | None:
         rows = self._store.read(self._q("get_relationship", rel_type=type_code, restricted=owners is not None),
                                 {"id": relationship_id, "owners": _owners(owners)})
-        return rows[0] if rows else None
+        return first_as(RelationshipWithEnds, rows)
 
     def update_relationship(
         self, type_code: str, relationship_id: str, properties: Mapping[str, Any], *, symmetric: bool,
@@ -159,17 +197,19 @@ class RelationshipRepository(Repository):
             self._q("delete_relationship", rel_type=type_code),
             {"id": relationship_id, "expected_version": expected_version, "audit": dict(audit)},
         )
-        return bool(rows[0]["deleted"]) if rows else None
+        deletion = first_as(RelationshipDeletion, rows)
+        return None if deletion is None else bool(deletion.deleted)
 
     def list_relationships(
         self, *, after: str | None, limit: int, today: str, type_code: str | None = None,
         category: str | None = None, include_ended: bool = False, owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[RelationshipWithEnds]:
+        rows = self._store.read(
             self._q("list_relationships", restricted=owners is not None),
             {"after": after, "limit": limit, "today": today, "type": type_code, "category": category,
              "include_ended": include_ended, "owners": _owners(owners)},
         )
+        return all_as(RelationshipWithEnds, rows)
 
     def create_relationships_batch(
         self, rows_by_type: Mapping[str, Sequence[Mapping[str, Any]]], shared_by_type: Mapping[str, Mapping[str, Any]],
@@ -237,7 +277,8 @@ class RelationshipRepository(Repository):
                 {"groups": [{"from_id": from_id, "to_ids": to_ids} for from_id, to_ids in groups.items()],
                  "symmetric": symmetric, "today": today},
             )
-            found |= {(row["from_id"], row["to_id"], type_code) for row in rows if row["relationship_id"] not in ignoring}
+            found |= {(pair.from_id, pair.to_id, type_code) for pair in all_as(ActivePair, rows)
+                      if pair.relationship_id not in ignoring}
         return found
 
     def singular_role_holders(
@@ -246,4 +287,4 @@ class RelationshipRepository(Repository):
         rows = self._store.read(
             self._q("singular_role_holders"), {"client_ids": list(set(client_ids)), "role": role, "today": today}
         )
-        return {row["client_id"] for row in rows if row["relationship_id"] not in ignoring}
+        return {held.client_id for held in all_as(RoleHolder, rows) if held.relationship_id not in ignoring}

@@ -6,7 +6,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.repositories.base import Repository, _owners, first_as, result_of
+from app.repositories.base import Repository, _owners, all_as, first_as, result_of
+from app.repositories.service_cycle import NamedDate
+from app.repositories.visibility import EntityId
 from app.repositories.store import Row
 
 #: The property the work queue's index ranges over: an open service task's due date as the
@@ -44,6 +46,43 @@ def _first_with_task(rows: list[Row]) -> Row | None:
     return rows[0]
 
 
+@result_of("service_task")
+@dataclass(frozen=True)
+class TaskWithClient:
+    """A task with its client's id, name and owner."""
+
+    task: Row
+    client: Row
+
+
+@result_of("service_tasks")
+@dataclass(frozen=True)
+class TaskRow:
+    task: Row
+
+
+@result_of("write_service_plans")
+@dataclass(frozen=True)
+class PlanWrite:
+    """A client's plan written (``fresh``), or left because the client changed meanwhile."""
+
+    client_id: str
+    fresh: bool
+
+
+@result_of("work_queue")
+@dataclass(frozen=True)
+class QueueRow:
+    """The queue's counts (on every row), and a task of the page with its client's name (a
+    row with no task: the counts of an empty page)."""
+
+    overdue: int
+    this_week: int
+    coming_up: int
+    task: Row | None
+    client_name: str | None
+
+
 @result_of("complete_service_task", "change_service_task")
 @dataclass(frozen=True)
 class TaskChange:
@@ -63,8 +102,8 @@ class ServiceTasks(Protocol):
         """Rows ``{client, people, last_review, tasks}`` for these clients, in id order (an
         id that names no client gives no row)."""
 
-    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{important_date, name}``: the recurring important dates kept on these entities."""
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
+        """The recurring important dates kept on these entities."""
 
     def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Apply ``{client_id, client_version, held, create, update, delete, audit}`` rows, each
@@ -76,9 +115,8 @@ class ServiceTasks(Protocol):
     def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
         ...
 
-    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> Row | None:
-        """Row ``{task, client}`` (the client's id, name and owner); with ``owners``, only if
-        the client is visible."""
+    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> TaskWithClient | None:
+        """The task with its client; with ``owners``, only if the client is visible."""
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
@@ -106,7 +144,7 @@ class ServiceTasks(Protocol):
 
 class ServiceTaskRepository(Repository):
     def service_plan_clients(self) -> list[str]:
-        return [row["id"] for row in self._store.read(self._q("service_plan_clients"))]
+        return [found.id for found in all_as(EntityId, self._store.read(self._q("service_plan_clients")))]
 
     def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
         rows = self._store.read(self._q("service_plan_inputs"), {"ids": list(client_ids), "today": today})
@@ -115,8 +153,8 @@ class ServiceTaskRepository(Repository):
                 _read_task(task)
         return rows
 
-    def yearly_dates(self, entity_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))})
+    def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
+        return all_as(NamedDate, self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))}))
 
     def write_service_plans(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.prepare_service_plans(rows)()
@@ -129,17 +167,17 @@ class ServiceTaskRepository(Repository):
              "update": [_stored_task(task) for task in row["update"]]} for row in rows]})
 
         def send() -> list[str]:
-            fresh = {row["client_id"] for row in write() if row["fresh"]}
+            fresh = {written.client_id for written in all_as(PlanWrite, write()) if written.fresh}
             return [row["client_id"] for row in rows if row["client_id"] not in fresh]
         return send
 
     def service_tasks(self, client_id: str, *, status: str | None = None, kind: str | None = None) -> list[Row]:
         rows = self._store.read(self._q("service_tasks"), {"client_id": client_id, "status": status, "kind": kind})
-        return [_read_task(row["task"]) for row in rows]
+        return [_read_task(found.task) for found in all_as(TaskRow, rows)]
 
-    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> Row | None:
-        return _first_with_task(self._store.read(self._q("service_task", restricted=owners is not None),
-                                                 {"id": task_id, "owners": _owners(owners)}))
+    def service_task(self, task_id: str, *, owners: Collection[str] | None = None) -> TaskWithClient | None:
+        rows = self._store.read(self._q("service_task", restricted=owners is not None), {"id": task_id, "owners": _owners(owners)})
+        return first_as(TaskWithClient, rows) if _first_with_task(rows) else None
 
     def complete_service_task(
         self, task_id: str, *, version: int, properties: Mapping[str, Any], touch: Mapping[str, Any],
@@ -177,6 +215,7 @@ class ServiceTaskRepository(Repository):
              "after_due": after[0] if after else None, "after_id": after[1] if after else None, "limit": limit,
              "owners": _owners(owners)},
         )
-        return {"counts": {name: rows[0][name] for name in ("overdue", "this_week", "coming_up")},
-                "rows": [{"task": _read_task(row["task"]), "client_name": row["client_name"]}
-                         for row in rows if row["task"] is not None]}
+        queue = all_as(QueueRow, rows)
+        return {"counts": {"overdue": queue[0].overdue, "this_week": queue[0].this_week, "coming_up": queue[0].coming_up},
+                "rows": [{"task": _read_task(row.task), "client_name": row.client_name}
+                         for row in queue if row.task is not None]}

@@ -4,22 +4,99 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
 from app.domain.catalogue import PairRule
 from app.domain.model import PRACTICE_RECORD_KEYS, EntityKind
-from app.repositories.base import Repository, _role_types, _rule_params
+from app.repositories.base import Repository, _role_types, _rule_params, all_as, result_of
+from app.repositories.entities import entities_of
 from app.repositories.store import Compaction, Row
+
+
+@result_of("create_entities", "create_relationships", "create_practice_records")
+@dataclass(frozen=True)
+class BulkCreation:
+    """How many a bulk write created."""
+
+    created: int
+
+
+@result_of("update_entities", "update_relationships")
+@dataclass(frozen=True)
+class BulkUpdate:
+    """How many a bulk write updated."""
+
+    updated: int
+
+
+@result_of("restore_audit_records")
+@dataclass(frozen=True)
+class AuditRestore:
+    restored: int
+
+
+@result_of("delete_everything")
+@dataclass(frozen=True)
+class Clearing:
+    """How many records one batch of a practice's clearing deleted."""
+
+    deleted: int
+
+
+@result_of("count_relationships_of_type")
+@dataclass(frozen=True)
+class RelationshipCount:
+    relationships: int
+
+
+@result_of("practice_size")
+@dataclass(frozen=True)
+class PracticeSize:
+    entities: int
+    relationships: int
+
+
+@result_of("practice_records_page")
+@dataclass(frozen=True)
+class PracticeRecordRow:
+    """A record (touch, service request, ...) read whole."""
+
+    properties: Row
+
+
+@result_of("relationships_by_external_id", "relationships_by_id")
+@dataclass(frozen=True)
+class StoredRelationship:
+    """A stored relationship and the ids of its ends."""
+
+    relationship: Row
+    from_id: str
+    to_id: str
+
+
+@result_of("outgoing_relationships")
+@dataclass(frozen=True)
+class OutgoingRelationship:
+    """A relationship read from its start: its type, its ends' ids and external ids (their id
+    where they have none)."""
+
+    relationship: Row
+    type: str
+    from_id: str
+    to_id: str
+    from_external_id: str
+    to_external_id: str
 
 
 class StoredRelationships(Protocol):
     """Stored relationships looked up by id or external id, for an import to match its rows."""
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
+        ...
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, from_id, to_id}``."""
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
+        ...
 
     def count_relationships_of_type(self, type_code: str) -> int:
         ...
@@ -70,8 +147,8 @@ class BulkTransfer(StoredRelationships, Protocol):
     def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
         ...
 
-    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
-        """Rows ``{relationship, type, from_id, to_id, from_external_id, to_external_id}``."""
+    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[OutgoingRelationship]:
+        """The relationships that start at ``entity_ids``."""
 
     def practice_records_page(self, label: str, *, after: Mapping[str, Any] | None, limit: int) -> list[Row]:
         """The properties of records of one label, in key order, after record ``after`` (the
@@ -113,10 +190,10 @@ class TransferRepository(Repository):
         audit: Mapping[str, Any],
     ) -> int:
         params = {"rows": list(rows), "shared": dict(shared or {}), "audit": dict(audit)}
-        return self._store.write(self._q("create_entities", label=kind.label), params)[0]["created"]
+        return BulkCreation(**self._store.write(self._q("create_entities", label=kind.label), params)[0]).created
 
     def update_entities(self, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
-        return self._store.write(self._q("update_entities"), {"rows": list(rows), "audit": dict(audit)})[0]["updated"]
+        return BulkUpdate(**self._store.write(self._q("update_entities"), {"rows": list(rows), "audit": dict(audit)})[0]).updated
 
     def create_relationships(
         self, type_code: str, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any] | None = None, *,
@@ -124,36 +201,39 @@ class TransferRepository(Repository):
     ) -> int:
         params = {"rows": list(rows), "shared": dict(shared or {}), "type_code": type_code, "today": today,
                   **_rule_params(rule), "audit": dict(audit)}
-        return self._store.write(self._q("create_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
-                                 params)[0]["created"]
+        rows = self._store.write(
+            self._q("create_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)), params)
+        return BulkCreation(**rows[0]).created
 
     def update_relationships(
         self, type_code: str, rows: Sequence[Mapping[str, Any]], *, rule: PairRule, today: str, audit: Mapping[str, Any],
     ) -> int:
         params = {"rows": list(rows), "today": today, **_rule_params(rule), "audit": dict(audit)}
-        return self._store.write(self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)),
-                                 params)[0]["updated"]
+        rows = self._store.write(
+            self._q("update_relationships", rel_type=type_code, role_type=_role_types(type_code, rule)), params)
+        return BulkUpdate(**rows[0]).updated
 
-    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(
+    def relationships_by_external_id(self, type_code: str, external_ids: Iterable[str]) -> list[StoredRelationship]:
+        rows = self._store.read(
             self._q("relationships_by_external_id", rel_type=type_code), {"external_ids": list(external_ids)}
         )
+        return all_as(StoredRelationship, rows)
 
-    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("relationships_by_id", rel_type=type_code), {"ids": list(ids)})
+    def relationships_by_id(self, type_code: str, ids: Iterable[str]) -> list[StoredRelationship]:
+        return all_as(StoredRelationship, self._store.read(self._q("relationships_by_id", rel_type=type_code), {"ids": list(ids)}))
 
     def count_relationships_of_type(self, type_code: str) -> int:
-        return self._store.read(self._q("count_relationships_of_type", rel_type=type_code))[0]["relationships"]
+        return RelationshipCount(**self._store.read(self._q("count_relationships_of_type", rel_type=type_code))[0]).relationships
 
     def practice_size(self) -> tuple[int, int]:
-        row = self._store.read(self._q("practice_size"))[0]
-        return row["entities"], row["relationships"]
+        size = PracticeSize(**self._store.read(self._q("practice_size"))[0])
+        return size.entities, size.relationships
 
     def entities_page(self, *, after: str | None, limit: int) -> list[Row]:
-        return [row["entity"] for row in self._store.read(self._q("entities_page"), {"after": after, "limit": limit})]
+        return entities_of(self._store.read(self._q("entities_page"), {"after": after, "limit": limit}))
 
-    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[Row]:
-        return self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)})
+    def outgoing_relationships(self, entity_ids: Iterable[str]) -> list[OutgoingRelationship]:
+        return all_as(OutgoingRelationship, self._store.read(self._q("outgoing_relationships"), {"ids": list(entity_ids)}))
 
     def practice_records_page(self, label: str, *, after: Mapping[str, Any] | None, limit: int) -> list[Row]:
         key, *tiebreak = PRACTICE_RECORD_KEYS[label]
@@ -162,15 +242,16 @@ class TransferRepository(Repository):
             {"after_key": after[key] if after else "", "after_tiebreak": after[tiebreak[0]] if after and tiebreak else None,
              "limit": limit},
         )
-        return [row["properties"] for row in rows]
+        return [found.properties for found in all_as(PracticeRecordRow, rows)]
 
     def create_practice_records(self, label: str, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
         params = {"rows": list(rows), "audit": dict(audit)}
-        return self._store.write(self._q("create_practice_records", label=label), params)[0]["created"]
+        return BulkCreation(**self._store.write(self._q("create_practice_records", label=label), params)[0]).created
 
     def restore_audit_records(self, rows: Sequence[Mapping[str, Any]], *, audit: Mapping[str, Any]) -> int:
         params = {"rows": list(rows), "audit": dict(audit)}
-        return self._store.write(self._q("restore_audit_records"), params)[0]["restored"]
+        return AuditRestore(**self._store.write(self._q("restore_audit_records"), params)[0]).restored
 
     def delete_everything(self, *, limit: int, audit: Mapping[str, Any]) -> int:
-        return self._store.write(self._q("delete_everything"), {"limit": limit, "audit": dict(audit)})[0]["deleted"]
+        rows = self._store.write(self._q("delete_everything"), {"limit": limit, "audit": dict(audit)})
+        return Clearing(**rows[0]).deleted

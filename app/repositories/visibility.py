@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
-from app.repositories.base import Repository, _owners
+from app.repositories.base import Repository, _owners, all_as, result_of
+
+
+@result_of("visible_entities", "visible_clients_and_people", "service_plan_clients")
+@dataclass(frozen=True)
+class EntityId:
+    """An entity's id, where a query reads no more of it."""
+
+    id: str
 
 
 class VisibleEntities(Protocol):
@@ -21,8 +30,8 @@ class VisibilityRepository(Repository):
         rows = self._store.read(
             self._q("visible_entities", restricted=owners is not None), {"ids": list(set(ids)), "owners": _owners(owners)}
         )
-        return {row["id"] for row in rows}
+        return {found.id for found in all_as(EntityId, rows)}
 
     def visible_clients_and_people(self, owners: Collection[str]) -> set[str]:
         rows = self._store.read(self._q("visible_clients_and_people", restricted=True), {"owners": _owners(owners)})
-        return {row["id"] for row in rows}
+        return {found.id for found in all_as(EntityId, rows)}

@@ -183,7 +183,7 @@ class AccessService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         self._caller.require(Permission.administer, "list API keys")
         rows = self._repo.api_keys(team_member_id=team_member_id, include_revoked=include_revoked, after=after, limit=limit + 1)
-        items = [{**row["api_key"], "team_member_name": row["team_member_name"], "role": row["role"]} for row in rows]
+        items = [{**row.api_key, "team_member_name": row.team_member_name, "role": row.role} for row in rows]
         return items[:limit], (items[limit - 1]["id"] if len(items) > limit else None)
 
     # -- practice settings ------------------------------------------------------------------

@@ -111,8 +111,8 @@ def backup(repository: BackupRepository, path: Path, *, on_progress: Progress | 
                     for properties in page:
                         _line(out, {"record": "entity", "properties": properties})
                     for found in frozen.outgoing_relationships(e["id"] for e in page):
-                        _line(relationships, {"record": "relationship", "type": found["type"], "from_id": found["from_id"],
-                                              "to_id": found["to_id"], "properties": found["relationship"]})
+                        _line(relationships, {"record": "relationship", "type": found.type, "from_id": found.from_id,
+                                              "to_id": found.to_id, "properties": found.relationship})
                         report.counts["relationship"] += 1
                     report.counts["entity"] += len(page)
                     after = page[-1]["id"]

@@ -161,14 +161,14 @@ class EntityService:
             # Its touches, service requests and important dates are its own: they go with it.
             own_records = self._repo.entity_own_records(entity_id)
             audits += [
-                audit_record(self._caller, AuditAction.delete, row["kind"], row["record"]["id"], before=row["record"],
+                audit_record(self._caller, AuditAction.delete, own.kind, own.record["id"], before=own.record,
                              after=None, now=now, note=f"deleted with {kind.value} {entity_id}")
-                for row in own_records
+                for own in own_records
             ]
             groups = self._leave_groups(entity_id, now=now, note=f"deleted with {kind.value} {entity_id}", audits=audits)
             row = self._repo.delete_entity(
                 kind, entity_id, cascade=cascade, now=now, expected_version=current["version"], holds=holds,
-                own_records=[row["record"]["id"] for row in own_records], groups=groups, audits=audits,
+                own_records=[own.record["id"] for own in own_records], groups=groups, audits=audits,
             )
             if row is None:
                 raise _missing(kind, entity_id)
@@ -226,7 +226,7 @@ class EntityService:
             row = self._repo.merge_entities(
                 kind, kept_id, duplicate_id, kept_before=kept, duplicate_before=duplicate, properties=plan.properties,
                 relationships=[f"{link.id}:{link.relationship.get('version', 0)}" for link in duplicate_links],
-                own_records=[row["record"]["id"] for row in own_records], moves=plan.moves(),
+                own_records=[own.record["id"] for own in own_records], moves=plan.moves(),
                 symmetric_types=[code for code, spec in catalogue.items() if spec.symmetric],
                 singular_roles=SINGULAR_ROLE_CODES, today=today, now=now,
                 audits=merge_audits(self._caller, kind, kept, duplicate, plan, own_records, now=now),
@@ -236,7 +236,7 @@ class EntityService:
                     "kept": self._read(kind, kept_id), "duplicate_id": duplicate_id, "filled": plan.filled,
                     "moved_relationships": [link.id for link in plan.moved],
                     "dropped_relationships": [link.id for link in plan.dropped],
-                    "moved_records": [{"kind": r["kind"], "id": r["record"]["id"]} for r in own_records],
+                    "moved_records": [{"kind": own.kind, "id": own.record["id"]} for own in own_records],
                 }
             # Gone, changed, or a clash the read did not see: read again (and answer 404, 412 or 409).
         raise Conflict(f"{_describe(kind)} '{kept_id}' or '{duplicate_id}' was changed by someone else meanwhile; "
@@ -246,17 +246,11 @@ class EntityService:
         """What a cascade deletes or clears, as ``"id:version"`` for the query's guard; adds a
         record of each to ``audits``."""
         holds: dict[str, list[str]] = {"relationships": [], "owned": [], "reports": []}
-        seen: set[str] = set()
-        for row in self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True):
-            relationship, other = row["relationship"], row["other"]["id"]
-            if relationship["id"] in seen:  # a relationship with itself shows from both ends
-                continue
-            seen.add(relationship["id"])
-            ends = (entity_id, other) if row["outgoing"] else (other, entity_id)
-            holds["relationships"].append(f"{relationship['id']}:{relationship.get('version', 0)}")
+        for link in links(self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True)):
+            holds["relationships"].append(f"{link.id}:{link.relationship.get('version', 0)}")
             audits.append(audit_record(
-                self._caller, AuditAction.delete, PracticeRecordKind.relationship, relationship["id"],
-                before=audited(relationship, row["type"], *ends), after=None, now=now,
+                self._caller, AuditAction.delete, PracticeRecordKind.relationship, link.id,
+                before=audited(link.relationship, link.type, *link.ends(entity_id)), after=None, now=now,
             ))
         for held, kind, field in (("owned", EntityKind.client, "owner_id"), ("reports", EntityKind.team_member, "reports_to_id")):
             for entity in self._all(kind, {field: entity_id}):
@@ -297,7 +291,7 @@ class EntityService:
         if self._visibility.sees_everything:
             return
         rows = self._repo.entity_relationships(entity_id, today=today_iso(), include_ended=True)
-        others = {row["other"]["id"] for row in rows}
+        others = {link.other["id"] for link in rows}
         if others - self._visibility.visible_ids(others):
             raise Conflict(
                 f"{_describe(kind)} '{entity_id}' is related to records outside your view, so you may not {doing}; "
@@ -335,9 +329,9 @@ class EntityService:
         members = [
             {"person": m["person"], "role": m["relationship"].get("role"), "relationship_id": m["relationship"]["id"],
              "relationship_type": m["type"], "since": m["relationship"].get("since")}
-            for m in sorted(row["members"], key=lambda m: (_ROLE_ORDER.get(m["relationship"].get("role"), 99), m["person"]["name"]))
+            for m in sorted(row.members, key=lambda m: (_ROLE_ORDER.get(m["relationship"].get("role"), 99), m["person"]["name"]))
         ]
-        return {**row["client"], "owner": row["owner"], "members": members}
+        return {**row.client, "owner": row.owner, "members": members}
 
     # -- checks ---------------------------------------------------------------------------
     def _check(self, kind: EntityKind, data: dict[str, Any], *, entity_id: str | None = None) -> list[str]:

@@ -32,7 +32,7 @@ from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH, EntityKind
 from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
-from app.repositories.transfer import BulkTransfer
+from app.repositories.transfer import BulkTransfer, OutgoingRelationship
 from app.services.catalogue import CatalogueService
 from app.services.generator import Batch
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, is_active
@@ -122,22 +122,22 @@ def entity_row(entity: Mapping[str, Any], external_of: Callable[[str], str]) -> 
     return record, row
 
 
-def relationship_row(found: Mapping[str, Any]) -> tuple[RecordKind, dict[str, Any]]:
+def relationship_row(found: OutgoingRelationship) -> tuple[RecordKind, dict[str, Any]]:
     """A stored relationship (an ``outgoing_relationships`` row) as a membership or relationship row."""
-    relationship = found["relationship"]
+    relationship = found.relationship
     row: dict[str, Any] = {"external_id": relationship.get("external_id") or relationship["id"]}
     if relationship.get("category") == "membership":
         record = RecordKind.memberships
-        row.update(person=found["from_external_id"], client=found["to_external_id"], role=relationship.get("role"),
-                   type=found["type"])
+        row.update(person=found.from_external_id, client=found.to_external_id, role=relationship.get("role"),
+                   type=found.type)
     else:
         record = RecordKind.relationships
-        row.update({"type": found["type"], "from": found["from_external_id"], "to": found["to_external_id"]})
+        row.update({"type": found.type, "from": found.from_external_id, "to": found.to_external_id})
     row.update({k: relationship.get(k) for k in RELATIONSHIP_FIELDS})
     return record, row
 
 
-def ownership_rows(entities: Iterable[Mapping[str, Any]], team: Mapping[str, str]) -> list[dict[str, Any]]:
+def ownership_rows(entities: Iterable[Mapping[str, Any]], team: Mapping[str, str]) -> list[OutgoingRelationship]:
     """The ownerships of the clients among ``entities`` (each owner_id, read as an OWNER_OF
     relationship), as ``outgoing_relationships`` rows: an export writes them as relationship
     rows beside owner_id. Each goes by ``OWNER_OF-<the client's external id>`` (its id where it
@@ -148,14 +148,14 @@ def ownership_rows(entities: Iterable[Mapping[str, Any]], team: Mapping[str, str
         owner = entity.get("owner_id") if entity["entity_kind"] == EntityKind.client.value else None
         if owner in team:
             client = entity.get("external_id") or entity["id"]
-            rows.append({"relationship": {**ownership_properties(entity), "external_id": ownership_id(client)},
-                         "type": OWNERSHIP.code, "from_id": owner, "to_id": entity["id"],
-                         "from_external_id": team[owner], "to_external_id": client})
+            rows.append(OutgoingRelationship(
+                relationship={**ownership_properties(entity), "external_id": ownership_id(client)}, type=OWNERSHIP.code,
+                from_id=owner, to_id=entity["id"], from_external_id=team[owner], to_external_id=client))
     return rows
 
 
 # -- reading the practice ---------------------------------------------------------------------
-def _everything(repository: ExportRepository, on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+def _everything(repository: ExportRepository, on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[OutgoingRelationship]]]:
     """Pages of entities, each with the relationships that start at them."""
     entities, _ = repository.practice_size()
     after, done = None, 0
@@ -166,7 +166,7 @@ def _everything(repository: ExportRepository, on_progress: Progress) -> Iterator
 
 
 def _network(repository: ExportRepository, client: str, depth: int,
-             on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+             on_progress: Progress) -> Iterator[tuple[list[dict[str, Any]], list[OutgoingRelationship]]]:
     """One client's network: everything within ``depth`` active relationships of it, the team
     members its entities name (owners, and whom they report to), and every relationship
     (ended ones too) between them."""
@@ -179,7 +179,7 @@ def _network(repository: ExportRepository, client: str, depth: int,
     entities = {centre["id"]: centre}
     frontier = [centre["id"]]
     for _ in range(depth):
-        found = {row["neighbour"]["id"]: row["neighbour"]
+        found = {row.neighbour["id"]: row.neighbour
                  for row in repository.neighbourhood(frontier, today=today, limit=_NO_LIMIT)}
         frontier = [i for i in found if i not in entities]
         entities.update(found)
@@ -191,7 +191,7 @@ def _network(repository: ExportRepository, client: str, depth: int,
     ids = sorted(entities)
     for start in range(0, len(ids), PAGE_SIZE):
         page = [entities[i] for i in ids[start:start + PAGE_SIZE]]
-        yield page, [r for r in repository.outgoing_relationships(e["id"] for e in page) if r["to_id"] in entities]
+        yield page, [r for r in repository.outgoing_relationships(e["id"] for e in page) if r.to_id in entities]
         on_progress("exporting", min(len(ids), start + PAGE_SIZE), len(ids))
 
 
@@ -246,7 +246,7 @@ _EDGE_KEYS = (("external_id", "string"), ("type", "string"), ("category", "strin
               ("weight", "double"), ("active", "boolean"))
 
 
-def _write_graphml(pages: Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]], path: Path,
+def _write_graphml(pages: Iterable[tuple[list[dict[str, Any]], list[OutgoingRelationship]]], path: Path,
                    team: Mapping[str, str], weights: Mapping[str, float]) -> Counter[str]:
     """Nodes first, then edges (spooled to a temporary file), as GraphML readers prefer."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -270,12 +270,12 @@ def _write_graphml(pages: Iterable[tuple[list[dict[str, Any]], list[dict[str, An
                 out.write("</node>\n")
                 counts["entities"] += 1
             for found in relationships:
-                relationship = found["relationship"]
+                relationship = found.relationship
                 values = {**relationship, "external_id": relationship.get("external_id") or relationship["id"],
-                          "type": found["type"], "weight": weights.get(found["type"]),
+                          "type": found.type, "weight": weights.get(found.type),
                           "active": is_active(relationship, today)}
-                edges.write(f"    <edge id={quoteattr(relationship['id'])} source={quoteattr(found['from_id'])} "
-                            f"target={quoteattr(found['to_id'])}>{_data('e', _EDGE_KEYS, values)}</edge>\n")
+                edges.write(f"    <edge id={quoteattr(relationship['id'])} source={quoteattr(found.from_id)} "
+                            f"target={quoteattr(found.to_id)}>{_data('e', _EDGE_KEYS, values)}</edge>\n")
                 counts["relationships"] += 1
         edges.seek(0)
         shutil.copyfileobj(edges, out)

@@ -30,7 +30,7 @@ from app.domain.mailing import (
 )
 from app.domain.model import ClientKind, EntityKind, today_iso
 from app.domain.service_plan import TaskKind, TaskStatus
-from app.repositories.groups import GroupRepository
+from app.repositories.groups import GroupRepository, HouseholdMembership
 from app.services.groups import GroupService, GroupServiceRepository
 from app.services.visibility import Visibility
 
@@ -58,41 +58,41 @@ class MailingService:
             raise InvalidInput(f"from ({start.isoformat()}) is after to ({end.isoformat()})", field="from")
         rows = self._groups.mailing_tasks(kind=kind.value, start=start.isoformat(), end=end.isoformat(),
                                           status=status and status.value, owners=self._visibility.owners)
-        subjects = [row["subject"] for row in rows
-                    if row["subject"] and row["subject"]["entity_kind"] == EntityKind.person.value]
+        subjects = [row.subject for row in rows
+                    if row.subject and row.subject["entity_kind"] == EntityKind.person.value]
         seen = self._visibility.visible_ids(subject["id"] for subject in subjects)
         entities = []
         for row in rows:
-            subject = row["subject"]
+            subject = row.subject
             personal = subject is not None and subject["entity_kind"] == EntityKind.person.value and subject["id"] in seen
-            entities.append(subject if personal else row["client"])
+            entities.append(subject if personal else row.client)
         return self._mailing(entities, fold_households=False)
 
     def _mailing(self, entities: list[Mapping[str, Any]], *, fold_households: bool) -> MailingList:
         today = today_iso()
         owners = self._visibility.owners
         people = {e["id"] for e in entities if e["entity_kind"] == EntityKind.person.value}
-        households_of: dict[str, list[Mapping[str, Any]]] = {}
+        households_of: dict[str, list[HouseholdMembership]] = {}
         for row in self._groups.household_memberships(people=people, today=today, owners=owners):
-            households_of.setdefault(row["person"]["id"], []).append(row)
-        household_ids = {row["client"]["id"] for rows in households_of.values() for row in rows} | {
+            households_of.setdefault(row.person["id"], []).append(row)
+        household_ids = {row.client["id"] for rows in households_of.values() for row in rows} | {
             e["id"] for e in entities
             if e["entity_kind"] == EntityKind.client.value and e.get("kind") == ClientKind.household.value}
         members_of: dict[str, list[Member]] = {}
         for row in self._groups.household_memberships(households=household_ids, today=today, owners=owners):
-            members_of.setdefault(row["client"]["id"], []).append(Member(row["person"], row["role"]))
+            members_of.setdefault(row.client["id"], []).append(Member(row.person, row.role))
         return mailing_list(entities, members_of=members_of, fold_households=fold_households, households_of={
-            person_id: [Household(row["client"], members_of.get(row["client"]["id"], ()))
+            person_id: [Household(row.client, members_of.get(row.client["id"], ()))
                         for row in sorted(rows, key=_household_order)]
             for person_id, rows in households_of.items()
         })
 
 
-def _household_order(row: Mapping[str, Any]) -> tuple[int, str]:
+def _household_order(row: HouseholdMembership) -> tuple[int, str]:
     """The household a person is written through first: where they are the primary contact,
     then a partner, then any other role; then by id."""
-    role = row.get("role")
-    return (ADULT_ROLES.index(role) if role in ADULT_ROLES else len(ADULT_ROLES), row["client"]["id"])
+    role = row.role
+    return (ADULT_ROLES.index(role) if role in ADULT_ROLES else len(ADULT_ROLES), row.client["id"])
 
 
 def mailing_csv(rows: Iterable[Mapping[str, Any]]) -> str:

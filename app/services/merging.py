@@ -18,6 +18,7 @@ from app.domain.access import Caller
 from app.domain.audit import AuditAction, audit_record
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import SINGULAR_ROLES, EntityKind, PracticeRecordKind, person_display_name
+from app.repositories.entities import Link, OwnRecord
 from app.services.relationship_rules import audited, is_active
 
 #: The kinds that can be merged: those whose creation names likely duplicates.
@@ -28,28 +29,11 @@ _NOT_FILLED = frozenset({"id", "entity_kind", "version", "created_at", "updated_
 SINGULAR_ROLE_CODES = frozenset(role.value for role in SINGULAR_ROLES)
 
 
-@dataclass(frozen=True)
-class Link:
-    """One relationship of an entity as ``entity_relationships`` reads it."""
-
-    relationship: dict[str, Any]
-    type: str
-    outgoing: bool
-    other: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return self.relationship["id"]
-
-    def ends(self, entity_id: str) -> tuple[str, str]:
-        return (entity_id, self.other["id"]) if self.outgoing else (self.other["id"], entity_id)
-
-
-def links(rows: Sequence[Mapping[str, Any]]) -> list[Link]:
+def links(read: Sequence[Link]) -> list[Link]:
     """Each relationship once (one with the entity at both ends is read from both)."""
     seen: dict[str, Link] = {}
-    for row in rows:
-        seen.setdefault(row["relationship"]["id"], Link(row["relationship"], row["type"], row["outgoing"], row["other"]))
+    for link in read:
+        seen.setdefault(link.id, link)
     return list(seen.values())
 
 
@@ -153,7 +137,7 @@ def _sentence(catalogue: Mapping[str, RelationshipTypeSpec], link: Link, name: s
 
 def merge_audits(
     caller: Caller, kind: EntityKind, kept: Mapping[str, Any], duplicate: Mapping[str, Any], plan: MergePlan,
-    own_records: Sequence[Mapping[str, Any]], *, now: str,
+    own_records: Sequence[OwnRecord], *, now: str,
 ) -> list[dict[str, Any]]:
     """The records of a merge: ``merge`` on the kept entity (naming the duplicate and what
     moved), ``delete`` of the duplicate, and one per relationship and owned record moved or
@@ -163,7 +147,7 @@ def merge_audits(
     parts = [f"merged {kind.value} {duplicate_id} ({duplicate['name']}) into this one"]
     for what, listed in (
         ("moved relationships", [link.id for link in plan.moved]),
-        ("moved records", [row["record"]["id"] for row in own_records]),
+        ("moved records", [own.record["id"] for own in own_records]),
         ("dropped relationships between the two", [link.id for link in plan.dropped]),
         ("filled", plan.filled),
     ):
@@ -186,8 +170,8 @@ def merge_audits(
             caller, AuditAction.delete, PracticeRecordKind.relationship, link.id, before=audited(link.relationship, link.type, *link.ends(duplicate_id)),
             after=None, now=now, note=f"{how}: it joined the two, and an entity is not related to itself",
         ))
-    for row in own_records:
-        record, owner = row["record"], ("entity_id" if row["kind"] == PracticeRecordKind.important_date else "client_id")
-        audits.append(audit_record(caller, AuditAction.update, row["kind"], record["id"], before=record,
+    for own in own_records:
+        record, owner = own.record, ("entity_id" if own.kind == PracticeRecordKind.important_date else "client_id")
+        audits.append(audit_record(caller, AuditAction.update, own.kind, record["id"], before=record,
                                    after={**record, owner: kept_id}, now=now, note=how))
     return audits

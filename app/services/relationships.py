@@ -26,8 +26,8 @@ from app.domain.model import (
     today_iso,
 )
 from app.repositories.catalogue import CatalogueReads
-from app.repositories.entities import Entities
-from app.repositories.relationships import Ownership, Relationships
+from app.repositories.entities import Entities, Link, Neighbour
+from app.repositories.relationships import Ownership, Relationships, RelationshipWithEnds
 from app.repositories.visibility import VisibleEntities
 from app.services.bulk import new_ulids
 from app.services.catalogue import CatalogueService
@@ -211,9 +211,8 @@ class RelationshipService:
             if outcome is None:
                 raise NotFound(f"no relationship with id '{relationship_id}'")
             if outcome.updated:
-                return self._public({"relationship": outcome.relationship, "type": outcome.type,
-                                     "from_entity": outcome.from_entity, "to_entity": outcome.to_entity},
-                                    {spec.code: spec}, today)
+                return self._public(RelationshipWithEnds(outcome.relationship, outcome.type, outcome.from_entity,
+                                                         outcome.to_entity), {spec.code: spec}, today)
             if outcome.version_ok:
                 raise self._conflict(spec, outcome.from_entity, outcome.to_entity, outcome.duplicates)
             if expected_version is not None:
@@ -291,11 +290,11 @@ class RelationshipService:
         if type_code in (None, OWNERSHIP.code) and category in (None, OWNERSHIP.category):
             # Ownerships (always active) in the same id order: the page is the first of both.
             rows += self._ownerships_after(after, limit + 1)
-            rows = sorted(rows, key=lambda row: row["relationship"]["id"])[:limit + 1]
+            rows = sorted(rows, key=lambda row: row.relationship["id"])[:limit + 1]
         items = [self._public(row, catalogue, today) for row in rows[:limit]]
         return items, (items[-1]["id"] if len(rows) > limit else None)
 
-    def _ownerships_after(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+    def _ownerships_after(self, after: str | None, limit: int) -> list[RelationshipWithEnds]:
         """Up to ``limit`` ownerships whose ids come after ``after``, in id order."""
         prefix = ownership_id("")
         if after is not None and not after.startswith(prefix) and after > prefix:
@@ -310,28 +309,26 @@ class RelationshipService:
         catalogue = self._phrasing()
         today = today_iso()
         result = []
-        rows = self._repo.entity_relationships(
-            entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners
-        )
-        rows = [{**row, "from_entity": entity, "to_entity": row["other"]} if row["outgoing"]
-                else {**row, "from_entity": row["other"], "to_entity": entity} for row in rows]
+        links = self._repo.entity_relationships(
+            entity_id, today=today, category=category, include_ended=include_ended, owners=self._visibility.owners)
         if category in (None, OWNERSHIP.category) and kind in (EntityKind.client, EntityKind.team_member):
             # Its ownership, read from owner_id (always active), among the others in their order.
             ownerships = self._repo.ownerships(
                 **{"client_ids" if kind is EntityKind.client else "owner_ids": [entity_id]}, limit=_NO_LIMIT,
                 owners=self._visibility.owners,
             )
-            rows += [{**(row := _ownership_row(found)), "outgoing": kind is EntityKind.team_member,
-                      "other": row["to_entity"] if kind is EntityKind.team_member else row["from_entity"]}
-                     for found in ownerships]
-            rows.sort(key=lambda row: (row["type"], row["other"]["name"], row["relationship"]["id"]))
-        for row in rows:
-            public = self._public(row, catalogue, today)
+            owning = kind is EntityKind.team_member
+            links += [Link(ownership_properties(found.client), OWNERSHIP.code, owning, found.client if owning else found.owner)
+                      for found in ownerships]
+            links.sort(key=lambda link: (link.type, link.other["name"], link.id))
+        for link in links:
+            public = self._public(RelationshipWithEnds(link.relationship, link.type, *(
+                (entity, link.other) if link.outgoing else (link.other, entity))), catalogue, today)
             result.append({
                 "relationship": public,
-                "direction": "outgoing" if row["outgoing"] else "incoming",
-                "other": entity_ref(row["other"]),
-                "sentence": public["sentence"] if row["outgoing"] else public["reverse_sentence"],
+                "direction": "outgoing" if link.outgoing else "incoming",
+                "other": entity_ref(link.other),
+                "sentence": public["sentence"] if link.outgoing else public["reverse_sentence"],
             })
         return result
 
@@ -371,7 +368,7 @@ class RelationshipService:
             rows = self._repo.neighbourhood(frontier, today=today, limit=limit, owners=self._visibility.owners)
             rows += self._ownerships_around([nodes[i] for i in frontier], limit)
             for row in rows:
-                neighbour = row["neighbour"]
+                neighbour = row.neighbour
                 if neighbour["id"] not in nodes:
                     if len(nodes) >= max_nodes:
                         truncated = True
@@ -379,13 +376,13 @@ class RelationshipService:
                     nodes[neighbour["id"]] = network_node(neighbour, level)
                     names[neighbour["id"]] = neighbour["name"]
                     next_frontier.append(neighbour["id"])
-                relationship = row["relationship"]
-                if row["from_id"] in nodes and row["to_id"] in nodes and relationship["id"] not in edges:
-                    spec = catalogue.get(row["type"])
+                relationship = row.relationship
+                if row.from_id in nodes and row.to_id in nodes and relationship["id"] not in edges:
+                    spec = catalogue.get(row.type)
                     edges[relationship["id"]] = {
-                        "id": relationship["id"], "type": row["type"], "category": relationship["category"],
-                        "from_id": row["from_id"], "to_id": row["to_id"], "strength": relationship.get("strength"),
-                        "sentence": _sentence(spec, row["type"], names[row["from_id"]], names[row["to_id"]]),
+                        "id": relationship["id"], "type": row.type, "category": relationship["category"],
+                        "from_id": row.from_id, "to_id": row.to_id, "strength": relationship.get("strength"),
+                        "sentence": _sentence(spec, row.type, names[row.from_id], names[row.to_id]),
                         "derived_from": relationship.get("derived_from"),
                     }
             frontier = next_frontier
@@ -393,14 +390,15 @@ class RelationshipService:
                 "edges": list(edges.values()), "truncated": truncated}
 
     # -- helpers ----------------------------------------------------------------------------
-    def _ownerships_around(self, frontier: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    def _ownerships_around(self, frontier: list[dict[str, Any]], limit: int) -> list[Neighbour]:
         """The ownerships of a network hop's frontier (its clients' owners, its team members'
         clients), as ``neighbourhood`` rows: the neighbour is the end outside the frontier."""
         ids = {kind: [node["id"] for node in frontier if node["kind"] == kind]
                for kind in (EntityKind.client, EntityKind.team_member)}
         clients = set(ids[EntityKind.client])
-        return [{**_ownership_row(found), "from_id": found.owner["id"], "to_id": found.client["id"],
-                 "neighbour": found.owner if found.client["id"] in clients else found.client}
+        return [Neighbour(relationship=ownership_properties(found.client), type=OWNERSHIP.code,
+                          from_id=found.owner["id"], to_id=found.client["id"],
+                          neighbour=found.owner if found.client["id"] in clients else found.client)
                 for found in self._repo.ownerships(client_ids=ids[EntityKind.client],
                                                    owner_ids=ids[EntityKind.team_member], limit=limit,
                                                    owners=self._visibility.owners)]
@@ -466,9 +464,9 @@ class RelationshipService:
         return Conflict(f"{len(conflicts)} of {count} relationships conflict; nothing was created", errors=conflicts)
 
     @staticmethod
-    def _public(row: Mapping[str, Any], catalogue: Mapping[str, RelationshipTypeSpec], today: str) -> dict[str, Any]:
-        relationship, type_code = row["relationship"], row["type"]
-        source, target = row["from_entity"], row["to_entity"]
+    def _public(row: RelationshipWithEnds, catalogue: Mapping[str, RelationshipTypeSpec], today: str) -> dict[str, Any]:
+        relationship, type_code = row.relationship, row.type
+        source, target = row.from_entity, row.to_entity
         spec = catalogue.get(type_code)
         return {
             **relationship, "type": type_code, "from_entity": entity_ref(source), "to_entity": entity_ref(target),
@@ -485,10 +483,9 @@ _PHRASING_OWNERSHIP = {OWNERSHIP.code: OWNERSHIP}
 _NO_LIMIT = 100_000_000
 
 
-def _ownership_row(found: Ownership) -> dict[str, Any]:
+def _ownership_row(found: Ownership) -> RelationshipWithEnds:
     """An ``ownerships`` row (client and owner) as a relationship row."""
-    return {"relationship": ownership_properties(found.client), "type": OWNERSHIP.code,
-            "from_entity": found.owner, "to_entity": found.client}
+    return RelationshipWithEnds(ownership_properties(found.client), OWNERSHIP.code, found.owner, found.client)
 
 
 def _sentence(spec: RelationshipTypeSpec | None, type_code: str, from_name: str, to_name: str) -> str:

@@ -106,14 +106,14 @@ class ServiceCycleService:
         row = self._repo.create_important_date(entity_id, properties, audit)
         if row is None:
             raise NotFound(f"no client or person with id '{entity_id}'")
-        return {**row["important_date"], "name": row["name"]}
+        return {**row.important_date, "name": row.name}
 
     def important_dates(self, entity_id: str) -> list[dict[str, Any]]:
         if not self._repo.get_entities([entity_id]):
             raise NotFound(f"no client or person with id '{entity_id}'")
         self._require_visible(entity_id, "client or person")
         rows = self._repo.important_dates(entity_id)
-        return sorted(({**r["important_date"], "name": r["name"]} for r in rows), key=lambda d: (d["date"], d["id"]))
+        return sorted(({**r.important_date, "name": r.name} for r in rows), key=lambda d: (d["date"], d["id"]))
 
     def delete_important_date(self, important_date_id: str) -> None:
         self._caller.require(Permission.write, "delete important dates")
@@ -133,15 +133,15 @@ class ServiceCycleService:
         today = today or date.today()
         found = []
         rows = self._repo.important_dates()
-        visible = self._visibility.visible_ids(row["important_date"]["entity_id"] for row in rows)
+        visible = self._visibility.visible_ids(row.important_date["entity_id"] for row in rows)
         for row in rows:
-            important = row["important_date"]
+            important = row.important_date
             if important["entity_id"] not in visible:
                 continue
             recurring = important.get("recurring", important["kind"] != ImportantDateKind.review)
             when = next_occurrence(date.fromisoformat(important["date"]), today, recurring=recurring)
             if when is not None and within(when, today, days):
-                found.append({**important, "recurring": recurring, "name": row["name"], "on": when.isoformat(),
+                found.append({**important, "recurring": recurring, "name": row.name, "on": when.isoformat(),
                               "in_days": (when - today).days})
         return sorted(found, key=lambda d: (d["on"], d["name"] or "", d["id"]))
 
@@ -151,14 +151,14 @@ class ServiceCycleService:
         year and done, the last and next review, and whether it is overdue."""
         today = today or date.today()
         templates = {t["tier"]: t for t in self.templates()}
-        clients = [row["client"] for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
+        clients = [row.client for row in self._repo.tier_clients(today=today.isoformat(), owners=self._visibility.owners)]
         since = date(today.year - 1, 1, 1).isoformat()
         touches_by_client: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for touch in self._repo.client_records(PracticeRecordKind.touch, client_id=None, date_from=since, date_to=today.isoformat()):
             touches_by_client[touch["client_id"]].append(touch)
         scheduled: dict[str, date] = {}
         for row in self._repo.important_dates():
-            important = row["important_date"]
+            important = row.important_date
             if important["kind"] == ImportantDateKind.review and important["date"] >= today.isoformat():
                 day = date.fromisoformat(important["date"])
                 if important["entity_id"] not in scheduled or day < scheduled[important["entity_id"]]:
@@ -222,19 +222,19 @@ class ServiceCycleService:
         rows = self._repo.tier_clients(today=date.today().isoformat(), owners=self._visibility.owners)
         clients_of: dict[str, set[str]] = defaultdict(set)  # of the clients the caller sees
         for row in rows:
-            for member in row["members"]:
-                clients_of[member["id"]].add(row["client"]["id"])
-        if client_id is not None and not any(row["client"]["id"] == client_id for row in rows):
+            for member in row.members:
+                clients_of[member["id"]].add(row.client["id"])
+        if client_id is not None and not any(row.client["id"] == client_id for row in rows):
             raise NotFound(f"no client with id '{client_id}'")
         rollups = []
         for row in rows:
-            client = row["client"]
+            client = row.client
             if client_id is not None and client["id"] != client_id:
                 continue
             if client_id is None and client["kind"] != "household":
                 continue
             members: dict[str, dict[str, Any]] = {}
-            for m in row["members"]:  # a person with two memberships of one client is one member
+            for m in row.members:  # a person with two memberships of one client is one member
                 member = members.setdefault(m["id"], {"person_id": m["id"], "name": m["name"], "roles": [],
                                                       "client_count": len(clients_of[m["id"]]), "share": None})
                 if m["role"] and m["role"] not in member["roles"]:

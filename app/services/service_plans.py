@@ -41,7 +41,7 @@ from app.domain.service_plan import (
     week_end,
 )
 from app.repositories.service_tasks import ServiceTasks
-from app.repositories.team import TeamHierarchy
+from app.repositories.team import TeamHierarchy, TeamMember
 from app.repositories.transfer import BulkTransfer
 from app.services.bulk import compact_after_load
 from app.services.optimistic import WRITE_ATTEMPTS, write_attempts
@@ -215,10 +215,10 @@ class ServicePlanService:
         ids = [row["client"]["id"] for row in rows] + [p["id"] for row in rows for p in row["people"]]
         kept: dict[str, list[KeptDate]] = {}
         for found in self._repo.yearly_dates(ids):
-            important = found["important_date"]
+            important = found.important_date
             kept.setdefault(important["entity_id"], []).append(KeptDate(
                 important["id"], _DATE_TASKS.get(important["kind"], TaskKind.anniversary),
-                date.fromisoformat(important["date"]), important["entity_id"], found["name"],
+                date.fromisoformat(important["date"]), important["entity_id"], found.name,
             ))
         return kept
 
@@ -295,10 +295,10 @@ class ServicePlanService:
         row = self._repo.service_task(task_id, owners=self._visibility.owners)
         if row is None:
             raise NotFound(f"no task with id '{task_id}'")
-        task = row["task"]
+        task = row.task
         if task["status"] != TaskStatus.open.value:
             raise Conflict(f"task '{task_id}' is {task['status']} already" + (f" ({task['reason']})" if task.get("reason") else ""))
-        return task, row["client"]
+        return task, row.client
 
     # -- the work queue --------------------------------------------------------------------------
     def queue(
@@ -311,12 +311,12 @@ class ServicePlanService:
         self._caller.require(Permission.read, "read work queues")
         member_id = member_id or self._caller.team_member_id
         # The member and those below them, not the whole team (a thousand at 100,000 entities).
-        hierarchy = {row["id"]: row for row in (self._repo.team_subtree(member_id) if member_id else [])}
+        hierarchy = {member.id: member for member in (self._repo.team_subtree(member_id) if member_id else [])}
         if member_id not in hierarchy:
             raise NotFound(f"no team member with id '{member_id}'")
         if section is not None and section not in QUEUE_SECTIONS:
             raise InvalidInput(f"section: one of {', '.join(QUEUE_SECTIONS)}, not '{section}'")
-        assignees = (team_below(member_id, {m: row["reports_to_id"] for m, row in hierarchy.items()})
+        assignees = (team_below(member_id, {m: member.reports_to_id for m, member in hierarchy.items()})
                      if include_reports else frozenset({member_id}))
         today = today or date.today()
         sunday, horizon = week_end(today), today + timedelta(days=days)
@@ -332,11 +332,11 @@ class ServicePlanService:
         )
         counts, rows = found["counts"], found["rows"]
         items = [{**row["task"], "client_name": row["client_name"],
-                  "assignee_name": hierarchy.get(row["task"].get("assignee_id"), {}).get("name"),
+                  "assignee_name": assignee.name if (assignee := hierarchy.get(row["task"].get("assignee_id"))) else None,
                   "section": _section(row["task"]["due"], today, sunday)} for row in rows[:limit]]
         next_cursor = f"{items[-1]['due']}|{items[-1]['id']}" if len(rows) > limit else None
         return {
-            "team_member_id": member_id, "team_member_name": hierarchy[member_id]["name"],
+            "team_member_id": member_id, "team_member_name": hierarchy[member_id].name,
             "team_member_ids": sorted(assignees), "today": today.isoformat(), "week_end": sunday.isoformat(),
             "horizon": horizon.isoformat(), "counts": counts, "items": items, "next_cursor": next_cursor,
         }
@@ -393,13 +393,13 @@ def _task_fields(plan: PlannedTask) -> dict[str, Any]:
             "subject_id": plan.subject_id, "subject_name": plan.subject_name}
 
 
-def _assignee_finder(team: list[dict[str, Any]]) -> Callable[[str | None, AssigneeRule], str | None]:
+def _assignee_finder(team: list[TeamMember]) -> Callable[[str | None, AssigneeRule], str | None]:
     """Who a task goes to, by the client's owner and the task's rule: the owner, or the
     first (by id) client-service team member reporting to the owner."""
     service_of: dict[str, str] = {}
     for member in team:  # in id order
-        if member["role"] == TeamRole.client_service.value and member.get("reports_to_id"):
-            service_of.setdefault(member["reports_to_id"], member["id"])
+        if member.role == TeamRole.client_service.value and member.reports_to_id:
+            service_of.setdefault(member.reports_to_id, member.id)
 
     def find(owner_id: str | None, rule: AssigneeRule) -> str | None:
         if owner_id is None:

@@ -15,7 +15,7 @@ from app.domain.model import PracticeRecordKind, new_entity_id, now_iso
 from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, classify, revenue_cut
 from app.repositories.service_cycle import ClientRecords
 from app.repositories.suggestion_runs import TIER_RUNS
-from app.repositories.tier_runs import TierMeasures
+from app.repositories.tier_runs import TierClient, TierMeasures
 from app.services.suggestion_runs import RunKind, SuggestionRuns, SuggestionRunsRepository
 
 class TierServiceRepository(SuggestionRunsRepository, TierMeasures, ClientRecords, Protocol):
@@ -39,7 +39,7 @@ class TierService(SuggestionRuns):
         self._repo: TierServiceRepository = repository
 
     # -- measuring --------------------------------------------------------------------------
-    def measure(self, settings: TierSettings, as_of: date) -> tuple[list[dict[str, Any]], dict[str, ClientTraits]]:
+    def measure(self, settings: TierSettings, as_of: date) -> tuple[list[TierClient], dict[str, ClientTraits]]:
         """Every client, and the traits the rules need for each, as of a day."""
         today = as_of.isoformat()
         clients = self._repo.tier_clients(today=today)
@@ -54,11 +54,11 @@ class TierService(SuggestionRuns):
         referrer_clients: dict[str, set[str]] = defaultdict(set)
         converted_clients_of: dict[str, set[str]] = defaultdict(set)  # entity -> clients at stage client it leads to
         for row in clients:
-            client = row["client"]
+            client = row.client
             referrer_clients[client["id"]].add(client["id"])
             if client.get("stage") == CLIENT_STAGE:
                 converted_clients_of[client["id"]].add(client["id"])
-            for member in row["members"]:
+            for member in row.members:
                 referrer_clients[member["id"]].add(client["id"])
                 if client.get("stage") == CLIENT_STAGE:
                     converted_clients_of[member["id"]].add(client["id"])
@@ -68,24 +68,24 @@ class TierService(SuggestionRuns):
         unconverted: dict[str, set[str]] = defaultdict(set)
         undated: dict[str, set[str]] = defaultdict(set)
         for referral in referrals:
-            since = referral["since"]
+            since = referral.since
             if since is None:  # not known to fall in the window: left out, and the reason says so
-                for client_id in referrer_clients.get(referral["referrer_id"], ()):
-                    if referral["referred_id"] != client_id:
-                        undated[client_id].add(referral["referred_id"])
+                for client_id in referrer_clients.get(referral.referrer_id, ()):
+                    if referral.referred_id != client_id:
+                        undated[client_id].add(referral.referred_id)
                 continue
             if not window_start <= since <= today:
                 continue
-            for client_id in referrer_clients.get(referral["referrer_id"], ()):
-                became = converted_clients_of.get(referral["referred_id"], set()) - {client_id}
+            for client_id in referrer_clients.get(referral.referrer_id, ()):
+                became = converted_clients_of.get(referral.referred_id, set()) - {client_id}
                 if became:
                     converted[client_id] |= became
-                elif referral["referred_id"] != client_id:
-                    unconverted[client_id].add(referral["referred_id"])
+                elif referral.referred_id != client_id:
+                    unconverted[client_id].add(referral.referred_id)
 
         traits = {}
         for row in clients:
-            client = row["client"]
+            client = row.client
             cid = client["id"]
             traits[cid] = ClientTraits(
                 stage=client.get("stage"), annual_revenue=client.get("annual_revenue"),
@@ -105,11 +105,11 @@ class TierService(SuggestionRuns):
         clients, traits = self.measure(settings, as_of)
         cut = None
         if settings.revenue_percentile is not None:
-            cut = revenue_cut([row["client"].get("annual_revenue") for row in clients], settings.revenue_percentile)
+            cut = revenue_cut([row.client.get("annual_revenue") for row in clients], settings.revenue_percentile)
         run_id = new_entity_id()
         rows, counts = [], defaultdict(int)
         for position, row in enumerate(clients, start=1):
-            client = row["client"]
+            client = row.client
             suggestion = classify(traits[client["id"]], settings, revenue_percentile_cut=cut)
             suggested = suggestion.tier.value if suggestion.tier else None
             assigned = client.get("tier")

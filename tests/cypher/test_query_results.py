@@ -19,23 +19,23 @@ from app.repositories.cypher import CYPHER_DIR
 #: services move to the types; a new query file gets a type, not a place here, except the
 #: suggestion-run queries, which replaced eighteen untyped ones of scoring and tier runs).
 UNTYPED = frozenset("""
-active_admin_keys active_relationship_pairs analytics_entities analytics_ownership analytics_relationships
-api_keys apply_suggestions audit_records categories claim_idempotency_key client_detail client_records
-complete_idempotency_key complete_suggestion_run count_entities count_relationships_of_type
-count_selected_entities create_client_record create_entities create_entity create_important_date
-create_practice_records create_relationship_type create_relationships create_relationships_batch
-create_suggestion_run delete_everything delete_group delete_important_date delete_relationship
-delete_suggestion_run entities_by_external_id entities_page entity_influence_scores entity_own_records
-entity_relationships get_entities get_entity get_group get_relationship group_members groups_holding health
-important_date important_dates likely_duplicates list_entities list_groups list_relationships
-mailing_memberships mailing_tasks neighbourhood outgoing_relationships practice_records_page practice_settings
-practice_size relationship_types relationships_by_external_id relationships_by_id release_idempotency_key
-restore_audit_records run_suggestions save_service_template seed_categories seed_relationship_types
-service_plan_clients service_plan_inputs service_task service_tasks service_templates singular_role_holders
+analytics_entities analytics_ownership analytics_relationships
+apply_suggestions
+complete_suggestion_run
+
+create_relationships_batch
+create_suggestion_run
+delete_suggestion_run entity_influence_scores
+
+likely_duplicates
+
+
+run_suggestions
+service_plan_inputs
 store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
-sweep_idempotency_keys team_hierarchy team_reports tier_clients tier_referrals update_entities
-update_practice_settings update_relationships visible_clients_and_people visible_entities work_queue
-write_service_plans yearly_dates
+
+
+
 """.split())
 
 _COMMENT = re.compile(r"//[^\n]*")

@@ -201,29 +201,29 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         today=TODAY) == 2
     assert repo.get_relationship("SPOUSE_OF", "SPOUSE_OF-9") is None
     assert repo.audit_records({"target_id": "SPOUSE_OF-9"}, after=None, limit=10) == []
-    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"].items() >= {**spouse, **shared}.items()
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"]).relationship.items() >= {**spouse, **shared}.items()
     [record] = repo.audit_records({"target_id": spouse["id"]}, after=None, limit=10)
     assert (record["actor_id"], record["target_kind"], record["changed"]) == ("t1", "relationship", ["id"])
     assert json.loads(record["after"]) == {"id": spouse["id"]}  # its own part, then its shape's tail
     assert repo.active_relationship_pairs(
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
-    assert repo.get_relationship("SPOUSE_OF", spouse["id"])["to_entity"]["id"] == "p2"
+    assert repo.get_relationship("SPOUSE_OF", spouse["id"]).to_entity["id"] == "p2"
     assert {row["id"] for row in repo.analytics_entities()} >= {"p1", "p2"}
     p1 = repo.get_entity(K.person, "p1")
     assert [d["id"] for d in repo.likely_duplicates(K.person, {**p1, "id": "new", "name": p1["name"].upper()}, limit=5)] == ["p1"]
     ends, strengths, ids, shares = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True, with_shares=True)
     assert (ends, strengths, ids, shares) == (["p1 p2"], [None], [spouse["id"]], [None])  # none given: none stored
-    stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"])["relationship"]
+    stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"]).relationship
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
                                        before=stored_spouse, audit=_audit(spouse["id"], "update"))
     assert changed.updated and changed.relationship["strength"] == 0.8
     assert len(repo.list_relationships(after=None, limit=10, today=TODAY)) == 2
-    assert {r["type"] for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
-    assert {r["neighbour"]["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
+    assert {r.type for r in repo.entity_relationships("p1", today=TODAY)} == {"PRIMARY_CONTACT_AT", "SPOUSE_OF"}
+    assert {r.neighbour["id"] for r in repo.neighbourhood(["p1"], today=TODAY, limit=10)} == {"c1", "p2"}
     detail = repo.client_detail("c1", today=TODAY)
-    assert detail["owner"]["id"] == "t1" and [m["person"]["id"] for m in detail["members"]] == ["p1"]
+    assert detail.owner["id"] == "t1" and [m["person"]["id"] for m in detail.members] == ["p1"]
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=1, audit=_audit(spouse["id"], "delete")) is False
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is True
     assert repo.delete_relationship("SPOUSE_OF", spouse["id"], expected_version=2, audit=_audit(spouse["id"], "delete")) is None
@@ -276,8 +276,8 @@ def _run_access_queries(repo: PracticeRepository) -> None:
     assert repo.practice_settings() == {}
     assert repo.update_practice_settings({"visibility": "owner_hierarchy"}, _audit("practice", "update"))["visibility"] == "owner_hierarchy"
     assert repo.api_key_caller("K1").visibility == "owner_hierarchy"
-    assert [row["api_key"]["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
-    assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0]["api_key"]
+    assert [row.api_key["id"] for row in repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5)] == ["K1"]
+    assert "hash" not in repo.api_keys(team_member_id=None, include_revoked=False, after=None, limit=5)[0].api_key
     assert repo.revoke_api_key("K1", now="n2", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert not repo.revoke_api_key("K1", now="n3", revoked_by="t1", audit=_audit("K1", "revoke_key")).revoked
     assert repo.api_keys(team_member_id="t1", include_revoked=False, after=None, limit=5) == []
@@ -336,15 +336,15 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
                                                     "active": True}],
                                      rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships created")) == 0
     found = repo.relationships_by_external_id("SPOUSE_OF", ["R-1"])
-    assert [(r["from_id"], r["to_id"]) for r in found] == [("p2", "p3")]
-    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["external_id"] == "R-1"
+    assert [(r.from_id, r.to_id) for r in found] == [("p2", "p3")]
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0].relationship["external_id"] == "R-1"
     assert repo.update_relationships("SPOUSE_OF", [{"id": spouse["id"], "version": 1, "active": False,
                                                     "properties": {**spouse, "until": "2020-01-01", "version": 2}}],
                                      rule=rule, today=TODAY, audit=load("SPOUSE_OF relationships updated")) == 1
     # One record per write that wrote something, saying how many (the stale update wrote none).
     assert [r["note"] for r in repo.audit_records({"target_id": "load-1"}, after=None, limit=10)] == [
         "1 people created", "1 entities updated", "1 SPOUSE_OF relationships created", "1 SPOUSE_OF relationships updated"]
-    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0]["relationship"]["until"] == "2020-01-01"
+    assert repo.relationships_by_id("SPOUSE_OF", [spouse["id"]])[0].relationship["until"] == "2020-01-01"
     assert repo.count_relationships_of_type("SPOUSE_OF") == 1
     # Several types at once: a directed type's pair counts one way round only, and an ended
     # relationship (the spouse above, until 2020) never clashes.
@@ -358,7 +358,7 @@ def _run_bulk_transfer_queries(repo: PracticeRepository) -> None:
     assert [e["id"] for e in first] == ["c1", "p1"]
     assert [e["id"] for e in repo.entities_page(after="p1", limit=5)] == ["p2", "p3"]
     outgoing = repo.outgoing_relationships(["p1", "p2"])
-    assert sorted((r["type"], r["from_external_id"], r["to_external_id"]) for r in outgoing) == [
+    assert sorted((r.type, r.from_external_id, r.to_external_id) for r in outgoing) == [
         ("PRIMARY_CONTACT_AT", "p1", "c1"), ("SPOUSE_OF", "p2", "X-3")]
     with repo.snapshot() as frozen:
         assert frozen.practice_size() == (4, 2)
@@ -409,10 +409,10 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert repo.create_relationship("REFERRER_OF", "p2", "c1", referral, symmetric=False, singular_role=None,
                                     active=True, today=TODAY, audit=_audit(referral["id"])).created
     [row] = repo.tier_clients(today=TODAY)
-    assert row["client"]["id"] == "c1" and row["members"] == [
+    assert row.client["id"] == "c1" and row.members == [
         {"id": "p1", "name": "John Elliott", "role": "primary_contact", "share": None}
     ]
-    assert [(r["referrer_id"], r["referred_id"], r["since"], r["stage"]) for r in repo.tier_referrals(today=TODAY)] == [
+    assert [(r.referrer_id, r.referred_id, r.since, r.stage) for r in repo.tier_referrals(today=TODAY)] == [
         ("p2", "c1", "2026-01-01", "client")]
     assert repo.delete_relationship("REFERRER_OF", referral["id"], expected_version=1, audit=_audit(referral["id"], "delete"))
     assert repo.tier_referrals(today=TODAY) == []
@@ -472,23 +472,23 @@ def _run_tier_queries(repo: PracticeRepository) -> None:
     assert len(repo.client_records(PracticeRecordKind.service_request, client_id=None, date_from="2026-01-01", date_to=TODAY)) == 1
 
     anniversary = {"id": "d1", "entity_id": "c1", "entity_kind": "client", "kind": "anniversary", "date": "2015-06-01"}
-    assert repo.create_important_date("c1", anniversary, _audit("d1"))["important_date"]["entity_kind"] == "client"
+    assert repo.create_important_date("c1", anniversary, _audit("d1")).important_date["entity_kind"] == "client"
     assert repo.create_important_date("missing", {**anniversary, "id": "d2"}, _audit("d2")) is None
     assert repo.create_important_date("c1", {**anniversary, "id": "d2", "entity_kind": "person"}, _audit("d2")) is None
     assert repo.important_date("d1") == anniversary and repo.important_date("d2") is None
     jean = repo.get_entity(K.person, "p2")
     repo.update_entity(K.person, "p2", {**jean, "birth_date": "1970-09-30"}, [],
                        now="n", expected_version=1, before=jean, audit=_audit("p2", "update"))
-    found = {(r["important_date"]["entity_id"], r["important_date"]["kind"], r["name"]) for r in repo.important_dates()}
+    found = {(r.important_date["entity_id"], r.important_date["kind"], r.name) for r in repo.important_dates()}
     assert found == {("c1", "anniversary", "Elliott Household"), ("p2", "birthday", "Jean Elliott")}
-    assert [r["important_date"]["id"] for r in repo.important_dates("c1")] == ["d1"]
+    assert [r.important_date["id"] for r in repo.important_dates("c1")] == ["d1"]
     assert repo.delete_important_date("d1", _audit("d1", "delete"))
     assert not repo.delete_important_date("d1", _audit("d1", "delete"))
     assert [r["action"] for r in repo.audit_records({"target_id": "d1"}, after=None, limit=10)] == ["create", "delete"]
     assert repo.audit_records({"target_id": "d2"}, after=None, limit=10) == []
     repo.create_important_date("c1", {**anniversary, "id": "d3"}, _audit("d3"))
     _run_service_plan_queries(repo)
-    owned = {(row["kind"], row["record"]["id"]) for row in repo.entity_own_records("c1")}
+    owned = {(own.kind, own.record["id"]) for own in repo.entity_own_records("c1")}
     assert owned == {("touch", "tc1"), ("touch", "tc9"), ("touch", "tc11"), ("service_request", "sr1"),
                      ("important_date", "d3"), ("service_task", "st1")}
 
@@ -500,13 +500,13 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
         assert repo.create_entity(K.team_member, _entity(K.team_member, member, member.upper(), role="adviser",
                                                          **({"reports_to_id": "t5"} if member == "t6" else {})),
                                   [], _audit(member))
-    assert [(m["id"], m["reports_to_id"]) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
-    assert [(m["id"], m["name"], m["reports_to_id"]) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
-    assert [m["id"] for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
+    assert [(m.id, m.reports_to_id) for m in repo.team_hierarchy()] == [("t5", None), ("t6", "t5")]
+    assert [(m.id, m.name, m.reports_to_id) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
+    assert [m.id for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
     [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
     assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
     assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
-    assert [r["important_date"]["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
+    assert [r.important_date["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
     version = repo.get_entity(K.client, "c1")["version"]
     task = {"id": "st1", "key": "c1/touch:2027:1", "client_id": "c1", "kind": "touch", "due": "2027-01-16",
             "assignee_id": "t6", "status": "open", "source": "s", "version": 1}
@@ -523,7 +523,7 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
                                       "audit": _audit("c1", "update", kind="service_plan")}]) == []
     assert repo.service_tasks("c1") == [moved] and repo.service_tasks("c1", status="done") == []
     assert len(repo.audit_records({"target_id": "c1", "target_kind": "service_plan"}, after=None, limit=10)) == 2
-    assert repo.service_task("st1")["client"] == {"id": "c1", "name": "Elliott Household", "owner_id": None}
+    assert repo.service_task("st1").client == {"id": "c1", "name": "Elliott Household", "owner_id": None}
     window = {"kind": None, "client_id": None, "today": "2027-01-20", "week_end": "2027-01-24", "horizon": "2027-02-20",
               "listed": (None, "2027-02-20"), "after": None, "limit": 5}
     queue = repo.work_queue(["t5", "t6"], **window)
@@ -643,12 +643,12 @@ def _run_group_queries(repo: PracticeRepository) -> None:
     assert groups.count_selected(K.client, {"kind": "household"}) == 1
     assert groups.count_selected(K.client, {"kind": "household"}, owners=["t9"]) == 0  # h1 has no owner
     assert groups.count_selected(K.client, {"kind": "household", "tier": "A"}) == 0
-    held = [(r["person"]["id"], r["client"]["id"], r["role"]) for r in groups.household_memberships(people=["q1"], today=TODAY)]
+    held = [(r.person["id"], r.client["id"], r.role) for r in groups.household_memberships(people=["q1"], today=TODAY)]
     assert held == [("q1", "h1", "primary_contact")]
-    assert [r["person"]["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
+    assert [r.person["id"] for r in groups.household_memberships(households=["h1"], today=TODAY)] == ["q1"]
     assert groups.household_memberships(people=["q1"], households=["h1"], today=TODAY, owners=["t9"]) == []
     tasks = groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="open")
-    assert [(r["task"]["id"], r["client"]["id"], r["subject"]["id"]) for r in tasks] == [("st7", "h1", "q1")]
+    assert [(r.task["id"], r.client["id"], r.subject["id"]) for r in tasks] == [("st7", "h1", "q1")]
     assert groups.mailing_tasks(kind="newsletter", start="2027-03-01", end="2027-12-31", status=None) == []
     assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status="done") == []
     assert groups.mailing_tasks(kind="newsletter", start="2027-01-01", end="2027-12-31", status=None, owners=["t9"]) == []

@@ -90,7 +90,7 @@ def test_single_reads_filter_in_the_query_as_lists_do(repo: PracticeRepository, 
     assert repo.get_entity(K.client, "c2")["id"] == "c2"  # who sees everything: unfiltered
     # v1 acts for c1 (r7), which Anna sees, and for c2 (r5), which she does not.
     assert [r for r in ("r5", "r7") if repo.get_relationship("SOLICITOR_FOR", r, owners=ANNA)] == ["r7"]
-    assert {row["client"]["id"] for row in repo.tier_clients(today=TODAY, owners=ANNA)} == {"c1"}
+    assert {row.client["id"] for row in repo.tier_clients(today=TODAY, owners=ANNA)} == {"c1"}
     assert [c for c in ("c1", "c2", "c3") if repo.client_detail(c, today=TODAY, owners=ANNA)] == ["c1"]
     assert repo.service_task("task1", owners=ANNA) is not None and repo.service_task("task1", owners={"t2"}) is None
 
@@ -103,7 +103,7 @@ def test_filters_combine_with_visibility(repo: PracticeRepository) -> None:
 
 def test_relationships_need_both_ends_visible(repo: PracticeRepository) -> None:
     def ids(rows):
-        return sorted(row["relationship"]["id"] for row in rows)
+        return sorted(row.relationship["id"] for row in rows)
 
     assert ids(repo.list_relationships(after=None, limit=100, today=TODAY, include_ended=True, owners=ANNA)) == [
         "r1", "r3", "r4", "r6", "r7", "r8"]
@@ -113,14 +113,14 @@ def test_relationships_need_both_ends_visible(repo: PracticeRepository) -> None:
     assert len(repo.list_relationships(after=None, limit=100, today=TODAY, include_ended=True)) == len(RELATIONSHIPS)
     assert ids(repo.list_relationships(after="r3", limit=1, today=TODAY, owners=ANNA)) == ["r4"]  # a full page
     # Only the other end is filtered here: the service answers 404 for p1 itself first.
-    assert ids(repo.entity_relationships("p1", today=TODAY, owners={"t2"})) == ["r3"]
-    assert ids(repo.entity_relationships("p1", today=TODAY)) == ["r1", "r3"]
-    assert ids(repo.entity_relationships("v1", today=TODAY, owners=ANNA)) == ["r7"]
+    assert sorted(link.id for link in repo.entity_relationships("p1", today=TODAY, owners={"t2"})) == ["r3"]
+    assert sorted(link.id for link in repo.entity_relationships("p1", today=TODAY)) == ["r1", "r3"]
+    assert sorted(link.id for link in repo.entity_relationships("v1", today=TODAY, owners=ANNA)) == ["r7"]
 
 
 def test_network_steps_only_to_visible_neighbours(repo: PracticeRepository) -> None:
     def neighbours(frontier, owners):
-        return sorted(row["neighbour"]["id"] for row in repo.neighbourhood(frontier, today=TODAY, limit=100, owners=owners))
+        return sorted(row.neighbour["id"] for row in repo.neighbourhood(frontier, today=TODAY, limit=100, owners=owners))
 
     assert neighbours(["c1"], ANNA) == ["p1", "p4", "t1", "v1"]
     assert neighbours(["v1"], ANNA) == ["c1"]

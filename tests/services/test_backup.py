@@ -54,7 +54,7 @@ def test_backup_then_restore_then_export_equals_the_original_export(repository, 
 def _everything(repository: PracticeRepository) -> tuple:
     entities = repository.entities_page(after=None, limit=1_000)
     relationships = repository.outgoing_relationships(e["id"] for e in entities)
-    return (entities, sorted(relationships, key=lambda r: r["relationship"]["id"]), repository.relationship_types(),
+    return (entities, sorted(relationships, key=lambda r: r.relationship["id"]), repository.relationship_types(),
             repository.categories())
 
 

@@ -48,7 +48,7 @@ def _refer(practice: FakePractice, referrer: str, referred: str, since: str | No
 
 def _traits(practice: FakePractice) -> dict[str, ClientTraits]:
     clients, traits = TierService(practice, LOCAL_OPERATOR).measure(SETTINGS, AS_OF)
-    assert [row["client"]["id"] for row in clients] == sorted(traits, key=lambda c: practice.entities[c]["name"])
+    assert [row.client["id"] for row in clients] == sorted(traits, key=lambda c: practice.entities[c]["name"])
     return traits
 
 

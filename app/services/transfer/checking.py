@@ -12,6 +12,7 @@ from typing import Any
 from app.domain.catalogue import OWNERSHIP, RelationshipTypeSpec
 from app.domain.model import EntityKind, relationship_type_of
 from app.domain.transfer import RecordFormat, RecordKind
+from app.repositories.transfer import StoredRelationship
 from app.services.bulk import new_ulids
 from app.services.entities import closes_hierarchy_loop
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, not_ended
@@ -289,7 +290,7 @@ class ImportChecker:
         def look(code: str, external_ids: list[str]) -> None:
             for chunk in chunks(external_ids, state.batch_size):
                 for row in state.repo.relationships_by_external_id(code, chunk):
-                    found[row["relationship"]["external_id"]] = {**row, "type": code}
+                    found[row.relationship["external_id"]] = _found(row, code)
 
         by_own_type: dict[str, list[str]] = defaultdict(list)
         for ext, code in wanted:
@@ -306,7 +307,12 @@ class ImportChecker:
                 by_id[code].append(ext)
         for code, ids in by_id.items():
             for row in state.repo.relationships_by_id(code, ids):
-                if not row["relationship"].get("external_id"):
-                    found[row["relationship"]["id"]] = {**row, "type": code}
+                if not row.relationship.get("external_id"):
+                    found[row.relationship["id"]] = _found(row, code)
         return found
 
+
+
+def _found(row: StoredRelationship, type_code: str) -> dict[str, Any]:
+    """A stored relationship an import row names, as the checker keeps it: with its type."""
+    return {"relationship": row.relationship, "from_id": row.from_id, "to_id": row.to_id, "type": type_code}

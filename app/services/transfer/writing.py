@@ -151,7 +151,7 @@ class ImportWriter:
                                 lambda current, merged: writer.update_entity(current["id"], current["version"], merged))
         imported = {*RELATIONSHIP_FIELDS, "external_id"}
         for code, wanted in updates.items():
-            stored = {row["relationship"]["id"]: row["relationship"]
+            stored = {row.relationship["id"]: row.relationship
                       for row in state.repo.relationships_by_id(code, [p["id"] for p in wanted])}
             self._write_changes(fmt, wanted, stored, imported, report,
                                 lambda current, merged, code=code:

@@ -44,7 +44,7 @@ def test_the_example_set_imports(repository):
     assert (elliott["annual_revenue"], elliott["external_id"]) == (14500.0, "C-1001")
     priya = by_external_id(repository, "T-103")
     assert priya["reports_to_id"] == by_external_id(repository, "T-101")["id"]
-    history = repository.relationships_by_external_id("ACCOUNTANT_FOR", ["R-7014"])[0]["relationship"]
+    history = repository.relationships_by_external_id("ACCOUNTANT_FOR", ["R-7014"])[0].relationship
     assert (history["until"], history["category"], history["id"].startswith("ACCOUNTANT_FOR-")) == ("2023-03-31", "professional", True)
 
 
@@ -101,7 +101,7 @@ def test_importing_again_updates_instead_of_duplicating(repository, tmp_path):
     after = by_external_id(repository, "C-1001")
     assert (after["stage"], after["owner_id"], after["version"]) == ("inactive", by_external_id(repository, "T-102")["id"], 2)
     assert "notes" not in after and (after["id"], after["created_at"]) == (before["id"], before["created_at"])
-    assert repository.relationships_by_external_id("DEPENDANT_IN", ["M-5003"])[0]["relationship"]["until"] == "2025-01-01"
+    assert repository.relationships_by_external_id("DEPENDANT_IN", ["M-5003"])[0].relationship["until"] == "2025-01-01"
     assert repository.practice_size() == (27, 32)
 
 
