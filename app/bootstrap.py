@@ -83,13 +83,15 @@ class Services:
     def relationships(self) -> RelationshipService:
         return RelationshipService(self.repository, self.catalogue(), self.caller)
 
+    def _graph_snapshots(self) -> GraphSnapshots:
+        """The process's cache of the analytics graph; none (read afresh each call) for the CLI."""
+        return self.snapshots if self.snapshots is not None else GraphSnapshots(0)
+
     def analytics(self) -> AnalyticsService:
-        snapshots = self.snapshots if self.snapshots is not None else GraphSnapshots(0)
-        return AnalyticsService(self.repository, self.catalogue(), snapshots, self.caller)
+        return AnalyticsService(self.repository, self.catalogue(), self._graph_snapshots(), self.caller)
 
     def scoring(self) -> ScoringService:
-        snapshots = self.snapshots if self.snapshots is not None else GraphSnapshots(0)
-        return ScoringService(self.repository, self.catalogue(), snapshots, self.caller)
+        return ScoringService(self.repository, self.catalogue(), self._graph_snapshots(), self.caller)
 
     def tiers(self) -> TierService:
         return TierService(self.repository, self.caller)

@@ -92,11 +92,12 @@ class ScoringServiceRepository(SuggestionRunsRepository, ScoringRuns, PracticeGr
 class ScoringService(SuggestionRuns):
     """Scoring runs: made here, read, paged, applied and deleted as every suggestion run."""
 
+    _repo: ScoringServiceRepository
+
     def __init__(
         self, repository: ScoringServiceRepository, catalogue: CatalogueService, snapshots: GraphSnapshots, caller: Caller
     ) -> None:
         super().__init__(repository, caller, SCORING)
-        self._repo: ScoringServiceRepository = repository
         self._catalogue = catalogue
         self._snapshots = snapshots
 

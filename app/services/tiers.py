@@ -34,9 +34,10 @@ def settings_from(values: dict[str, Any]) -> TierSettings:
 class TierService(SuggestionRuns):
     """Tier runs: measured and made here, read, paged, applied and deleted as every suggestion run."""
 
+    _repo: TierServiceRepository
+
     def __init__(self, repository: TierServiceRepository, caller: Caller) -> None:
         super().__init__(repository, caller, TIERS)
-        self._repo: TierServiceRepository = repository
 
     # -- measuring --------------------------------------------------------------------------
     def measure(self, settings: TierSettings, as_of: date) -> tuple[list[TierClient], dict[str, ClientTraits]]:
