@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.repositories.base import _owners
+from app.repositories.base import _owners, all_as, first_as, result_of
 from app.repositories.store import GraphStore, Row
 
 
@@ -59,6 +59,62 @@ TIER_RUNS = RunStorage(
 )
 
 
+#: Every kind of suggestion run (each query file is rendered for each of them).
+RUN_KINDS = (SCORING_RUNS, TIER_RUNS)
+
+
+# The rows of the suggestion-run queries. Their columns are the same for every kind; what
+# differs by kind is inside the stored nodes (``run``, ``suggestion``, ``application``: their
+# properties, named by the kind's ``RunStorage``), which stay plain dicts.
+@result_of("create_suggestion_run", "store_suggestions")
+@dataclass(frozen=True)
+class SuggestionsStored:
+    stored: int
+
+
+@result_of("suggestion_runs", "complete_suggestion_run")
+@dataclass(frozen=True)
+class RunRow:
+    """A run's properties."""
+
+    run: Row
+
+
+@result_of("delete_suggestion_run")
+@dataclass(frozen=True)
+class RunDeletion:
+    """How many suggestions went with the run."""
+
+    suggestions: int
+
+
+@result_of("run_suggestions", "suggestions_by_key")
+@dataclass(frozen=True)
+class SuggestionRow:
+    """A suggestion's properties."""
+
+    suggestion: Row
+
+
+@result_of("suggestion_counts")
+@dataclass(frozen=True)
+class SuggestionCount:
+    """How many of a run's subjects were suggested ``suggested`` (the caller's ``none`` for
+    nothing), where it ``differs`` from what was assigned when the run was made, or not."""
+
+    suggested: str
+    differs: bool
+    subjects: int
+
+
+@result_of("apply_suggestions", "suggestion_applications")
+@dataclass(frozen=True)
+class ApplicationRow:
+    """An application's properties (its lists named by ``RunStorage.application_fields``)."""
+
+    application: Row
+
+
 class SuggestionRunRepository:
     """The reads and writes of one kind of suggestion run."""
 
@@ -76,23 +132,26 @@ class SuggestionRunRepository:
             self._q("create_suggestion_run"),
             {"properties": dict(properties), "suggestions": list(suggestions), "audit": dict(audit)},
         )
-        return rows[0]["stored"] if rows else 0
+        stored = first_as(SuggestionsStored, rows)
+        return 0 if stored is None else stored.stored
 
     def store_suggestions(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        return self._store.write(self._q("store_suggestions"), {"rows": list(rows)})[0]["stored"]
+        return SuggestionsStored(**self._store.write(self._q("store_suggestions"), {"rows": list(rows)})[0]).stored
 
     def complete_run(self, run_id: str, *, now: str) -> Row | None:
-        rows = self._store.write(self._q("complete_suggestion_run"), {"id": run_id, "now": now})
-        return rows[0]["run"] if rows else None
+        completed = first_as(RunRow, self._store.write(self._q("complete_suggestion_run"), {"id": run_id, "now": now}))
+        return None if completed is None else completed.run
 
     def runs(self, run_id: str | None = None, *, limit: int = 100) -> list[Row]:
         """Complete runs, newest first, or the one with ``run_id``."""
-        return [row["run"] for row in self._store.read(self._q("suggestion_runs"), {"id": run_id, "limit": limit})]
+        rows = self._store.read(self._q("suggestion_runs"), {"id": run_id, "limit": limit})
+        return [found.run for found in all_as(RunRow, rows)]
 
     def delete_run(self, run_id: str, audit: Mapping[str, Any]) -> int | None:
         """How many suggestions went with the run; None if there was no such run."""
         rows = self._store.write(self._q("delete_suggestion_run"), {"id": run_id, "audit": dict(audit)})
-        return rows[0]["suggestions"] if rows else None
+        deletion = first_as(RunDeletion, rows)
+        return None if deletion is None else deletion.suggestions
 
     def suggestions(
         self, run_id: str, *, after: int, skip: int = 0, limit: int, differing_only: bool = False,
@@ -105,18 +164,17 @@ class SuggestionRunRepository:
             {"run_id": run_id, "after": after, "skip": skip, "limit": limit, "differing_only": differing_only,
              "owners": _owners(owners)},
         )
-        return [row["suggestion"] for row in rows]
+        return _suggestions(rows)
 
     def suggestions_by_key(self, position_keys: Sequence[str]) -> list[Row]:
         """The suggestions with these ``position_key``s, in position order (keyed kinds only)."""
-        rows = self._store.read(self._q("suggestions_by_key"), {"keys": list(position_keys)})
-        return [row["suggestion"] for row in rows]
+        return _suggestions(self._store.read(self._q("suggestions_by_key"), {"keys": list(position_keys)}))
 
-    def suggestion_counts(self, run_id: str, *, none: str, owners: Collection[str]) -> list[Row]:
-        """``{suggested, differs, subjects}`` rows: a run's subjects visible to ``owners``, with
-        ``none`` for those suggested nothing."""
-        return self._store.read(self._q("suggestion_counts", restricted=True),
-                                {"run_id": run_id, "none": none, "owners": _owners(owners)})
+    def suggestion_counts(self, run_id: str, *, none: str, owners: Collection[str]) -> list[SuggestionCount]:
+        """A run's subjects visible to ``owners`` counted by suggestion (``none`` for those
+        suggested nothing) and by whether it differs."""
+        return all_as(SuggestionCount, self._store.read(self._q("suggestion_counts", restricted=True),
+                                                        {"run_id": run_id, "none": none, "owners": _owners(owners)}))
 
     def apply(
         self, run_id: str, application_id: str, changes: Sequence[Mapping[str, Any]], *, applied_by: str | None,
@@ -128,8 +186,13 @@ class SuggestionRunRepository:
             self._q("apply_suggestions"),
             {"run_id": run_id, "id": application_id, "changes": list(changes), "applied_by": applied_by, "now": now},
         )
-        return rows[0]["application"] if rows else None
+        application = first_as(ApplicationRow, rows)
+        return None if application is None else application.application
 
     def applications(self, *, limit: int = 100) -> list[Row]:
         rows = self._store.read(self._q("suggestion_applications"), {"limit": limit})
-        return [row["application"] for row in rows]
+        return [found.application for found in all_as(ApplicationRow, rows)]
+
+
+def _suggestions(rows: list[Row]) -> list[Row]:
+    return [found.suggestion for found in all_as(SuggestionRow, rows)]

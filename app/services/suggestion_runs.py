@@ -127,8 +127,8 @@ class SuggestionRuns:
         counts: dict[str, int] = {}
         differences = 0
         for row in self._runs.suggestion_counts(run["id"], none=self._kind.none, owners=owners):
-            counts[row["suggested"]] = counts.get(row["suggested"], 0) + row["subjects"]
-            differences += row["subjects"] if row["differs"] else 0
+            counts[row.suggested] = counts.get(row.suggested, 0) + row.subjects
+            differences += row.subjects if row.differs else 0
         return self._kind.withheld(public, counts, differences)
 
     def delete(self, run_id: str) -> None:

@@ -12,27 +12,27 @@ import pytest
 
 import app.repositories.groups  # noqa: F401  (with practice: every module, so every type is registered)
 import app.repositories.practice  # noqa: F401
+from app.repositories import suggestion_runs
 from app.repositories.base import QUERY_RESULTS
-from app.repositories.cypher import CYPHER_DIR
+from app.repositories.cypher import CYPHER_DIR, Dialect, query_library
 
 #: Queries whose rows the repositories still read by column name (typed one by one, as their
-#: services move to the types; a new query file gets a type, not a place here, except the
-#: suggestion-run queries, which replaced eighteen untyped ones of scoring and tier runs).
+#: services move to the types; a new query file gets a type, not a place here).
 UNTYPED = frozenset("""
 analytics_entities analytics_ownership analytics_relationships
-apply_suggestions
-complete_suggestion_run
+
+
 
 create_relationships_batch
-create_suggestion_run
-delete_suggestion_run entity_influence_scores
+
+entity_influence_scores
 
 likely_duplicates
 
 
-run_suggestions
+
 service_plan_inputs
-store_suggestions suggestion_applications suggestion_counts suggestion_runs suggestions_by_key
+
 
 
 
@@ -91,16 +91,47 @@ def _files(name: str) -> list[Path]:
     return sorted(CYPHER_DIR.glob(f"{name}.cypher")) + sorted(CYPHER_DIR.glob(f"{name}.*.cypher"))
 
 
+def _fields(result: type) -> list[str]:
+    assert dataclasses.is_dataclass(result) and result.__dataclass_params__.frozen, f"{result.__name__}: not frozen"
+    return sorted(field.name for field in dataclasses.fields(result))
+
+
 @pytest.mark.parametrize("name", sorted(QUERY_RESULTS))
 def test_return_columns_are_the_result_fields(name: str) -> None:
     result = QUERY_RESULTS[name]
-    assert dataclasses.is_dataclass(result) and result.__dataclass_params__.frozen, f"{result.__name__}: not frozen"
-    fields = sorted(field.name for field in dataclasses.fields(result))
+    fields = _fields(result)
     files = _files(name)
     assert files, f"no cypher/{name}.cypher for {result.__name__}"
     for path in files:
         assert sorted(return_columns(path.read_text(encoding="utf-8"))) == fields, (
             f"{path.name} returns other columns than {result.__name__} declares")
+
+
+#: The queries of suggestion runs: those whose types the suggestion-run repository declares.
+RUN_QUERIES = sorted(name for name, result in QUERY_RESULTS.items() if result.__module__ == suggestion_runs.__name__)
+
+
+@pytest.mark.parametrize("name", RUN_QUERIES)
+def test_run_queries_return_the_result_fields_for_every_kind(name: str) -> None:
+    """A suggestion-run query's placeholders are filled per kind of run: each kind's text, as
+    the repository renders it in each dialect (restricted too, where it can be), returns
+    the type's fields."""
+    result = QUERY_RESULTS[name]
+    for dialect in Dialect:
+        library = query_library(dialect)
+        for restricted in (False, True) if name in library.restrictable() else (False,):
+            for kind in suggestion_runs.RUN_KINDS:
+                text = library(name, restricted=restricted, **kind.identifiers())
+                assert sorted(return_columns(text)) == _fields(result), (
+                    f"{name} ({kind.run_label}, {dialect}, restricted={restricted}) returns other columns than "
+                    f"{result.__name__} declares")
+
+
+def test_every_query_of_a_run_kind_is_checked_for_every_kind() -> None:
+    """The queries that name a kind's run, suggestion or application label are those above."""
+    labels = re.compile(r"\{\{(run|suggestion|application)_label\}\}")
+    of_runs = {path.name.split(".")[0] for path in CYPHER_DIR.glob("*.cypher") if labels.search(path.read_text())}
+    assert of_runs and of_runs == set(RUN_QUERIES)
 
 
 def test_every_query_has_a_result_type() -> None:

@@ -21,7 +21,7 @@ from app.repositories.cypher import QueryLibrary
 from app.repositories.groups import GroupCreation, GroupRepository
 from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore, Row
-from app.repositories.suggestion_runs import SCORING_RUNS, TIER_RUNS, SuggestionRunRepository
+from app.repositories.suggestion_runs import SCORING_RUNS, TIER_RUNS, SuggestionCount, SuggestionRunRepository
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = "2026-11-23"
@@ -581,7 +581,7 @@ def _run_scoring_run_queries(repo: PracticeRepository) -> None:
     # p1 is the primary contact of c1, which has no owner; p2 is related to no client.
     assert [s["entity_id"] for s in runs.suggestions("run1", after=0, skip=0, limit=10, owners=["nobody"])] == ["p2"]
     assert runs.suggestion_counts("run1", none="none", owners=["nobody"]) == [
-        {"suggested": "none", "differs": False, "subjects": 1}]
+        SuggestionCount(suggested="none", differs=False, subjects=1)]
     assert {"p2"} <= repo.visible_clients_and_people(["nobody"]) and not {"p1", "c1"} & repo.visible_clients_and_people(["nobody"])
     version = repo.get_entity(K.person, "p1")["version"]
     change = {"entity_id": "p1", "from": None, "to": "critical", "version": version, "audit": _audit("p1", "apply")}
