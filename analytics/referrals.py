@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.graph import CLIENT, MEMBERSHIP, PERSON, REFERRAL, RelationshipGraph, unique_keys
+from analytics.graph import RelationshipGraph, unique_keys
+from analytics.graph_input import CLIENT, MEMBERSHIP, PERSON, REFERRAL
 
 __all__ = ["referral_credit"]
 
