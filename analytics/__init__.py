@@ -35,19 +35,15 @@ from analytics.graph import CATEGORIES, KINDS, RelationshipGraph
 from analytics.influence import DEFAULT_WEIGHTS, PARTS, InfluenceScore, InfluenceScores, influence_scores
 from analytics.introductions import IntroductionPath, warm_introductions
 from analytics.pagerank_centrality import pagerank
-from analytics.referrals import (
-    ReferralLineage,
+from analytics.referral_chains import ReferralLineage, ReferralStep, ReferralTreeNode, referral_lineage, referral_tree
+from analytics.referral_value import (
     ReferralReach,
     ReferralReachTable,
     ReferralSource,
-    ReferralStep,
-    ReferralTreeNode,
-    referral_credit,
-    referral_lineage,
     referral_reach,
-    referral_tree,
     top_referral_sources,
 )
+from analytics.referrals import referral_credit
 from analytics.risk import ArticulationRisk, BridgeRisk, KeyPersonRisk, key_person_risk
 from analytics.segments import (
     DEFAULT_RULES,

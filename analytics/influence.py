@@ -12,7 +12,7 @@ from analytics.betweenness_centrality import betweenness_array
 from analytics.degree_centrality import degree_array
 from analytics.graph import KINDS, RelationshipGraph
 from analytics.pagerank_centrality import pagerank_array
-from analytics.referrals import referral_reach_arrays
+from analytics.referral_value import referral_reach_arrays
 
 __all__ = [
     "PARTS",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.graph import TEAM_MEMBER, RelationshipGraph, unique_keys
+from analytics.graph import RelationshipGraph, unique_keys
+from analytics.graph_input import TEAM_MEMBER
 
 __all__ = ["DEFAULT_K", "DEFAULT_MAX_HOPS", "IntroductionPath", "introduction_costs", "warm_introductions"]
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from analytics.graph import KINDS, REFERRAL, RelationshipGraph
+from analytics.graph import KINDS, RelationshipGraph
+from analytics.graph_input import REFERRAL
 
 __all__ = ["pagerank", "pagerank_array", "pagerank_walk_matrix"]
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics.graph import CLIENT, KINDS, TEAM_MEMBER, RelationshipGraph
+from analytics.graph import KINDS, RelationshipGraph
+from analytics.graph_input import CLIENT, TEAM_MEMBER
 
 __all__ = ["ArticulationRisk", "BridgeRisk", "KeyPersonRisk", "DepthFirstForest", "depth_first_forest",
            "key_person_risk"]

@@ -24,7 +24,7 @@ def test_the_first_key_is_boxed_with_where_it_goes(data_dir, monkeypatch):
 
 
 def test_on_a_terminal_the_key_is_inside_the_box(data_dir, monkeypatch):
-    monkeypatch.setattr("app.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("app.cli_keys._stdout_is_terminal", lambda: True)
     shown = rapport("keys", "bootstrap", "--name", "Ada Admin")
     assert shown.exit_code == 0, shown.output
     lines = shown.stdout.splitlines()

@@ -3,6 +3,9 @@
 The server listens only on a unix socket (mode 700) inside the data directory, with no TCP
 port, and keeps an append-only file so data survives restarts and ``kill -9``.
 
+Kept whole although over 500 lines: it has one job, running one server process (start,
+readiness, log rewrites, stop), and those steps share its process and socket handling.
+
 Restart cost. Redis keeps the append-only file as a base (an RDB snapshot: the "preamble")
 plus an incremental part holding every write query since; a start loads the base and then
 runs every query of the incremental part again. Loading is cheap, running again is not

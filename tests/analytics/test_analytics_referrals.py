@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-import analytics.referrals as referrals
+import analytics.referral_value as referral_value
 from analytics import (
     RelationshipGraph,
     referral_lineage,
@@ -137,7 +137,7 @@ def test_depth_limited_reach_matches_networkx(max_depth, random_graph_of):
 
 def test_diamond_heavy_dag_in_several_bitset_blocks(monkeypatch):
     # Force many bitset blocks: one 64-bit word per block.
-    monkeypatch.setattr(referrals, "_BITSET_BYTES", 8)
+    monkeypatch.setattr(referral_value, "_BITSET_BYTES", 8)
     rng = np.random.default_rng(3)
     n, m = 300, 1200
     a, b = rng.integers(0, n, m), rng.integers(0, n, m)
