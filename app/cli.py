@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-import csv
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from analytics.influence import DEFAULT_BETWEENNESS_K, DEFAULT_SEED, MAX_BETWEENNESS_K, MAX_SEED, MIN_BETWEENNESS_K
-from app.core.config import Settings
-from app.domain.access import LOCAL_OPERATOR
+from app.cli_common import (
+    base_url,
+    counts_in_words,
+    fail,
+    many,
+    opened_practice,
+    progress_bars,
+    read_settings,
+    show_store,
+)
+from app.cli_groups import groups_cli, mailing_cli
+from app.cli_keys import keys_cli, settings_cli
+from app.cli_tiers import service_cli, tiers_cli
+from app.cli_work import work_cli
 from app.domain.errors import RapportError
 from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH
 
 if TYPE_CHECKING:
-    from app.bootstrap import Services
-    from app.repositories.embedded_falkordb import LoadProgress
     from app.repositories.store import Compaction
-
-#: (phase, done, total): how the services report progress.
-OnProgress = Callable[[str, int, "int | None"], None]
-
 
 cli = typer.Typer(help="Rapport: relationship intelligence for financial-advice practices.", no_args_is_help=True)
 
@@ -48,12 +51,12 @@ def serve(
 
     import uvicorn
 
-    settings = _settings()
+    settings = read_settings()
     if workers > 1 and settings.store_kind == "embedded":
-        _fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
+        fail("the embedded store is owned by one process; use --workers 1, or RAPPORT_GRAPH_URL for a shared store")
     port = settings.port if port is None else port
-    _show_store(settings)
-    typer.echo(f"Rapport on {_base_url(host, port)}: the workspace at /ui/, the API's documentation at /docs", err=True)
+    show_store(settings)
+    typer.echo(f"Rapport on {base_url(host, port)}: the workspace at /ui/, the API's documentation at /docs", err=True)
     # Rapport's own log lines (the store loading its data, rewriting its log) beside uvicorn's.
     rapport_log = logging.getLogger("rapport")
     if not rapport_log.handlers:
@@ -84,12 +87,12 @@ def demo(
         try:
             counts = write_import_files(generate_practice(entities, relationships, seed=seed), files, file_format)
         except ValueError as error:
-            _fail(str(error))
-        typer.echo(f"Wrote {sum(counts.values()):,} rows to {files} ({file_format}): {_counts(counts)}")
+            fail(str(error))
+        typer.echo(f"Wrote {sum(counts.values()):,} rows to {files} ({file_format}): {counts_in_words(counts)}")
         return
-    with _practice() as practice, _progress() as on_progress:
+    with opened_practice() as practice, progress_bars() as on_progress:
         if not force and practice.repository.count_entities():
-            _fail("the store already holds a practice; use --force to replace it, or another RAPPORT_DATA_DIR")
+            fail("the store already holds a practice; use --force to replace it, or another RAPPORT_DATA_DIR")
         report = load_generated_practice(practice.repository, entities, relationships, caller=practice.caller, seed=seed,
                                          replace=force, on_progress=on_progress)
     made = sum(report.created.values())
@@ -114,23 +117,23 @@ def import_files(
     """
     from app.services.transfer import FileSource, import_practice
 
-    with _practice() as practice, _progress() as on_progress:
+    with opened_practice() as practice, progress_bars() as on_progress:
         report = import_practice(practice.repository, FileSource(paths), caller=practice.caller, dry_run=dry_run,
                                  skip_bad_rows=skip_bad_rows, reject_file=reject_file, on_progress=on_progress)
     for problem in report.problems[:show]:
         typer.secho(str(problem), fg=typer.colors.YELLOW, err=True)
     if len(report.problems) > show:
-        typer.secho(f"... and {_many(len(report.problems) - show, 'more problem')}", fg=typer.colors.YELLOW, err=True)
+        typer.secho(f"... and {many(len(report.problems) - show, 'more problem')}", fg=typer.colors.YELLOW, err=True)
     if report.problems and not skip_bad_rows:
-        _fail(f"{_many(len(report.problems), 'problem')} in {_many(report.rows, 'row')}; nothing was imported")
-    outcome = (f"created {_counts(report.created)}; updated {_counts(report.updated)}; "
-               f"unchanged {_counts(report.unchanged)}")
+        fail(f"{many(len(report.problems), 'problem')} in {many(report.rows, 'row')}; nothing was imported")
+    outcome = (f"created {counts_in_words(report.created)}; updated {counts_in_words(report.updated)}; "
+               f"unchanged {counts_in_words(report.unchanged)}")
     if dry_run:
         left_out = f", {report.rejected:,} of them to be left out" if report.rejected else ""
         typer.echo(f"Dry run: {report.rows:,} rows checked{left_out}, nothing written; the import would have {outcome}")
         return
     rejected = f"; rejected {report.rejected:,}, written to {reject_file}," if report.rejected else ""
-    typer.echo(f"Imported {_many(report.imported, 'row')}{rejected} in {report.seconds:.1f} s "
+    typer.echo(f"Imported {many(report.imported, 'row')}{rejected} in {report.seconds:.1f} s "
                f"({report.relationships / max(report.seconds, 1e-9):,.0f} relationships/s): {outcome}")
     _show_compaction(report.compaction)
     if report.changed_meanwhile:
@@ -149,10 +152,10 @@ def export(
     """Export the whole practice, or one client's network, as import files or as GraphML."""
     from app.services.export import export_practice
 
-    with _practice(existing="export") as practice, _progress() as on_progress:
+    with opened_practice(existing="export") as practice, progress_bars() as on_progress:
         report = export_practice(practice.repository, target, file_format=file_format, client=client, depth=depth,
                                  on_progress=on_progress)
-    typer.echo(f"Exported to {target} ({file_format}): {_counts(report.counts)}")
+    typer.echo(f"Exported to {target} ({file_format}): {counts_in_words(report.counts)}")
 
 
 @cli.command()
@@ -160,9 +163,9 @@ def backup(path: Path = typer.Argument(..., help="The backup file to write (gzip
     """Write a consistent snapshot of the whole store to one file."""
     from app.services.backup import backup as write_backup
 
-    with _practice(existing="back up") as practice, _progress() as on_progress:
+    with opened_practice(existing="back up") as practice, progress_bars() as on_progress:
         report = write_backup(practice.repository, path, on_progress=on_progress)
-    typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
+    typer.echo(f"Backed up to {path} in {report.seconds:.1f} s: {counts_in_words(report.counts)}")
     if not report.point_in_time:
         typer.secho("this store takes no point-in-time snapshots: writes made during the backup may be half in it; "
                     "stop writers while backing up", fg=typer.colors.YELLOW, err=True)
@@ -176,9 +179,9 @@ def restore(
     """Load a backup into an empty store (a store that is not empty is refused unless --force)."""
     from app.services.backup import restore as read_backup
 
-    with _practice() as practice, _progress() as on_progress:
+    with opened_practice() as practice, progress_bars() as on_progress:
         report = read_backup(practice.repository, path, caller=practice.caller, force=force, on_progress=on_progress)
-    typer.echo(f"Restored {path} in {report.seconds:.1f} s: {_counts(report.counts)}")
+    typer.echo(f"Restored {path} in {report.seconds:.1f} s: {counts_in_words(report.counts)}")
     _show_compaction(report.compaction)
 
 
@@ -198,9 +201,9 @@ def analytics_score(
 
     from app.services.scoring import ScoringParameters
 
-    with _practice(existing="score") as practice:
+    with opened_practice(existing="score") as practice:
         service = practice.scoring()
-        with _progress() as on_progress:
+        with progress_bars() as on_progress:
             run = service.run_scoring(ScoringParameters.build(betweenness_k=betweenness_k, seed=seed), on_progress)
         leaders = service.scores(run["id"], after=0, limit=top)["items"]
     table = Table(title=f"Top {len(leaders)} influencers (run {run['id']})")
@@ -218,7 +221,7 @@ def analytics_score(
     timings = run["timings"]
     console.print(
         f"{run['scored']:,} scored of {run['entities']:,} entities and {run['relationships']:,} active relationships; "
-        f"suggested {_counts(run['segment_counts'])}; {run['differences']:,} differ from the assigned segment. "
+        f"suggested {counts_in_words(run['segment_counts'])}; {run['differences']:,} differ from the assigned segment. "
         f"Read {timings['read_s']:.1f} s, computed {timings['compute_s']:.1f} s, stored {timings['store_s']:.1f} s."
     )
 
@@ -238,18 +241,18 @@ def _merge_command(kind_name: str) -> Callable[[str, str], None]:
         from app.domain.model import EntityKind
 
         kind = EntityKind(kind_name)
-        with _practice(existing=f"merge {kind.path} in") as practice:
+        with opened_practice(existing=f"merge {kind.path} in") as practice:
             found = {ref: practice.repository.entity_by_id_or_external_id(kind, ref) for ref in (keep, duplicate)}
             for ref, entity in found.items():
                 if entity is None:
-                    _fail(f"no {noun} has the id or external id '{ref}'")
+                    fail(f"no {noun} has the id or external id '{ref}'")
             kept, copy = found[keep], found[duplicate]
             merged = practice.entities().merge(kind, kept["id"], copy["id"])
-        moved = [_many(len(merged["moved_relationships"]), "relationship"), _many(len(merged["moved_records"]), "record")]
+        moved = [many(len(merged["moved_relationships"]), "relationship"), many(len(merged["moved_records"]), "record")]
         dropped = merged["dropped_relationships"]
         typer.echo(
             f"Merged {copy['name']} ({copy['id']}) into {merged['kept']['name']} ({kept['id']}): moved {' and '.join(moved)}"
-            + (f"; dropped {_many(len(dropped), 'relationship')} between the two" if dropped else "")
+            + (f"; dropped {many(len(dropped), 'relationship')} between the two" if dropped else "")
             + (f"; filled {', '.join(merged['filled'])}" if merged["filled"] else "; filled no field")
             + f". {copy['id']} is deleted."
         )
@@ -265,88 +268,6 @@ people_cli.command("merge")(_merge_command("person"))
 clients_cli.command("merge")(_merge_command("client"))
 
 
-def _base_url(host: str, port: int) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
-
-
-def _show_store(settings: Settings) -> None:
-    """One line on stderr naming the store a command works on (stdout stays clean for pipes)."""
-    typer.echo(f"store: {settings.store_location}", err=True)
-
-
-@contextmanager
-def _practice(*, prepare: bool = False, existing: str | None = None) -> Iterator[Services]:
-    """The services over the practice in the configured store, for the local operator (who sees
-    everything), with the default catalogue in a new store (and,
-    with ``prepare``, the sample practice where ``rapport serve`` would load it). A
-    refusal or an unreadable file becomes one line and exit code 1. An embedded store server
-    that was running already (``rapport serve``) is left running.
-
-    ``existing``: what the command does with a practice (``"back up"``...); a store that Rapport
-    never set up is then refused, and none is created: backing up, exporting or reporting on
-    a brand-new empty store would only hide that the command looked in the wrong place."""
-    from app.bootstrap import Services, open_practice, prepare_store
-    from app.repositories.embedded_falkordb import holds_a_store
-
-    settings = _settings()
-    _show_store(settings)
-    if existing and settings.store_kind == "embedded" and not holds_a_store(settings.data_dir):
-        _fail(_no_practice(settings, existing))
-    try:
-        with _loading_line() as on_loading:
-            opened = open_practice(settings, on_loading=on_loading)
-    except RapportError as error:
-        _fail(error.detail)
-    # A server that was running already (``rapport serve``, or one still loading) is left so.
-    running = opened.embedded is not None and opened.embedded.adopted
-    try:
-        practice = Services.over(opened.store, LOCAL_OPERATOR)
-        if existing and not practice.repository.relationship_types():
-            _fail(_no_practice(settings, existing))
-        prepare_store(opened, settings, sample=prepare)
-        yield practice
-    except RapportError as error:
-        _fail(error.detail)
-    except (OSError, csv.Error) as error:
-        _fail(str(error))
-    finally:
-        if running:
-            opened.store.close()
-        else:
-            opened.close()
-
-
-def _no_practice(settings: Settings, action: str) -> str:
-    return (f"{settings.store_location} holds no practice, so there is nothing to {action}; point at your store "
-            "with RAPPORT_DATA_DIR (or RAPPORT_GRAPH_URL), or load a practice first (rapport import, restore or demo)")
-
-
-@contextmanager
-def _loading_line() -> Iterator[Callable[[LoadProgress], None]]:
-    """While the embedded store loads its data: one progress line on stderr, redrawn in place
-    on a terminal, else a line every 10 s."""
-    stream = sys.stderr
-    live = stream.isatty()
-    shown = {"at": -1e9, "any": False}
-
-    def on_loading(progress: LoadProgress) -> None:
-        # Quiet for a store that loads in a moment (a compact one of 10,000 relationships: 0.2 s).
-        if progress.waited_s < 1.0 or progress.waited_s - shown["at"] < (0.5 if live else 10.0):
-            return
-        shown["at"], shown["any"] = progress.waited_s, True
-        line = f"waiting for the store to load its data: {progress.describe()} (waited {progress.waited_s:,.0f} s)"
-        stream.write(f"\r\x1b[2K{line}" if live else line + "\n")
-        stream.flush()
-
-    try:
-        yield on_loading
-    finally:
-        if live and shown["any"]:
-            stream.write("\n")
-            stream.flush()
-
-
 def _show_compaction(compaction: Compaction | None) -> None:
     """One line on stderr on what rewriting the store's log after a load did."""
     if compaction is None or (not compaction.done and compaction.problem is None):
@@ -358,80 +279,6 @@ def _show_compaction(compaction: Compaction | None) -> None:
         typer.secho(f"the store's log was not compacted after the load ({compaction.problem}); the data is safe, "
                     "but the next start may be slow", fg=typer.colors.YELLOW, err=True)
 
-
-@contextmanager
-def _progress() -> Iterator[OnProgress]:
-    """A progress callback (phase, done, total) drawing a bar per phase, with counts and rate."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        ProgressColumn,
-        Task,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-    from rich.text import Text
-
-    class Rate(ProgressColumn):
-        def render(self, task: Task) -> Text:
-            return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
-
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
-                    console=Console(stderr=True))
-    tasks: dict[str, object] = {}
-
-    def on_progress(phase: str, done: int, total: int | None) -> None:
-        if phase not in tasks:
-            tasks[phase] = bars.add_task(phase, total=total)
-        bars.update(tasks[phase], completed=done, total=total)
-
-    with bars:
-        yield on_progress
-
-
-def _date(text: str | None, option: str) -> date | None:
-    """A date option, read as the API reads dates (the same messages)."""
-    if text is None:
-        return None
-    from pydantic import TypeAdapter, ValidationError
-
-    from app.schemas.common import IsoDate
-
-    try:
-        return TypeAdapter(IsoDate).validate_python(text)
-    except ValidationError as error:
-        _fail(f"{option}: {error.errors()[0]['msg']}")
-        raise
-
-
-def _many(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
-
-
-def _counts(counts: Mapping[str, int]) -> str:
-    shown = [f"{str(k).replace('_', ' ')} {n:,}" for k, n in counts.items() if n]
-    return ", ".join(shown) or "none"
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except Exception as error:  # pydantic's ValidationError: show the message, not a trace
-        _fail(f"invalid settings: {error}")
-        raise
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"rapport: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
-
-
-from app.cli_groups import groups_cli, mailing_cli  # noqa: E402 (they use the helpers above)
-from app.cli_keys import keys_cli, settings_cli  # noqa: E402 (they use the helpers above)
-from app.cli_tiers import service_cli, tiers_cli  # noqa: E402 (they use the helpers above)
-from app.cli_work import work_cli  # noqa: E402 (it uses the helpers above)
 
 # The groups, in the order `rapport --help` lists them.
 cli.add_typer(analytics_cli, name="analytics")

@@ -9,12 +9,12 @@ its id or its name (in any case).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from app.cli_common import date_option, opened_practice
 from app.domain.errors import InvalidInput
 from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.service_plan import TaskKind, TaskStatus
@@ -25,11 +25,6 @@ mailing_cli = typer.Typer(help="Mailing lists as CSV (name, salutation, postal a
 
 _GROUP = typer.Argument(..., help="The group's id or name.")
 
-
-def _practice():  # noqa: ANN202
-    from app import cli  # here, not at the top: app.cli imports this module
-
-    return cli._practice()
 
 
 def _filter(kind: str | None, tier: str | None, stage: str | None, segment: str | None, owner: str | None,
@@ -65,7 +60,7 @@ _FILTER_OPTIONS = {
 @groups_cli.command("list")
 def groups_list() -> None:
     """Every group, with how many members it has."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         service = practice.groups()
         groups, after = [], None
         while True:
@@ -85,7 +80,7 @@ def groups_show(group: str = _GROUP) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    with _practice() as practice:
+    with opened_practice() as practice:
         service = practice.groups()
         found = service.find(group)
         members = service.all_members(found)
@@ -112,7 +107,7 @@ def groups_create(
     people: bool = _FILTER_OPTIONS["people"],
 ) -> None:
     """Make a group of clients and people picked by hand, selected by a filter, or both."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         created = practice.groups().create({
             "name": name, "description": description, "member_ids": member,
             "filter": _filter(kind, tier, stage, segment, owner, influencer_segment, people)})
@@ -158,7 +153,7 @@ def groups_remove(group: str = _GROUP, members: list[str] = typer.Argument(..., 
 
 def _change(group: str, verb: str, change: Callable[[Any, str], dict[str, Any]]) -> None:
     """Apply ``change(service, group_id)`` to the group named and say what it is now."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         service = practice.groups()
         changed = change(service, service.find(group)["id"])
     typer.echo(f"{verb} {_summary(changed)}")
@@ -167,7 +162,7 @@ def _change(group: str, verb: str, change: Callable[[Any, str], dict[str, Any]])
 @groups_cli.command("delete")
 def groups_delete(group: str = _GROUP) -> None:
     """Delete a group (its members stay in the practice)."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         service = practice.groups()
         found = service.find(group)
         service.delete(found["id"])
@@ -181,7 +176,7 @@ _OUTPUT = typer.Option(None, "--output", "-o", help="Write the CSV here (default
 @mailing_cli.command("group")
 def mailing_group(group: str = _GROUP, output: Path | None = _OUTPUT) -> None:
     """A group's mailing list: one row per addressee, a household once."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         mailing = practice.mailing().for_group(group)
     _write(mailing, output)
 
@@ -195,17 +190,12 @@ def mailing_tasks(
     output: Path | None = _OUTPUT,
 ) -> None:
     """The mailing list of the tasks of a kind due in a window: each client (or birthday person) once."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         mailing = practice.mailing().for_tasks(
-            kind=kind, start=_day(start, "--from"), end=_day(end, "--to"), status=status)
+            kind=kind, start=date_option(start, "--from"), end=date_option(end, "--to"), status=status)
     _write(mailing, output)
 
 
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: '{text}' is not a date; write dates as YYYY-MM-DD") from None
 
 
 def _write(mailing: Any, output: Path | None) -> None:

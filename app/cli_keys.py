@@ -8,18 +8,11 @@ own; they use its helpers (the store, messages) through ``_cli()``.
 from __future__ import annotations
 
 import sys
-from types import ModuleType
 
 import typer
 
+from app.cli_common import base_url, fail, opened_practice, read_settings
 from app.domain.fields import MAX_PAGE_SIZE
-
-
-def _cli() -> ModuleType:
-    from app import cli  # here, not at the top: app.cli imports this module
-
-    return cli
-
 
 keys_cli = typer.Typer(help="API keys: every API call but /health needs one. A key is shown once; only its hash is kept.",
                        no_args_is_help=True)
@@ -36,7 +29,7 @@ def keys_bootstrap(
     Does nothing (and says so) once an admin holds an active key: make more keys with `rapport keys create`.
     The embedded store gets the sample practice first, as `rapport serve` would.
     """
-    with _cli()._practice(prepare=True) as practice:
+    with opened_practice(prepare=True) as practice:
         issued = practice.access().bootstrap_admin(name=name, email=email)
     if issued is None:
         typer.echo("An admin already holds an active API key; nothing was created. "
@@ -51,7 +44,7 @@ def keys_create(
     name: str = typer.Option(..., help="What the key is for, e.g. \"Anna's laptop\"."),
 ) -> None:
     """Issue an API key to a team member and print it (this once)."""
-    with _cli()._practice() as practice:
+    with opened_practice() as practice:
         issued = practice.access().issue_key(team_member_id, name=name)
     _show_key(issued, f"team member {team_member_id}")
 
@@ -62,7 +55,7 @@ def keys_list(
     include_revoked: bool = typer.Option(False, "--all", help="Include revoked keys."),
 ) -> None:
     """List API keys (ids, names, owners; never the keys)."""
-    with _cli()._practice() as practice:
+    with opened_practice() as practice:
         service = practice.access()
         after = None
         while True:
@@ -78,7 +71,7 @@ def keys_list(
 @keys_cli.command("revoke")
 def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from `rapport keys list`).")) -> None:
     """Revoke an API key: it stops working at once in this store's API processes (within seconds in others)."""
-    with _cli()._practice() as practice:
+    with opened_practice() as practice:
         practice.access().revoke_key(key_id)
     typer.echo(f"Revoked key {key_id}")
 
@@ -91,7 +84,7 @@ def settings_visibility(
     """Show or set who sees which clients."""
     from app.domain.access import VisibilityMode
 
-    with _cli()._practice() as practice:
+    with opened_practice() as practice:
         service = practice.access()
         if mode is None:
             typer.echo(service.practice_settings()["visibility"])
@@ -99,7 +92,7 @@ def settings_visibility(
         try:
             wanted = VisibilityMode(mode)
         except ValueError:
-            _cli()._fail(f"unknown visibility mode '{mode}'; use one of {', '.join(m.value for m in VisibilityMode)}")
+            fail(f"unknown visibility mode '{mode}'; use one of {', '.join(m.value for m in VisibilityMode)}")
         typer.echo(f"visibility: {service.set_visibility(wanted)['visibility']}")
 
 
@@ -107,7 +100,7 @@ def _show_key(issued: object, holder: str) -> None:
     """The key in a box that cannot be missed, saying where it goes. On a terminal the box
     holds the key; when stdout is captured (``KEY=$(rapport keys bootstrap)``) stdout gets
     the key alone and the box, without it, goes to stderr."""
-    base = _cli()._base_url("127.0.0.1", _cli()._settings().port)
+    base = base_url("127.0.0.1", read_settings().port)
     on_terminal = _stdout_is_terminal()
     box = _box([
         f"API key {issued.api_key['id']} for {holder}",

@@ -8,10 +8,10 @@ own; they use its helpers (the store, progress, messages) through ``_cli()``.
 from __future__ import annotations
 
 from collections import Counter
-from types import ModuleType
 
 import typer
 
+from app.cli_common import counts_in_words, date_option, fail, many, opened_practice, progress_bars
 from app.domain.errors import RapportError
 from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
@@ -20,11 +20,6 @@ from app.domain.tiers import TierSettings
 #: The tier thresholds' defaults: the domain's, as the API's are.
 _TIERS = TierSettings()
 
-
-def _cli() -> ModuleType:
-    from app import cli  # here, not at the top: app.cli imports this module
-
-    return cli
 
 
 tiers_cli = typer.Typer(help="Client tiers: suggest with reasons, compare, apply.", no_args_is_help=True)
@@ -69,17 +64,17 @@ def tiers_run(
             service_request_cost=service_request_cost, cost_window_days=cost_window_days,
         ))
     except RapportError as error:
-        _cli()._fail(error.detail)
-    day = _cli()._date(as_of, "--as-of")
-    with _cli()._practice(existing="suggest tiers for") as practice:
+        fail(error.detail)
+    day = date_option(as_of, "--as-of")
+    with opened_practice(existing="suggest tiers for") as practice:
         owner_id = None
         if owner is not None:
             found = practice.repository.entity_by_id_or_external_id(EntityKind.team_member, owner)
             if found is None:
-                _cli()._fail(f"no team member has the id or external id '{owner}'")
+                fail(f"no team member has the id or external id '{owner}'")
             owner_id = found["id"]
         service = practice.tiers()
-        with _cli()._progress() as on_progress:
+        with progress_bars() as on_progress:
             on_progress("suggesting tiers", 0, 1)
             run = service.run(settings, as_of=day)
             on_progress("suggesting tiers", 1, 1)
@@ -105,7 +100,7 @@ def tiers_run(
     by_tier = {tier or "none": run["tier_counts"].get(tier or "none", 0) for tier in order}
     changes = Counter(f"{s['assigned_tier'] or 'none'} -> {s['suggested_tier'] or 'none'}" for s in suggestions if s["differs"])
     console.print(
-        f"Tier run {run['id']} as of {run['as_of']}: {_cli()._many(run['clients'], 'client')}; suggested {_cli()._counts(by_tier)}; "
+        f"Tier run {run['id']} as of {run['as_of']}: {many(run['clients'], 'client')}; suggested {counts_in_words(by_tier)}; "
         f"{run['differences']:,} differ from the assigned tier"
         + (f" (assigned -> suggested: {', '.join(f'{c} {n:,}' for c, n in sorted(changes.items()))})" if changes else "")
         + f".\nApply with: rapport tiers apply {run['id']}"
@@ -124,13 +119,13 @@ def tiers_apply(
     """Give clients the tiers a run suggested; the application is recorded."""
     from app.domain.model import EntityKind
 
-    with _cli()._practice() as practice:
+    with opened_practice() as practice:
         client_ids = None
         if client:
             found = {ref: practice.repository.entity_by_id_or_external_id(EntityKind.client, ref) for ref in client}
             unknown = [ref for ref, entity in found.items() if entity is None]
             if unknown:
-                _cli()._fail(f"no client has the id or external id {', '.join(repr(ref) for ref in unknown)}")
+                fail(f"no client has the id or external id {', '.join(repr(ref) for ref in unknown)}")
             client_ids = [entity["id"] for entity in found.values()]
         application = practice.tiers().apply(run_id, client_ids, applied_by=applied_by)
     typer.echo(f"applied {application['applied']} of {application['requested']} tier changes "
@@ -146,7 +141,7 @@ def service_report(
     from rich.console import Console
     from rich.table import Table
 
-    with _cli()._practice(existing="report on") as practice:
+    with opened_practice(existing="report on") as practice:
         rows = practice.service_cycle().client_report(owner_id=owner_id)
         owners = practice.repository.get_entities([r["owner_id"] for r in rows if r["owner_id"]])
     rows = [r for r in rows if r["overdue"] or not overdue]
@@ -169,7 +164,7 @@ def service_dates(days: int = typer.Option(DEFAULT_UPCOMING_DAYS, min=0, max=MAX
     from rich.console import Console
     from rich.table import Table
 
-    with _cli()._practice(existing="report on") as practice:
+    with opened_practice(existing="report on") as practice:
         rows = practice.service_cycle().upcoming_dates(days=days)
     table = Table(title=f"Important dates in the next {days} days")
     for column in ("on", "in days", "who", "kind", "notes"):

@@ -7,11 +7,11 @@ queue to show (a team member's id or exact name).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from app.cli_common import date_option, opened_practice, progress_bars
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.fields import MAX_PAGE_SIZE
 from app.domain.service_cycle import MAX_DAYS_AHEAD, TouchKind
@@ -22,28 +22,11 @@ if TYPE_CHECKING:
 
 work_cli = typer.Typer(help="Service plans and work queues: what each team member has to do, and when.", no_args_is_help=True)
 
-def _practice():  # noqa: ANN202
-    from app import cli  # here, not at the top: app.cli imports this module
-
-    return cli._practice()
-
-
-def _progress():  # noqa: ANN202
-    from app import cli
-
-    return cli._progress()
 
 
 _SECTION_TITLES = {"overdue": "Overdue", "this_week": "Due this week", "coming_up": "Coming up"}
 
 
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: '{text}' is not a date; write dates as YYYY-MM-DD") from None
 
 
 def _member_id(repository: PracticeRepository, member: str) -> str:
@@ -67,10 +50,10 @@ def work_plan(
     months: int = typer.Option(DEFAULT_PLAN_MONTHS, min=1, max=MAX_PLAN_MONTHS, help="How many months the plan runs."),
 ) -> None:
     """Generate service plans from each client's tier and template (again: only what changed)."""
-    with _practice() as practice:
-        with _progress() as on_progress:
+    with opened_practice() as practice:
+        with progress_bars() as on_progress:
             run = practice.service_plans().generate(
-                client_id=client, as_of=_day(as_of, "--as-of"), months=months, on_progress=on_progress)
+                client_id=client, as_of=date_option(as_of, "--as-of"), months=months, on_progress=on_progress)
     typer.echo(f"plans {run['period_start']} to {run['period_end']}: {run['clients']:,} clients read, "
                f"{run['clients_changed']:,} changed; tasks {run['created']:,} created, {run['updated']:,} changed, "
                f"{run['deleted']:,} deleted, {run['closed']:,} closed")
@@ -86,7 +69,7 @@ def work_tasks(
     from rich.table import Table
 
     from app.domain.service_plan import TaskStatus
-    with _practice() as practice:
+    with opened_practice() as practice:
         try:
             wanted = TaskStatus(status) if status else None
         except ValueError:
@@ -116,10 +99,10 @@ def work_queue(
     from rich.console import Console
     from rich.table import Table
 
-    with _practice() as practice:
+    with opened_practice() as practice:
         queue = practice.service_plans().queue(
             _member_id(practice.repository, member), include_reports=reports, kind=kind, client_id=client,
-            today=_day(today, "--today"), days=days, limit=limit)
+            today=date_option(today, "--today"), days=days, limit=limit)
     console = Console()
     counts = queue["counts"]
     console.print(f"Work queue of {queue['team_member_name']}"
@@ -148,9 +131,9 @@ def work_done(
     notes: str | None = typer.Option(None, help="Notes for the touch."),
 ) -> None:
     """Mark a task done; the matching touch is logged on the client."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         done = practice.service_plans().complete(
-            task, on=_day(on, "--date"), touch_kind=touch_kind, notes=notes)
+            task, on=date_option(on, "--date"), touch_kind=touch_kind, notes=notes)
     typer.echo(f"done: {_what(done)} for {done['client_name']} (touch {done['touch_id']} logged on {done['done_on']})")
 
 
@@ -160,7 +143,7 @@ def work_skip(
     reason: str = typer.Option(..., help="Why it is skipped."),
 ) -> None:
     """Skip a task, saying why."""
-    with _practice() as practice:
+    with opened_practice() as practice:
         skipped = practice.service_plans().skip(task, reason)
     typer.echo(f"skipped: {_what(skipped)} for {skipped['client_name']} ({reason})")
 

@@ -4,6 +4,7 @@ dates, and the strict model every body and import row is validated with."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -85,3 +86,21 @@ class InputModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
+
+def error_in_words(error: Mapping[str, Any]) -> str:
+    """A pydantic error (one of ``ValidationError.errors()``) as a plain sentence, naming the value
+    it refused: how the import's row errors and the command line's options say what is wrong."""
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return "is required"
+    if kind == "date_no_such_day":  # the right form, but no day of the calendar: the schema says which
+        return error["msg"]
+    if kind.startswith("date"):
+        return f"'{value}' is not a date; write dates as YYYY-MM-DD"
+    if kind.startswith(("float", "int")):
+        return f"'{value}' is not a number"
+    message = error["msg"].removeprefix("Value error, ")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        shown = repr(value) if len(str(value)) <= 60 else repr(f"{str(value)[:57]}...")
+        return f"{message} (not {shown})"
+    return message

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from app.domain.catalogue import OWNERSHIP, CategoryList, RelationshipTypeSpec
 from app.domain.errors import InvalidInput, RapportError
+from app.domain.fields import error_in_words
 from app.domain.transfer import MAX_EXTERNAL_ID_LENGTH, RecordFormat, RecordKind, membership_role_adapter
 from app.services.entities import check_categories
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, check_kinds, check_share
@@ -43,7 +44,7 @@ class RowConverter:
             # Lax: a CSV cell is text, whatever its column holds (the API's bodies are strict).
             fields = fmt.model.model_validate(data, strict=False).model_dump(mode="json", exclude_none=True)
         except ValidationError as error:
-            problems += [state.problem(position, fmt.column_of(str(e["loc"][0])) if e["loc"] else None, _message(e))
+            problems += [state.problem(position, fmt.column_of(str(e["loc"][0])) if e["loc"] else None, error_in_words(e))
                          for e in error.errors()]
             return ext, None, references
         if fields.keys() & _CATEGORY_FIELDS:
@@ -83,7 +84,7 @@ class RowConverter:
         except ValidationError as error:
             for e in error.errors():
                 column = fmt.column_of(str(e["loc"][0])) if e["loc"] else None
-                message = _message(e).replace("from_id", fmt.ends[0]).replace("to_id", fmt.ends[1])
+                message = error_in_words(e).replace("from_id", fmt.ends[0]).replace("to_id", fmt.ends[1])
                 problems.append(state.problem(position, column if column in fmt.columns else None, message))
         if spec is not None and source is not None and target is not None and not problems:
             kinds = (spec.code, source.kind, target.kind)
@@ -164,7 +165,7 @@ class RowConverter:
         try:
             role = membership_role_adapter.validate_python(values["role"])
         except ValidationError as error:
-            problems.append(state.problem(position, "role", _message(error.errors()[0])))
+            problems.append(state.problem(position, "role", error_in_words(error.errors()[0])))
             return None
         candidates = state.membership_types.get(role.value, [])
         if code is not None:
@@ -200,21 +201,3 @@ class RowConverter:
             problems.append(state.problem(position, column, message))
             return None
         return state.entities[ref]
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    """A pydantic error as a plain sentence, naming the value it refused."""
-    kind, value = error["type"], error.get("input")
-    if kind == "missing":
-        return "is required"
-    if kind == "date_no_such_day":  # the right form, but no day of the calendar: the schema says which
-        return error["msg"]
-    if kind.startswith("date"):
-        return f"'{value}' is not a date; write dates as YYYY-MM-DD"
-    if kind.startswith(("float", "int")):
-        return f"'{value}' is not a number"
-    message = error["msg"].removeprefix("Value error, ")
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
-        shown = repr(value) if len(str(value)) <= 60 else repr(f"{str(value)[:57]}...")
-        return f"{message} (not {shown})"
-    return message
