@@ -5,8 +5,8 @@ sets (:class:`TierSettings`):
 
 * **provides quality referrals**: the entities it referred (it, or a person who is an active
   member of it) within the referral window that converted, counted as the distinct
-  converted clients they lead to (:func:`analytics.referrals.converted_clients_of`: a
-  client at stage ``client``, or a person who is an active member of one). A referral by a
+  converted clients they lead to (counted by ``TierService.measure``: a referred client at
+  stage ``client``, or a referred person who is an active member of one). A referral by a
   person who is an active member of several clients counts for each of them (Jean Elliott
   refers for her household and for Smart Systems alike: the practice owes the referral to
   both relationships), never for the client it brought in. A referral with no ``since``
