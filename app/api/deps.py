@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import UnionType
-from typing import Annotated, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -180,14 +180,17 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-#: The ETag response header, as the OpenAPI schema shows it.
-LIKELY_DUPLICATES_HEADER = {
-    "Warning": {
-        "description": 'Only when the body\'s `likely_duplicates` is not empty: `299 rapport "N likely duplicates: '
-                       'see likely_duplicates"` (the created record stands).',
-        "schema": {"type": "string"},
-    },
-}
+def _response_header(name: str, description: str) -> dict[str, Any]:
+    """A text response header, as the OpenAPI schema shows it (a route's ``responses``)."""
+    return {name: {"description": description, "schema": {"type": "string"}}}
+
+
+#: The Warning header of a create that found likely duplicates.
+LIKELY_DUPLICATES_HEADER = _response_header(
+    "Warning",
+    'Only when the body\'s `likely_duplicates` is not empty: `299 rapport "N likely duplicates: '
+    'see likely_duplicates"` (the created record stands).',
+)
 
 
 def likely_duplicates_warning(count: int) -> str:
@@ -195,13 +198,12 @@ def likely_duplicates_warning(count: int) -> str:
     return f'299 rapport "{count} likely duplicate{"" if count == 1 else "s"}: see likely_duplicates"'
 
 
-ETAG_HEADER = {
-    "ETag": {
-        "description": 'The stored version of the record, as a strong tag (`"3"`); send it back in `If-Match` '
-                       "to change or delete the record only if nobody changed it since.",
-        "schema": {"type": "string"},
-    },
-}
+#: The ETag response header.
+ETAG_HEADER = _response_header(
+    "ETag",
+    'The stored version of the record, as a strong tag (`"3"`); send it back in `If-Match` '
+    "to change or delete the record only if nobody changed it since.",
+)
 
 # RFC 9110: If-Match = "*" / #entity-tag; entity-tag = [ W/ ] DQUOTE *etagc DQUOTE.
 _ENTITY_TAG = re.compile(r'[\s,]*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)')

@@ -157,6 +157,19 @@ def revenue_cut(revenues: Sequence[float | None], percentile: float) -> float | 
     return known[rank - 1]
 
 
+def _against(trait: Trait, name: str, words: str, value: float, cut: float, settings: TierSettings, *,
+             known: bool = True) -> TierReason:
+    """A measure against its threshold: met at or above ``cut``, near (a B) below it but within
+    the settings' margin; a measure not ``known`` (shown as ``value``) is neither."""
+    met = known and value >= cut
+    near = not met and known and value >= cut * (1 - settings.b_margin)
+    return TierReason(
+        trait, name, value, cut, met, near,
+        f"{words} {value:,.0f} {'at or above' if met else 'below'} {cut:,.0f}"
+        + (f" (within {settings.b_margin:.0%})" if near else ""),
+    )
+
+
 def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile_cut: float | None = None) -> TierSuggestion:
     """The tier the rules give ``client``, with a reason per measure.
 
@@ -164,7 +177,6 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     practice's clients (see :func:`revenue_cut`); it is used only when a percentile is set.
     """
     reasons: list[TierReason] = []
-    margin = 1 - settings.b_margin
 
     # (1) quality referrals
     needed = settings.min_quality_referrals
@@ -187,14 +199,10 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     if settings.revenue_percentile is not None and revenue_percentile_cut is not None:
         revenue_cuts.append((f"revenue_p{round(settings.revenue_percentile * 100)}", revenue_percentile_cut))
     for name, cut in revenue_cuts:
-        met = client.annual_revenue is not None and revenue >= cut
-        near = not met and client.annual_revenue is not None and revenue >= cut * margin
-        revenue_met, revenue_near = revenue_met or met, revenue_near or near
-        reasons.append(TierReason(
-            Trait.significant_revenue, name, revenue, cut, met, near,
-            f"annual revenue {revenue:,.0f} {'at or above' if met else 'below'} {cut:,.0f}"
-            + (f" (within {settings.b_margin:.0%})" if near else ""),
-        ))
+        reason = _against(Trait.significant_revenue, name, "annual revenue", revenue, cut, settings,
+                          known=client.annual_revenue is not None)
+        revenue_met, revenue_near = revenue_met or reason.met, revenue_near or reason.near
+        reasons.append(reason)
     revenue_near = revenue_near and not revenue_met
 
     # (3) able to buy more
@@ -210,14 +218,9 @@ def classify(client: ClientTraits, settings: TierSettings, *, revenue_percentile
     for name, value, words in measures:
         if value is None:
             continue
-        met = value >= capacity
-        near = not met and value >= capacity * margin
-        capacity_met, capacity_near = capacity_met or met, capacity_near or near
-        reasons.append(TierReason(
-            Trait.able_to_buy_more, name, value, capacity, met, near,
-            f"{words} {value:,.0f} {'at or above' if met else 'below'} {capacity:,.0f}"
-            + (f" (within {settings.b_margin:.0%})" if near else ""),
-        ))
+        reason = _against(Trait.able_to_buy_more, name, words, value, capacity, settings)
+        capacity_met, capacity_near = capacity_met or reason.met, capacity_near or reason.near
+        reasons.append(reason)
     capacity_near = capacity_near and not capacity_met
 
     traits = tuple(trait for trait, held in (

@@ -18,16 +18,13 @@ from app.domain.records import (  # noqa: F401
     ClientServiceFields,
     DivisionBase,
     DivisionCreate,
-    Email,
     MailingFields,
     PersonBase,
     PersonCreate,
-    Phone,
     ProviderBase,
     ProviderCreate,
     TeamMemberBase,
     TeamMemberCreate,
-    Title,
 )
 from app.domain.tiers import Tier
 from app.schemas.common import (
@@ -36,13 +33,9 @@ from app.schemas.common import (
     EntityId,
     EntityRef,
     InputModel,
-    IsoDate,
-    Money,
     Name,
-    Notes,
     QueryModel,
     WHOLE,
-    ShortText,
     Stored,
     T,
     Kept,
@@ -50,18 +43,12 @@ from app.schemas.common import (
 )
 
 # -- clients ------------------------------------------------------------------------------
-class ClientUpdate(InputModel, MailingFields, ClientServiceFields):
-    # Left out: unchanged; null clears a field, except those a client must have.
+# A PATCH body takes the create body's fields, each optional: left out, unchanged; null
+# clears it, except on the fields a record must have, redeclared here as ``Kept`` (a field
+# redeclared keeps its base's place in the schema).
+class ClientUpdate(InputModel, ClientBase, MailingFields, ClientServiceFields):
     name: Kept[Name] = omittable()
     kind: Kept[Choice[ClientKind]] = omittable()
-    stage: CategoryCode | None = None
-    segment: CategoryCode | None = None
-    source: CategoryCode | None = None
-    owner_id: EntityId | None = None
-    influencer_segment: CategoryCode | None = None
-    annual_revenue: Money | None = None
-    assets_under_management: Money | None = None
-    notes: Notes | None = None
 
 
 class ClientPublic(Stored, MailingFields, ClientBase, ClientServiceFields):
@@ -74,16 +61,9 @@ class ClientPublic(Stored, MailingFields, ClientBase, ClientServiceFields):
 
 
 # -- people -------------------------------------------------------------------------------
-class PersonUpdate(InputModel, MailingFields):
+class PersonUpdate(InputModel, PersonBase, MailingFields):
     first_name: Kept[Name] = omittable()
     last_name: Kept[Name] = omittable()
-    preferred_name: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    birth_date: IsoDate | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
-    title: Title | None = None
 
 
 class PersonPublic(Stored, MailingFields, PersonBase):
@@ -143,12 +123,9 @@ class Merged(BaseModel, Generic[T]):
 
 
 # -- team members ---------------------------------------------------------------------------
-class TeamMemberUpdate(InputModel):
+class TeamMemberUpdate(InputModel, TeamMemberBase):
     name: Kept[Name] = omittable()
     role: Kept[Choice[TeamRole]] = omittable()
-    email: Email | None = None
-    phone: Phone | None = None
-    reports_to_id: EntityId | None = None
 
 
 class TeamMemberPublic(Stored, TeamMemberBase):
@@ -156,14 +133,9 @@ class TeamMemberPublic(Stored, TeamMemberBase):
 
 
 # -- providers ------------------------------------------------------------------------------
-class ProviderUpdate(InputModel):
+class ProviderUpdate(InputModel, ProviderBase):
     name: Kept[Name] = omittable()
     kind: Kept[Choice[ProviderKind]] = omittable()
-    email: Email | None = None
-    phone: Phone | None = None
-    website: ShortText | None = None
-    influencer_segment: CategoryCode | None = None
-    notes: Notes | None = None
 
 
 class ProviderPublic(Stored, ProviderBase):
@@ -171,9 +143,8 @@ class ProviderPublic(Stored, ProviderBase):
 
 
 # -- divisions ------------------------------------------------------------------------------
-class DivisionUpdate(InputModel):
+class DivisionUpdate(InputModel, DivisionBase):
     name: Kept[Name] = omittable()
-    description: Notes | None = None
 
 
 class DivisionPublic(Stored, DivisionBase):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -140,38 +140,45 @@ class ServiceTemplateUpdate(InputModel):
     birthday_contact: bool | None = None
 
 
-class TouchCreate(InputModel):
+#: The kinds of a client record: ``TouchKind`` or ``ServiceRequestKind`` (a body's as ``Choice``).
+K = TypeVar("K")
+
+
+class ClientRecordCreate(InputModel, Generic[K]):
+    """A touch or service request to log on a client."""
+
     date: IsoDate
-    kind: Choice[TouchKind]
+    kind: K
     team_member_id: EntityId | None = None
     notes: Notes | None = None
 
 
-class TouchPublic(BaseModel):
+class ClientRecordPublic(BaseModel, Generic[K]):
+    """A touch or service request as logged."""
+
     id: str
     client_id: str
     date: date
-    kind: TouchKind
+    kind: K
     team_member_id: str | None = None
     notes: str | None = None
     created_at: str
 
 
-class ServiceRequestCreate(InputModel):
-    date: IsoDate
-    kind: Choice[ServiceRequestKind]
-    team_member_id: EntityId | None = None
-    notes: Notes | None = None
+class TouchCreate(ClientRecordCreate[Choice[TouchKind]]):
+    pass
 
 
-class ServiceRequestPublic(BaseModel):
-    id: str
-    client_id: str
-    date: date
-    kind: ServiceRequestKind
-    team_member_id: str | None = None
-    notes: str | None = None
-    created_at: str
+class TouchPublic(ClientRecordPublic[TouchKind]):
+    pass
+
+
+class ServiceRequestCreate(ClientRecordCreate[Choice[ServiceRequestKind]]):
+    pass
+
+
+class ServiceRequestPublic(ClientRecordPublic[ServiceRequestKind]):
+    pass
 
 
 class ImportantDateCreate(InputModel):

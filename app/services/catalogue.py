@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.domain.access import Caller, Permission
@@ -15,7 +16,7 @@ from app.domain.catalogue import (
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
-from app.repositories.catalogue import Catalogue
+from app.repositories.catalogue import Catalogue, CatalogueDeletion
 from app.services.optimistic import write_attempts
 
 
@@ -126,17 +127,11 @@ class CatalogueService:
 
     def delete_relationship_type(self, code: str) -> None:
         self._caller.require(Permission.administer, "change the relationship-type catalogue")
-        for _ in write_attempts():
-            stored = self._stored_type(code)
-            audit = self._record(AuditAction.delete, PracticeRecordKind.relationship_type, code, stored, None)
-            row = self._repo.delete_relationship_type(code, before=stored, audit=audit)
-            if row is None:
-                raise NotFound(f"no relationship type '{code}'")
-            if row.uses:
-                raise Conflict(f"relationship type '{code}' is used by {row.uses} relationships; end or delete them first")
-            if row.unchanged:
-                return
-        raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was deleted")
+        self._delete_unused(
+            PracticeRecordKind.relationship_type, code, lambda: self._stored_type(code),
+            lambda stored, audit: self._repo.delete_relationship_type(code, before=stored, audit=audit),
+            missing=f"no relationship type '{code}'", entry=f"relationship type '{code}'",
+            in_use=lambda uses: f"relationship type '{code}' is used by {uses} relationships; end or delete them first")
 
     # -- categories ---------------------------------------------------------------------
     def categories(self, name: CategoryList) -> list[dict[str, Any]]:
@@ -190,17 +185,32 @@ class CatalogueService:
     def delete_category(self, name: CategoryList, code: str) -> None:
         self._caller.require(Permission.administer, "change the category lists")
         key = category_key(name, code)
+        self._delete_unused(
+            PracticeRecordKind.category, key, lambda: self._category(name, code),
+            lambda stored, audit: self._repo.delete_category(key, name.client_field, before=stored, audit=audit),
+            missing=f"{name.value} has no '{code}'", entry=f"{name.value} '{code}'",
+            in_use=lambda uses: f"{uses} entities still have {name.client_field} '{code}'; reclassify them first")
+
+    def _delete_unused(
+        self, kind: PracticeRecordKind, key: str, read: Callable[[], dict[str, Any]],
+        delete: Callable[[dict[str, Any], dict[str, Any]], CatalogueDeletion | None], *, missing: str, entry: str,
+        in_use: Callable[[int], str],
+    ) -> None:
+        """Delete a catalogue entry (``read``, then ``delete`` with its audit record) that nothing
+        uses, written only if still as just read (read again otherwise). ``missing``: the
+        message when there is none; ``entry``: what it is called; ``in_use``: the message
+        naming how many use it."""
         for _ in write_attempts():
-            stored = self._category(name, code)
-            audit = self._record(AuditAction.delete, PracticeRecordKind.category, key, stored, None)
-            row = self._repo.delete_category(key, name.client_field, before=stored, audit=audit)
+            stored = read()
+            audit = self._record(AuditAction.delete, kind, key, stored, None)
+            row = delete(stored, audit)
             if row is None:
-                raise NotFound(f"{name.value} has no '{code}'")
+                raise NotFound(missing)
             if row.uses:
-                raise Conflict(f"{row.uses} entities still have {name.client_field} '{code}'; reclassify them first")
+                raise Conflict(in_use(row.uses))
             if row.unchanged:
                 return
-        raise Conflict(f"{name.value} '{code}' was changed by someone else meanwhile; nothing was deleted")
+        raise Conflict(f"{entry} was changed by someone else meanwhile; nothing was deleted")
 
     def _record(
         self, action: AuditAction, target_kind: str, target_id: str, before: dict[str, Any] | None,

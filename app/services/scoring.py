@@ -146,10 +146,6 @@ class ScoringService(SuggestionRuns):
         """A page of a run's scores, best first; the cursor is the last position."""
         return self.suggestions(run_id, after=after, limit=limit)
 
-    def differences(self, run_id: str, *, after: int, limit: int) -> Page:
-        """Where a run's suggestion differs from the segment assigned when it ran."""
-        return self.suggestions(run_id, after=after, limit=limit, differing_only=True)
-
     def entity_scores(self, entity_id: str) -> list[dict[str, Any]]:
         """An entity's score in every run; a restricted caller gets no position (it would count
         the entities ranked above that they may not see) and no practice-wide figures."""

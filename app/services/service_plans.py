@@ -40,13 +40,16 @@ from app.domain.service_plan import (
     plan_tasks,
     week_end,
 )
-from app.repositories.service_tasks import ServiceTasks
+from app.repositories.service_tasks import ServiceTasks, TaskChange
 from app.repositories.team import TeamHierarchy, TeamMember
 from app.repositories.transfer import BulkTransfer
 from app.services.bulk import compact_after_load
 from app.services.optimistic import WRITE_ATTEMPTS, write_attempts
 from app.services.service_cycle import ServiceCycleService, ServiceCycleServiceRepository
 from app.services.visibility import Visibility
+
+#: What a write of a task did, and the field and id of the team member it names.
+TaskWrite = tuple[TaskChange | None, str, str | None]
 
 #: Clients read and written per query when generating plans.
 PLAN_CHUNK = 500
@@ -238,9 +241,8 @@ class ServicePlanService:
         """Mark an open task done and log its touch on the client, in one write with one
         audit record."""
         self._caller.require(Permission.write, "complete tasks")
-        for _ in write_attempts():
-            task, client = self._open_task(task_id)
-            now = now_iso()
+
+        def write(task: dict[str, Any], now: str) -> TaskWrite:
             touch = _no_nulls({
                 "id": new_entity_id(), "client_id": task["client_id"], "date": (on or date.today()).isoformat(),
                 "kind": (touch_kind or TASK_TOUCH[TaskKind(task["kind"])]).value,
@@ -252,13 +254,9 @@ class ServicePlanService:
             audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=done, now=now,
                                  note=f"done; logged a {touch['kind']} touch {touch['id']} on {touch['date']}")
             row = self._repo.complete_service_task(task_id, version=task["version"], properties=done, touch=touch, audit=audit)
-            if row is None:
-                raise NotFound(f"no task with id '{task_id}'")
-            if row.allowed:
-                return {**row.task, "client_name": client["name"]}
-            if row.unchanged:
-                raise InvalidInput(f"team_member_id: no team member with id '{touch.get('team_member_id')}'")
-        raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
+            return row, "team_member_id", touch.get("team_member_id")
+
+        return self._write_task(task_id, write)
 
     def skip(self, task_id: str, reason: str) -> dict[str, Any]:
         self._caller.require(Permission.write, "skip tasks")
@@ -274,20 +272,31 @@ class ServicePlanService:
 
     def _change(self, task_id: str, changes: Callable[[dict[str, Any]], dict[str, Any]], *, note: str,
                 new_assignee: str | None = None) -> dict[str, Any]:
-        for _ in write_attempts():
-            task, client = self._open_task(task_id)
-            now = now_iso()
+        def write(task: dict[str, Any], now: str) -> TaskWrite:
             after = {**task, **changes(task), "version": task["version"] + 1, "updated_at": now}
             audit = audit_record(self._caller, AuditAction.update, PracticeRecordKind.service_task, task_id, before=task, after=after,
                                  now=now, note=note)
             row = self._repo.change_service_task(task_id, version=task["version"], properties=after,
                                                  new_assignee=new_assignee, audit=audit)
+            return row, "assignee_id", new_assignee
+
+        return self._write_task(task_id, write)
+
+    def _write_task(
+        self, task_id: str, write: Callable[[dict[str, Any], str], TaskWrite],
+    ) -> dict[str, Any]:
+        """Write an open task as the caller sees it, read again if it changed meanwhile.
+        ``write(task, now)`` writes it as read (a team member it names that is unknown
+        refuses it)."""
+        for _ in write_attempts():
+            task, client = self._open_task(task_id)
+            row, field, team_member_id = write(task, now_iso())
             if row is None:
                 raise NotFound(f"no task with id '{task_id}'")
             if row.allowed:
                 return {**row.task, "client_name": client["name"]}
             if row.unchanged:
-                raise InvalidInput(f"assignee_id: no team member with id '{new_assignee}'")
+                raise InvalidInput(f"{field}: no team member with id '{team_member_id}'")
         raise Conflict(f"task '{task_id}' kept changing meanwhile; nothing was changed")
 
     def _open_task(self, task_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

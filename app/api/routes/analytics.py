@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, status
 
 from analytics import community
 from analytics.influence import MAX_SEED
 from analytics.introductions import DEFAULT_K, DEFAULT_MAX_HOPS
-from app.api.deps import AnalyticsDep, LimitQuery, PositionQuery, ScoringDep
-from app.domain.fields import DEFAULT_PAGE_SIZE
+from app.api.deps import AnalyticsDep, ScoringDep
+from app.api.routes.suggestion_runs import RunRoutes, add_run_routes
 from app.schemas.analytics import (
     ApplySuggestions,
     CommunitiesPublic,
@@ -25,7 +25,7 @@ from app.schemas.analytics import (
     SegmentApplicationPublic,
     TopReferralSourcesPublic,
 )
-from app.services.scoring import ScoringParameters
+from app.services.scoring import SCORING, ScoringParameters
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
@@ -36,43 +36,13 @@ def create_run(body: ScoringRunCreate, service: ScoringDep) -> Any:
     return service.run_scoring(ScoringParameters.build(**body.model_dump()))
 
 
-@router.get("/runs", response_model=list[ScoringRunPublic], summary="Stored scoring runs, newest first")
-def list_runs(service: ScoringDep, limit: LimitQuery = 100) -> Any:
-    return service.runs(limit=limit)
-
-
-@router.get("/runs/{run_id}", response_model=ScoringRunPublic)
-def read_run(run_id: str, service: ScoringDep) -> Any:
-    return service.get(run_id)
-
-
-@router.delete("/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_run(run_id: str, service: ScoringDep) -> Response:
-    service.delete(run_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/runs/{run_id}/scores", response_model=ScorePage, summary="A run's scores, most influential first")
-def run_scores(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
-    return service.scores(run_id, after=after, limit=limit)
-
-
-@router.get("/runs/{run_id}/differences", response_model=ScorePage,
-            summary="Where a run's suggested segment differs from the assigned one")
-def run_differences(run_id: str, service: ScoringDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
-    return service.differences(run_id, after=after, limit=limit)
-
-
-@router.post("/runs/{run_id}/apply", status_code=status.HTTP_201_CREATED, response_model=SegmentApplicationPublic,
-             summary="Give entities the segments a run suggested (recorded as an application)")
-def apply_suggestions(run_id: str, body: ApplySuggestions, service: ScoringDep) -> Any:
-    return service.apply(run_id, body.entity_ids)
-
-
-@router.get("/applications", response_model=list[SegmentApplicationPublic],
-            summary="Every application of suggested segments, newest first")
-def list_applications(service: ScoringDep, limit: LimitQuery = 100) -> Any:
-    return service.applications(limit=limit)
+SCORING_ROUTES = RunRoutes(
+    kind=SCORING, service=ScoringDep, base="", suggestions="scores", values="segments",
+    run=ScoringRunPublic, page=ScorePage, application=SegmentApplicationPublic, apply_body=ApplySuggestions,
+    summaries=("A run's scores, most influential first", "Where a run's suggested segment differs from the assigned one"),
+    names=("list_runs", "read_run", "delete_run", "run_scores", "run_differences", "apply_suggestions", "list_applications"),
+)
+add_run_routes(router, SCORING_ROUTES)
 
 
 @router.get("/entities/{entity_id}/scores", response_model=list[InfluenceScorePublic],

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.api.deps import LimitQuery, PositionQuery, ServiceCycleDep, TiersDep
-from app.domain.fields import DEFAULT_PAGE_SIZE
+from app.api.deps import ServiceCycleDep, TiersDep
+from app.api.routes.suggestion_runs import RunRoutes, add_run_routes
 from app.domain.model import PracticeRecordKind
 from app.domain.service_cycle import DEFAULT_UPCOMING_DAYS, MAX_DAYS_AHEAD
 from app.domain.tiers import Tier
@@ -32,7 +32,7 @@ from app.schemas.tiers import (
     UpcomingDatePublic,
 )
 from app.services.service_cycle import ServiceCycleService
-from app.services.tiers import settings_from
+from app.services.tiers import TIERS, settings_from
 
 Today = Annotated[IsoDate | None, Query(description="the day the report is for (default today)")]
 
@@ -48,44 +48,15 @@ def create_tier_run(body: TierRunCreate, service: TiersDep) -> Any:
     return service.run(settings_from(values), as_of=as_of)
 
 
-@router.get("/tiers/runs", response_model=list[TierRunPublic], summary="Stored tier runs, newest first")
-def list_tier_runs(service: TiersDep, limit: LimitQuery = 100) -> Any:
-    return service.runs(limit=limit)
-
-
-@router.get("/tiers/runs/{run_id}", response_model=TierRunPublic)
-def read_tier_run(run_id: str, service: TiersDep) -> Any:
-    return service.get(run_id)
-
-
-@router.delete("/tiers/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_tier_run(run_id: str, service: TiersDep) -> Response:
-    service.delete(run_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get("/tiers/runs/{run_id}/suggestions", response_model=TierSuggestionPage,
-            summary="A run's suggested tiers with their reasons, in client-name order")
-def tier_suggestions(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
-    return service.suggestions(run_id, after=after, limit=limit)
-
-
-@router.get("/tiers/runs/{run_id}/differences", response_model=TierSuggestionPage,
-            summary="Where a run's suggested tier differs from the tier assigned when it ran")
-def tier_differences(run_id: str, service: TiersDep, after: PositionQuery = 0, limit: LimitQuery = DEFAULT_PAGE_SIZE) -> Any:
-    return service.suggestions(run_id, after=after, limit=limit, differing_only=True)
-
-
-@router.post("/tiers/runs/{run_id}/apply", status_code=status.HTTP_201_CREATED, response_model=TierApplicationPublic,
-             summary="Give clients the tiers a run suggested (recorded as an application)")
-def apply_tiers(run_id: str, body: ApplyTiers, service: TiersDep) -> Any:
-    return service.apply(run_id, body.client_ids, applied_by=body.applied_by)
-
-
-@router.get("/tiers/applications", response_model=list[TierApplicationPublic],
-            summary="Every application of suggested tiers, newest first")
-def list_tier_applications(service: TiersDep, limit: LimitQuery = 100) -> Any:
-    return service.applications(limit=limit)
+TIER_ROUTES = RunRoutes(
+    kind=TIERS, service=TiersDep, base="/tiers", suggestions="suggestions", values="tiers",
+    run=TierRunPublic, page=TierSuggestionPage, application=TierApplicationPublic, apply_body=ApplyTiers,
+    summaries=("A run's suggested tiers with their reasons, in client-name order",
+               "Where a run's suggested tier differs from the tier assigned when it ran"),
+    names=("list_tier_runs", "read_tier_run", "delete_tier_run", "tier_suggestions", "tier_differences", "apply_tiers",
+           "list_tier_applications"),
+)
+add_run_routes(router, TIER_ROUTES)
 
 
 # -- service-level templates ------------------------------------------------------------------------
