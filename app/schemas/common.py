@@ -80,9 +80,6 @@ class EntityRef(BaseModel):
     name: str
 
 
-T = TypeVar("T")
-
-
 class Page(BaseModel, Generic[T]):
     items: list[T]
     #: Pass as ``after`` to get the next page; null on the last page.
