@@ -26,9 +26,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from analytics import graph_input
-from analytics.graph_input import CATEGORIES, CLIENT, KINDS
+from analytics.graph_input import CATEGORIES, CLIENT, KIND_CODES, KINDS
 
-__all__ = ["KINDS", "CATEGORIES", "RelationshipGraph", "symmetric_csr", "csr_from_pairs", "unique_keys"]
+__all__ = ["KINDS", "KIND_CODES", "CATEGORIES", "RelationshipGraph", "symmetric_csr", "csr_from_pairs", "unique_keys"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,19 +18,20 @@ import numpy as np
 if TYPE_CHECKING:
     from analytics.graph import RelationshipGraph
 
-__all__ = ["KINDS", "CATEGORIES", "from_records", "from_arrays"]
+__all__ = ["KINDS", "KIND_CODES", "CATEGORIES", "from_records", "from_arrays"]
 
 #: Entity kinds, in the order of their integer codes in :attr:`RelationshipGraph.kinds`.
 KINDS: tuple[str, ...] = ("client", "person", "team_member", "provider", "division")
 #: Relationship categories, in the order of their codes in :attr:`RelationshipGraph.categories`.
 CATEGORIES: tuple[str, ...] = ("membership", "referral", "professional", "family", "other")
+#: Each kind's integer code (its place in :data:`KINDS`).
+KIND_CODES: dict[str, int] = {kind: code for code, kind in enumerate(KINDS)}
 
-_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 _CATEGORY_CODE = {category: code for code, category in enumerate(CATEGORIES)}
 
-CLIENT = _KIND_CODE["client"]
-PERSON = _KIND_CODE["person"]
-TEAM_MEMBER = _KIND_CODE["team_member"]
+CLIENT = KIND_CODES["client"]
+PERSON = KIND_CODES["person"]
+TEAM_MEMBER = KIND_CODES["team_member"]
 REFERRAL = _CATEGORY_CODE["referral"]
 MEMBERSHIP = _CATEGORY_CODE["membership"]
 
@@ -88,7 +89,7 @@ def from_records(
     stage_code: dict[str, int] = {}
     for entity in entities:
         ids.append(entity["id"])
-        kind = _KIND_CODE.get(entity["kind"])
+        kind = KIND_CODES.get(entity["kind"])
         if kind is None:
             raise ValueError(f"entity {entity['id']!r}: unknown kind {entity['kind']!r}")
         kinds.append(kind)

@@ -47,7 +47,8 @@ from app.domain.model import today_iso  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
 from app.services.catalogue import CatalogueService  # noqa: E402
-from app.services.practice_graph import _KIND_CODE, _number, read_practice_graph  # noqa: E402
+from analytics.graph import KIND_CODES  # noqa: E402
+from app.services.practice_graph import _number, read_practice_graph  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
 from bench.stores import (  # noqa: E402
     FALKORDB,
@@ -100,7 +101,7 @@ def read_old_form(store, catalogue: CatalogueService, *, with_relationship_ids: 
         strengths.append(strength / 100.0)
     return RelationshipGraph.from_arrays(
         [row["id"] for row in rows],
-        np.array([_KIND_CODE[row["kind"]] for row in rows], dtype=np.int8),
+        np.array([KIND_CODES[row["kind"]] for row in rows], dtype=np.int8),
         np.concatenate(sources) if sources else np.zeros(0, np.int64),
         np.concatenate(targets) if targets else np.zeros(0, np.int64),
         np.concatenate(type_indexes) if type_indexes else np.zeros(0, np.int32),

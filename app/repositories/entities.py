@@ -90,6 +90,16 @@ class OwnRecord:
     record: Row
 
 
+@result_of("likely_duplicates")
+@dataclass(frozen=True)
+class LikelyDuplicate:
+    """Another entity of the kind with the name in any case and no differing email."""
+
+    id: str
+    kind: str
+    name: str
+
+
 @result_of("client_detail")
 @dataclass(frozen=True)
 class ClientDetail:
@@ -202,8 +212,8 @@ class Entities(EntityReads, Protocol):
 
     def likely_duplicates(
         self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        """``{id, kind, name}`` of the other entities of ``kind`` with ``entity``'s name in any case and no
+    ) -> list[LikelyDuplicate]:
+        """The other entities of ``kind`` with ``entity``'s name in any case and no
         differing email (see the query), those a caller who sees ``owners``' clients may see."""
 
     def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
@@ -317,12 +327,12 @@ class EntityRepository(Repository):
 
     def likely_duplicates(
         self, kind: EntityKind, entity: Mapping[str, Any], *, limit: int, owners: Collection[str] | None = None,
-    ) -> list[Row]:
-        return self._store.read(
+    ) -> list[LikelyDuplicate]:
+        return all_as(LikelyDuplicate, self._store.read(
             self._q("likely_duplicates", label=kind.label, restricted=owners is not None),
             {"id": entity["id"], "name": entity["name"], "email": entity.get("email"), "limit": limit,
              "owners": _owners(owners)},
-        )
+        ))
 
     def client_detail(self, client_id: str, *, today: str, owners: Collection[str] | None = None) -> ClientDetail | None:
         rows = self._store.read(self._q("client_detail", restricted=owners is not None),

@@ -77,6 +77,15 @@ class RoleHolder:
     relationship_id: str
 
 
+@result_of("create_relationships_batch")
+@dataclass(frozen=True)
+class BatchClashes:
+    """How many active relationships or singular-role holders in the store a batch's active
+    rows clash with: 0 when the batch was written, else it was not."""
+
+    clashes: int
+
+
 @result_of("client_owners", "owned_clients", "ownerships_page")
 @dataclass(frozen=True)
 class Ownership:
@@ -241,8 +250,8 @@ class RelationshipRepository(Repository):
         )
 
         def send() -> int | None:
-            rows = write()
-            return rows[0]["clashes"] if rows else None
+            found = first_as(BatchClashes, write())
+            return found.clashes if found else None
         return send
 
     def ownerships(

@@ -61,6 +61,20 @@ class TaskRow:
     task: Row
 
 
+@result_of("service_plan_inputs")
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a client's plan is made from: the client's fields (``id``, ``name``, ``version``,
+    ``tier``, ``stage``, ``owner_id``, ``next_review_date``), its active members (``id``,
+    ``name``, ``birth_date``), the date of its last review (None: none yet) and every
+    service task it holds."""
+
+    client: Row
+    people: list[Row]
+    last_review: str | None
+    tasks: list[Row]
+
+
 @result_of("write_service_plans")
 @dataclass(frozen=True)
 class PlanWrite:
@@ -98,9 +112,9 @@ class ServiceTasks(Protocol):
     def service_plan_clients(self) -> list[str]:
         """Every client's id, in id order."""
 
-    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
-        """Rows ``{client, people, last_review, tasks}`` for these clients, in id order (an
-        id that names no client gives no row)."""
+    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[PlanInputs]:
+        """What these clients' plans are made from, in id order (an id that names no client
+        gives nothing)."""
 
     def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
         """The recurring important dates kept on these entities."""
@@ -146,12 +160,13 @@ class ServiceTaskRepository(Repository):
     def service_plan_clients(self) -> list[str]:
         return [found.id for found in all_as(EntityId, self._store.read(self._q("service_plan_clients")))]
 
-    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[Row]:
+    def service_plan_inputs(self, client_ids: Sequence[str], *, today: str) -> list[PlanInputs]:
         rows = self._store.read(self._q("service_plan_inputs"), {"ids": list(client_ids), "today": today})
-        for row in rows:
-            for task in row["tasks"]:
+        inputs = all_as(PlanInputs, rows)
+        for found in inputs:
+            for task in found.tasks:
                 _read_task(task)
-        return rows
+        return inputs
 
     def yearly_dates(self, entity_ids: Iterable[str]) -> list[NamedDate]:
         return all_as(NamedDate, self._store.read(self._q("yearly_dates"), {"ids": sorted(set(entity_ids))}))

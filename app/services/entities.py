@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any, Protocol
 
 from app.domain.access import Caller, Permission
@@ -84,8 +85,8 @@ class EntityService:
         if kind in DUPLICATE_CHECKED_KINDS:
             # A warning, not a rule: the create stands (two people may share a name), so it is
             # read after the write, and lists only entities the caller may see.
-            created["likely_duplicates"] = self._repo.likely_duplicates(
-                kind, created, limit=MAX_LIKELY_DUPLICATES, owners=self._visibility.owners)
+            created["likely_duplicates"] = [asdict(found) for found in self._repo.likely_duplicates(
+                kind, created, limit=MAX_LIKELY_DUPLICATES, owners=self._visibility.owners)]
         return created
 
     def get(self, kind: EntityKind, entity_id: str) -> dict[str, Any]:

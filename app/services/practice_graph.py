@@ -12,14 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
-from analytics.graph import KINDS, RelationshipGraph
+from analytics.graph import KIND_CODES, RelationshipGraph
 from app.domain.catalogue import OWNERSHIP, ownership_id
 from app.domain.model import RelationshipCategory, now_iso, today_iso
 from app.repositories.analytics import AnalyticsReads
 from app.repositories.catalogue import CatalogueReads
 from app.services.catalogue import CatalogueService
 
-_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
 log = logging.getLogger(__name__)
 
 
@@ -49,8 +48,8 @@ def read_practice_graph(
     started = time.perf_counter()
     today = today_iso()
     rows = repository.analytics_entities()
-    position = {row["id"]: index for index, row in enumerate(rows)}
-    stage_labels = sorted({row["stage"] for row in rows if row["stage"] is not None})
+    position = {row.id: index for index, row in enumerate(rows)}
+    stage_labels = sorted({row.stage for row in rows if row.stage is not None})
     stage_code = {stage: code for code, stage in enumerate(stage_labels)}
 
     # The catalogue's types, and each client's ownership read from its owner_id.
@@ -63,9 +62,9 @@ def read_practice_graph(
             stored_strengths, stored_shares = [None] * len(ends), []
             ids = [ownership_id(end.split(" ", 1)[1]) for end in ends] if with_relationship_ids else []
         else:
-            ends, stored_strengths, ids, stored_shares = repository.active_relationship_ends(
-                spec.code, today=today, with_ids=with_relationship_ids, with_shares=membership
-            )
+            active = repository.active_relationships(
+                spec.code, today=today, with_ids=with_relationship_ids, with_shares=membership)
+            ends, stored_strengths, ids, stored_shares = active.ends, active.strengths, active.ids, active.shares
         relationship_ids.extend(ids)
         # Membership shares, for what a referred person brings (analytics.referral_credit).
         shares.append(np.array([np.nan if s is None else s for s in stored_shares], dtype=np.float64) if membership
@@ -78,8 +77,8 @@ def read_practice_graph(
         strengths.append(np.fromiter((1.0 if s is None else s for s in stored_strengths), dtype=np.float64,
                                      count=len(pairs)))
     graph = RelationshipGraph.from_arrays(
-        [row["id"] for row in rows],
-        np.array([_KIND_CODE[row["kind"]] for row in rows], dtype=np.int8),
+        [row.id for row in rows],
+        np.array([KIND_CODES[row.kind] for row in rows], dtype=np.int8),
         np.concatenate(sources) if sources else np.zeros(0, np.int64),
         np.concatenate(targets) if targets else np.zeros(0, np.int64),
         np.concatenate(type_indexes) if type_indexes else np.zeros(0, np.int32),
@@ -88,16 +87,16 @@ def read_practice_graph(
         type_weights=[t.weight for t in types],
         phrases=[t.phrase for t in types],
         reverse_phrases=[t.reverse_phrase for t in types],
-        names=[row["name"] for row in rows],
-        stages=np.array([stage_code.get(row["stage"], -1) for row in rows], dtype=np.int16),
+        names=[row.name for row in rows],
+        stages=np.array([stage_code.get(row.stage, -1) for row in rows], dtype=np.int16),
         stage_labels=stage_labels,
-        annual_revenue=np.array([_number(row["annual_revenue"]) for row in rows], dtype=np.float64),
-        assets_under_management=np.array([_number(row["assets_under_management"]) for row in rows], dtype=np.float64),
+        annual_revenue=np.array([_number(row.annual_revenue) for row in rows], dtype=np.float64),
+        assets_under_management=np.array([_number(row.assets_under_management) for row in rows], dtype=np.float64),
         strengths=np.concatenate(strengths) if strengths else np.zeros(0),
         shares=np.concatenate(shares) if shares else np.zeros(0),
         edge_ids=relationship_ids if with_relationship_ids else None,
     )
-    assigned = np.array([row["influencer_segment"] for row in rows], dtype=object)
+    assigned = np.array([row.influencer_segment for row in rows], dtype=object)
     return PracticeGraph(graph, assigned, now_iso(), time.perf_counter() - started)
 
 

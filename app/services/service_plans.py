@@ -40,7 +40,7 @@ from app.domain.service_plan import (
     plan_tasks,
     week_end,
 )
-from app.repositories.service_tasks import ServiceTasks, TaskChange
+from app.repositories.service_tasks import PlanInputs, ServiceTasks, TaskChange
 from app.repositories.team import TeamHierarchy, TeamMember
 from app.repositories.transfer import BulkTransfer
 from app.services.bulk import compact_after_load
@@ -128,10 +128,10 @@ class ServicePlanService:
         chunks = [ids[first:first + PLAN_CHUNK] for first in range(0, len(ids), PLAN_CHUNK)]
         totals = PlanTotals()
 
-        def read(chunk: list[str]) -> list[dict[str, Any]]:
+        def read(chunk: list[str]) -> list[PlanInputs]:
             return self._repo.service_plan_inputs(chunk, today=as_of.isoformat())
 
-        def plan(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], PlanChange]]:
+        def plan(rows: list[PlanInputs]) -> list[tuple[dict[str, Any], PlanChange]]:
             return self._plan_writes(rows, levels, assignees, as_of, months)
 
         with ExitStack() as stack:
@@ -177,26 +177,26 @@ class ServicePlanService:
         raise Conflict("clients kept changing while their plans were written; try again")
 
     def _plan_writes(
-        self, rows: list[dict[str, Any]], levels: Mapping[str, ServiceLevel], assignees: Callable[[str | None, AssigneeRule], str | None],
+        self, rows: list[PlanInputs], levels: Mapping[str, ServiceLevel], assignees: Callable[[str | None, AssigneeRule], str | None],
         as_of: date, months: int,
     ) -> list[tuple[dict[str, Any], PlanChange]]:
         dates_of = self._kept_dates(rows)
         now = now_iso()
         writes = []
         for row in rows:
-            client = row["client"]
+            client = row.client
             level = levels.get(client.get("tier"))
             planned: list[PlannedTask] | None = None
             if level is not None and client.get("stage") == PLANNED_STAGE:
-                people = {p["id"]: p for p in row["people"]}
+                people = {p["id"]: p for p in row.people}
                 kept = [d for entity_id in (client["id"], *people) for d in dates_of.get(entity_id, ())]
                 kept += [KeptDate(f"birth_date:{p['id']}", TaskKind.birthday, date.fromisoformat(p["birth_date"]), p["id"], p["name"])
                          for p in people.values() if p.get("birth_date")]
                 planned = plan_tasks(
                     client_id=client["id"], tier=client["tier"], template=level, as_of=as_of, months=months,
-                    last_review=_day(row["last_review"]), scheduled_review=_day(client.get("next_review_date")), dates=kept,
+                    last_review=_day(row.last_review), scheduled_review=_day(client.get("next_review_date")), dates=kept,
                 )
-            change = reconcile(client, row["tasks"], planned, assignees, as_of=as_of, now=now)
+            change = reconcile(client, row.tasks, planned, assignees, as_of=as_of, now=now)
             if change.empty:
                 continue
             start, end = plan_period(as_of, months)
@@ -209,13 +209,13 @@ class ServicePlanService:
             )
             writes.append(({
                 "client_id": client["id"], "client_version": client["version"],
-                "held": [f"{t['id']}:{t['version']}" for t in row["tasks"]],
+                "held": [f"{t['id']}:{t['version']}" for t in row.tasks],
                 "create": change.create, "update": change.update, "delete": change.delete, "audit": audit,
             }, change))
         return writes
 
-    def _kept_dates(self, rows: list[dict[str, Any]]) -> dict[str, list[KeptDate]]:
-        ids = [row["client"]["id"] for row in rows] + [p["id"] for row in rows for p in row["people"]]
+    def _kept_dates(self, rows: list[PlanInputs]) -> dict[str, list[KeptDate]]:
+        ids = [row.client["id"] for row in rows] + [p["id"] for row in rows for p in row.people]
         kept: dict[str, list[KeptDate]] = {}
         for found in self._repo.yearly_dates(ids):
             important = found.important_date

@@ -16,28 +16,6 @@ from app.repositories import suggestion_runs
 from app.repositories.base import QUERY_RESULTS
 from app.repositories.cypher import CYPHER_DIR, Dialect, query_library
 
-#: Queries whose rows the repositories still read by column name (typed one by one, as their
-#: services move to the types; a new query file gets a type, not a place here).
-UNTYPED = frozenset("""
-analytics_entities analytics_ownership analytics_relationships
-
-
-
-create_relationships_batch
-
-entity_influence_scores
-
-likely_duplicates
-
-
-
-service_plan_inputs
-
-
-
-
-""".split())
-
 _COMMENT = re.compile(r"//[^\n]*")
 _AFTER_RETURN = re.compile(r"\b(ORDER\s+BY|SKIP|LIMIT|UNION)\b", re.I)
 _ALIASED = re.compile(r"\s+AS\s+`?(\w+)`?$", re.I | re.S)
@@ -138,10 +116,8 @@ def test_every_query_has_a_result_type() -> None:
     names = {path.name.split(".")[0] for path in CYPHER_DIR.glob("*.cypher")}
     returning = {name for name in names if any(re.search(r"\bRETURN\b", _COMMENT.sub("", p.read_text()), re.I)
                                                for p in _files(name))}
-    assert not UNTYPED & set(QUERY_RESULTS), "typed now: take it out of UNTYPED"
-    assert not UNTYPED - returning, f"not (or no longer) queries that return rows: {sorted(UNTYPED - returning)}"
-    assert returning - UNTYPED <= set(QUERY_RESULTS), (
-        f"queries with no result type: {sorted(returning - UNTYPED - set(QUERY_RESULTS))}")
+    assert returning <= set(QUERY_RESULTS), f"queries with no result type: {sorted(returning - set(QUERY_RESULTS))}"
+    assert set(QUERY_RESULTS) <= returning, f"types of queries that return no rows: {sorted(set(QUERY_RESULTS) - returning)}"
 
 
 def test_return_columns() -> None:

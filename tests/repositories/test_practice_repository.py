@@ -15,6 +15,7 @@ from app.domain.audit import CreationRecords
 from app.domain.catalogue import PairRule
 from app.domain.model import EntityKind as K
 from app.domain.model import PracticeRecordKind
+from app.repositories.analytics import ActiveRelationships
 from app.repositories.catalogue import CatalogueDeletion, CategoryCreation, RelationshipTypeChange
 from app.repositories.relationships import Ownership
 from app.repositories.cypher import QueryLibrary
@@ -209,11 +210,11 @@ def test_every_query_file_runs_on_the_store(store: GraphStore) -> None:
         [{"from_id": "p2", "to_id": "p1", "type": "SPOUSE_OF", "symmetric": True}], today=TODAY
     ) == {("p2", "p1", "SPOUSE_OF")}
     assert repo.get_relationship("SPOUSE_OF", spouse["id"]).to_entity["id"] == "p2"
-    assert {row["id"] for row in repo.analytics_entities()} >= {"p1", "p2"}
+    assert {row.id for row in repo.analytics_entities()} >= {"p1", "p2"}
     p1 = repo.get_entity(K.person, "p1")
-    assert [d["id"] for d in repo.likely_duplicates(K.person, {**p1, "id": "new", "name": p1["name"].upper()}, limit=5)] == ["p1"]
-    ends, strengths, ids, shares = repo.active_relationship_ends("SPOUSE_OF", today=TODAY, with_ids=True, with_shares=True)
-    assert (ends, strengths, ids, shares) == (["p1 p2"], [None], [spouse["id"]], [None])  # none given: none stored
+    assert [d.id for d in repo.likely_duplicates(K.person, {**p1, "id": "new", "name": p1["name"].upper()}, limit=5)] == ["p1"]
+    active = repo.active_relationships("SPOUSE_OF", today=TODAY, with_ids=True, with_shares=True)
+    assert active == ActiveRelationships(["p1 p2"], [None], [spouse["id"]], [None])  # none given: none stored
     stored_spouse = repo.get_relationship("SPOUSE_OF", spouse["id"]).relationship
     changed = repo.update_relationship("SPOUSE_OF", spouse["id"], {**spouse, "strength": 0.8}, symmetric=True,
                                        singular_role=None, active=True, today=TODAY, now="n", expected_version=1,
@@ -504,7 +505,7 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert [(m.id, m.name, m.reports_to_id) for m in repo.team_subtree("t5")] == [("t5", "T5", None), ("t6", "T6", "t5")]
     assert [m.id for m in repo.team_subtree("t6")] == ["t6"] and repo.team_subtree("c1") == []
     [row] = repo.service_plan_inputs(["c1", "nobody"], today=TODAY)
-    assert (row["client"]["id"], [p["id"] for p in row["people"]], row["tasks"], row["last_review"]) == ("c1", ["p1"], [], None)
+    assert (row.client["id"], [p["id"] for p in row.people], row.tasks, row.last_review) == ("c1", ["p1"], [], None)
     assert "c1" in repo.service_plan_clients() and "p1" not in repo.service_plan_clients()
     assert [r.important_date["id"] for r in repo.yearly_dates(["c1", "p1"])] == ["d3"]
     version = repo.get_entity(K.client, "c1")["version"]
@@ -551,9 +552,9 @@ def _run_service_plan_queries(repo: PracticeRepository) -> None:
     assert [t["id"] for t in repo.client_records(PracticeRecordKind.touch, client_id="c1", date_from="2027-01-01", date_to="2027-12-31")] == ["tc9"]
     assert [r["action"] for r in repo.audit_records({"target_id": "st1"}, after=None, limit=10)] == ["update", "update"]
     [row] = repo.service_plan_inputs(["c1"], today=TODAY)
-    assert [t["id"] for t in row["tasks"]] == ["st1"]
+    assert [t["id"] for t in row.tasks] == ["st1"]
     repo.create_client_record(PracticeRecordKind.touch, {**touch, "id": "tc11", "kind": "review"}, _audit("tc11"))
-    assert repo.service_plan_inputs(["c1"], today=TODAY)[0]["last_review"] == "2027-01-21"
+    assert repo.service_plan_inputs(["c1"], today=TODAY)[0].last_review == "2027-01-21"
     for member in ("t6", "t5"):
         assert repo.delete_entity(K.team_member, member, cascade=False, now="n", expected_version=1,
                                   audits=[_audit(member, "delete")]).deleted
