@@ -64,8 +64,10 @@ MAX_LIKELY_DUPLICATES = 20
 
 
 class EntityService:
-    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService, groups: GroupRepository,
-                 caller: Caller) -> None:
+    """``groups`` makes the groups' repository (deleting an entity takes it out of its groups)."""
+
+    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService,
+                 groups: Callable[[], GroupRepository], caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
         self._groups = groups
@@ -267,7 +269,7 @@ class EntityService:
     def _leave_groups(self, entity_id: str, *, now: str, note: str, audits: list[dict[str, Any]]) -> list[str]:
         """The ``"id:version"`` of each group that picked ``entity_id`` by hand (the delete's
         guard); adds a record of each group's change to ``audits``."""
-        groups = self._groups.groups_holding(entity_id)
+        groups = self._groups().groups_holding(entity_id)
         for group in groups:
             after = {**group, "member_ids": [m for m in group["member_ids"] if m != entity_id],
                      "version": group["version"] + 1, "updated_at": now}
