@@ -33,12 +33,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.influence import DEFAULT_BETWEENNESS_K  # noqa: E402
+from app.bootstrap import Services  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
 from app.services.analytics import AnalyticsService  # noqa: E402
-from app.services.catalogue import CatalogueService  # noqa: E402
 from app.services.practice_graph import GraphSnapshots  # noqa: E402
 from app.services.scoring import ScoringParameters, ScoringService  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
@@ -65,16 +65,14 @@ def main() -> None:
             opened = open_store(store_settings)
             cleanup.callback(opened.close)
             repository = PracticeRepository(opened.store)
-            catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-            catalogue.seed_defaults()
+            Services(repository).catalogue().seed_defaults()
             started = time.perf_counter()
             load_generated_practice(repository, args.entities, args.relationships, caller=LOCAL_OPERATOR, seed=args.seed)
             loaded = time.perf_counter() - started
             print(f"  {name}: loaded through the import path in {loaded:.1f} s "
                   f"({args.relationships / loaded:,.0f} relationships/s); {conditions()}", flush=True)
-            snapshots = GraphSnapshots(max_age_s=3600)
-            services[name] = (ScoringService(repository, catalogue, snapshots, LOCAL_OPERATOR),
-                              AnalyticsService(repository, catalogue, snapshots, LOCAL_OPERATOR))
+            wired = Services(repository, snapshots=GraphSnapshots(max_age_s=3600))
+            services[name] = (wired.scoring(), wired.analytics())
 
         summary: dict[str, dict[str, float]] = {}
         for name, (scoring, service) in services.items():

@@ -41,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics.graph import RelationshipGraph  # noqa: E402
+from app.bootstrap import Services  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.domain.model import today_iso  # noqa: E402
@@ -172,7 +173,7 @@ def main() -> None:
             if opened.embedded is not None:
                 pids[name] = opened.embedded.pid
             repository = PracticeRepository(opened.store)
-            catalogue = CatalogueService(repository, LOCAL_OPERATOR)
+            catalogue = Services(repository).catalogue()
             catalogue.seed_defaults()
             report = load_generated_practice(repository, args.entities, args.relationships, caller=LOCAL_OPERATOR,
                                              seed=args.seed, batch_size=args.batch_size)

@@ -192,10 +192,11 @@ def _store_queries(store) -> int:
 
 def bench_auth(target: Target) -> None:
     """What authentication costs a request in-process: a warm key is a sha256 and a dict lookup."""
-    from app.services.access import AccessService, CallerCache, hash_key
+    from app.bootstrap import Services
+    from app.services.access import CallerCache, hash_key
 
     cache = CallerCache(60)
-    access = AccessService(target.repository, cache=cache)
+    access = Services(target.repository, callers=cache).access()
     rounds = 20_000
     started = time.perf_counter()
     for _ in range(rounds):
@@ -312,9 +313,9 @@ def _direct_store_rate(repository, ids: list[str], taken: set[tuple[int, int]], 
 
 def bootstrap_key(repository) -> str:
     """The practice's first admin key, created straight in the store the API serves."""
-    from app.services.access import AccessService
+    from app.bootstrap import Services
 
-    issued = AccessService(repository).bootstrap_admin(name="Bench Admin")
+    issued = Services(repository).access().bootstrap_admin(name="Bench Admin")
     if issued is None:
         raise SystemExit("the bench store already has an admin key")
     return issued.key

@@ -33,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.bootstrap import Services  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR, Caller, team_below  # noqa: E402
 from app.domain.audit import AuditAction, audit_record  # noqa: E402
@@ -40,10 +41,6 @@ from app.domain.model import EntityKind, TeamRole, now_iso  # noqa: E402
 from app.domain.tiers import TierSettings  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
-from app.services.catalogue import CatalogueService  # noqa: E402
-from app.services.entities import EntityService  # noqa: E402
-from app.services.service_plans import ServicePlanService  # noqa: E402
-from app.services.tiers import TierService  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
 from bench.stores import FALKORDB, NEO4J, add_store_argument, conditions, neo4j_server, neo4j_settings  # noqa: E402
 
@@ -63,15 +60,15 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
 def bench_store(name: str, repository: PracticeRepository, args: argparse.Namespace) -> None:
     as_of = date.fromisoformat(args.as_of)
     if args.tier_run:
-        seconds, run = timed(lambda: TierService(repository, LOCAL_OPERATOR).run(TierSettings(), as_of=as_of))
-        applied_s, applied = timed(lambda: TierService(repository, LOCAL_OPERATOR).apply(run["id"], None))
+        seconds, run = timed(lambda: Services(repository).tiers().run(TierSettings(), as_of=as_of))
+        applied_s, applied = timed(lambda: Services(repository).tiers().apply(run["id"], None))
         print(f"  {name}: tiers suggested in {seconds:.1f} s and applied in {applied_s:.1f} s "
               f"({applied['applied']:,} clients: {dict(sorted(run['tier_counts'].items()))})", flush=True)
     else:
         seconds, counts = timed(lambda: tiers_from_segments(repository))
         print(f"  {name}: tiers set from segments in {seconds:.1f} s (bulk update): {counts}", flush=True)
 
-    plans = ServicePlanService(repository, LOCAL_OPERATOR)
+    plans = Services(repository).service_plans()
     seconds, first = timed(lambda: plans.generate(as_of=as_of))
     print(f"  {name}: plans for the whole practice in {seconds:.1f} s (target < 60 s): {first['clients']:,} clients, "
           f"{first['clients_changed']:,} with a plan, {first['created']:,} tasks created; {conditions()}", flush=True)
@@ -85,8 +82,8 @@ def bench_store(name: str, repository: PracticeRepository, args: argparse.Namesp
     adviser = next(m for m in team if m["id"] == adviser_id)
     restricted = Caller(adviser_id, adviser["name"], TeamRole(adviser["role"]),
                         visible_owner_ids=team_below(adviser_id, {m["id"]: m["reports_to_id"] for m in team}))
-    as_adviser = ServicePlanService(repository, restricted)
-    entities = EntityService(repository, CatalogueService(repository, LOCAL_OPERATOR), LOCAL_OPERATOR)
+    as_adviser = Services(repository, restricted).service_plans()
+    entities = Services(repository).entities()
     today = date.fromisoformat(args.today)
     reads: dict[str, Callable[[], object]] = {
         "queue, as an admin": lambda: plans.queue(adviser_id, today=today, limit=50),
@@ -161,7 +158,7 @@ def main() -> None:
             opened = open_store(store_settings)
             cleanup.callback(opened.close)
             repository = PracticeRepository(opened.store)
-            CatalogueService(repository, LOCAL_OPERATOR).seed_defaults()
+            Services(repository).catalogue().seed_defaults()
             report = load_generated_practice(repository, args.entities, args.relationships, caller=LOCAL_OPERATOR,
                                              seed=args.seed)
             print(f"  {name}: practice loaded in {report.seconds:.0f} s", flush=True)

@@ -31,12 +31,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.bootstrap import Services  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
-from app.services.access import AccessService  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
 from bench.stores import conditions  # noqa: E402
 from tests.workspace.conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
@@ -84,7 +84,7 @@ def main() -> None:
         load_generated_practice(repository, args.entities, args.relationships, caller=LOCAL_OPERATOR, seed=args.seed)
         print(f"workspace_bench: {args.entities:,} entities, {args.relationships:,} relationships loaded in "
               f"{time.perf_counter() - started:.1f} s; {conditions()}")
-        key = AccessService(repository).bootstrap_admin(name="Bench Admin").key
+        key = Services(repository).access().bootstrap_admin(name="Bench Admin").key
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings, opened=opened), host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

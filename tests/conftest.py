@@ -21,13 +21,12 @@ from falkordb import FalkorDB
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.bootstrap import Services
 from app.core.config import Settings
 from app.main import create_app
-from app.services.access import AccessService
 from app.repositories.embedded_falkordb import EmbeddedFalkorDB
 from app.repositories.factory import OpenStore
 from app.repositories.falkordb_store import FalkorGraphStore
-from app.repositories.practice import PracticeRepository
 from app.repositories.store import GraphStore
 from tests.prepared_practices import PreparedPractices
 
@@ -182,7 +181,7 @@ ADMIN_NAME = "Ada Admin"
 
 def admin_key(store: GraphStore) -> str:
     """The first admin key of a fresh practice, as ``rapport keys bootstrap`` makes it."""
-    issued = AccessService(PracticeRepository(store)).bootstrap_admin(name=ADMIN_NAME)
+    issued = Services.over(store).access().bootstrap_admin(name=ADMIN_NAME)
     assert issued is not None
     return issued.key
 

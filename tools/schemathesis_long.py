@@ -243,13 +243,12 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
+    from app.bootstrap import Services
     from app.core.config import Settings
     from app.main import create_app
     from app.repositories.embedded_falkordb import EmbeddedFalkorDB
     from app.repositories.factory import OpenStore
     from app.repositories.falkordb_store import FalkorGraphStore
-    from app.repositories.practice import PracticeRepository
-    from app.services.access import AccessService
     from falkordb import FalkorDB
 
     data_dir = Path(tempfile.mkdtemp(prefix="rst-"))
@@ -260,7 +259,7 @@ def main() -> None:
         store.ensure_schema()
         app = create_app(Settings(sample_data="yes"), opened=OpenStore(store))
         with TestClient(app) as test_client:
-            key = AccessService(PracticeRepository(store)).bootstrap_admin(name="Schemathesis Admin").key
+            key = Services.over(store).access().bootstrap_admin(name="Schemathesis Admin").key
             me = test_client.get("/me", headers={"Authorization": f"Bearer {key}"}).json()
             print(f"schemathesis campaign: max-time {args.max_time} s, max-examples {args.max_examples}, "
                   f"max-steps {args.max_steps}, seed {args.seed}", flush=True)

@@ -94,13 +94,12 @@ def _wait_until_up(url: str, process: subprocess.Popen, startup_s: float) -> Non
 def _bootstrap_key(data_dir: Path) -> str:
     from falkordb import FalkorDB
 
+    from app.bootstrap import Services
     from app.repositories.falkordb_store import FalkorGraphStore
-    from app.repositories.practice import PracticeRepository
-    from app.services.access import AccessService
 
     client = FalkorDB(unix_socket_path=str(data_dir / "falkordb.sock"))
     try:
-        issued = AccessService(PracticeRepository(FalkorGraphStore(client, "rapport"))).bootstrap_admin(name="Served Admin")
+        issued = Services.over(FalkorGraphStore(client, "rapport")).access().bootstrap_admin(name="Served Admin")
     finally:
         client.connection.close()
     if issued is None:

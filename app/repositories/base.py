@@ -12,7 +12,7 @@ practice's rules beyond what must be checked inside the write itself to be atomi
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from app.domain.catalogue import PairRule
 from app.repositories.store import GraphStore, Row
@@ -25,15 +25,9 @@ class Repository:
 
     @property
     def store(self) -> GraphStore:
-        """The store it reads and writes (for the repositories of other parts: groups)."""
+        """The store it reads and writes (``app.bootstrap`` builds the other parts' repositories
+        on it: groups, suggestion runs)."""
         return self._store
-
-
-class StoreBacked(Protocol):
-    """A repository whose store other parts' repositories share (groups and mailings)."""
-
-    @property
-    def store(self) -> GraphStore: ...
 
 
 def _owners(owners: Collection[str] | None) -> list[str] | None:

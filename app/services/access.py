@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ from app.domain.model import EntityKind, PracticeRecordKind, TeamRole, now_iso
 from app.repositories.access import Access
 from app.repositories.audit import AuditTrail
 from app.repositories.catalogue import Catalogue
-from app.services.entities import EntityServiceRepository
+from app.services.entities import EntityService, EntityServiceRepository
 
 KEY_PREFIX = "rpk_"
 _KEY = re.compile(r"^rpk_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$")
@@ -96,8 +97,13 @@ class CallerCache:
 
 
 class AccessService:
-    def __init__(self, repository: AccessServiceRepository, caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
+    """``entities`` makes the entity service that ``bootstrap_admin`` creates the first admin
+    through (a factory: building a service per request, the API seldom needs it)."""
+
+    def __init__(self, repository: AccessServiceRepository, entities: Callable[[], EntityService],
+                 caller: Caller = LOCAL_OPERATOR, cache: CallerCache | None = None) -> None:
         self._repo = repository
+        self._entities = entities
         self._caller = caller
         self._cache = cache
 
@@ -136,10 +142,7 @@ class AccessService:
         if self._repo.active_admin_keys() > 0:
             return None
         # Through the entity service, so the team member gets the same checks and audit.
-        from app.services.catalogue import CatalogueService
-        from app.services.entities import EntityService
-
-        entities = EntityService(self._repo, CatalogueService(self._repo, self._caller), self._caller)
+        entities = self._entities()
         data: dict[str, Any] = {"name": name, "role": TeamRole.admin.value}
         if email:
             data["email"] = email

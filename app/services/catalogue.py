@@ -16,8 +16,13 @@ from app.domain.catalogue import (
 )
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory, check_identifier, new_entity_id, now_iso
-from app.repositories.catalogue import Catalogue, CatalogueDeletion
+from app.repositories.catalogue import Catalogue, CatalogueDeletion, CatalogueReads
 from app.services.optimistic import write_attempts
+
+
+def stored_relationship_types(repository: CatalogueReads) -> list[RelationshipTypeSpec]:
+    """The relationship types a repository holds (a store's, or a snapshot's)."""
+    return [RelationshipTypeSpec.from_properties(row) for row in repository.relationship_types()]
 
 
 class CatalogueService:
@@ -55,7 +60,7 @@ class CatalogueService:
 
     # -- relationship types -------------------------------------------------------------
     def relationship_types(self) -> list[RelationshipTypeSpec]:
-        return [RelationshipTypeSpec.from_properties(row) for row in self._repo.relationship_types()]
+        return stored_relationship_types(self._repo)
 
     def relationship_type(self, code: str) -> RelationshipTypeSpec:
         rows = self._repo.relationship_types(code)

@@ -19,7 +19,6 @@ from app.domain.model import (
     person_display_name,
     today_iso,
 )
-from app.repositories.base import StoreBacked
 from app.repositories.catalogue import CatalogueReads
 from app.repositories.entities import Entities, EntityDeletion
 from app.repositories.groups import GroupRepository
@@ -46,8 +45,8 @@ MAX_HIERARCHY_DEPTH = 200
 _PAGE = 5_000
 
 
-class EntityServiceRepository(Entities, CatalogueReads, VisibleEntities, StoreBacked, Protocol):
-    """What the entity service reads and writes (and the groups, on its store)."""
+class EntityServiceRepository(Entities, CatalogueReads, VisibleEntities, Protocol):
+    """What the entity service reads and writes (the groups an entity leaves: ``GroupRepository``)."""
 
 
 def _describe(kind: EntityKind) -> str:
@@ -66,9 +65,13 @@ MAX_LIKELY_DUPLICATES = 20
 
 
 class EntityService:
-    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService, caller: Caller) -> None:
+    """``groups`` makes the groups' repository (deleting an entity takes it out of its groups)."""
+
+    def __init__(self, repository: EntityServiceRepository, catalogue: CatalogueService,
+                 groups: Callable[[], GroupRepository], caller: Caller) -> None:
         self._repo = repository
         self._catalogue = catalogue
+        self._groups = groups
         self._caller = caller
         self._visibility = Visibility(repository, caller)
 
@@ -267,7 +270,7 @@ class EntityService:
     def _leave_groups(self, entity_id: str, *, now: str, note: str, audits: list[dict[str, Any]]) -> list[str]:
         """The ``"id:version"`` of each group that picked ``entity_id`` by hand (the delete's
         guard); adds a record of each group's change to ``audits``."""
-        groups = GroupRepository(self._repo.store).groups_holding(entity_id)
+        groups = self._groups().groups_holding(entity_id)
         for group in groups:
             after = {**group, "member_ids": [m for m in group["member_ids"] if m != entity_id],
                      "version": group["version"] + 1, "updated_at": now}

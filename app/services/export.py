@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 from xml.sax.saxutils import escape, quoteattr
 
-from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import OWNERSHIP, ownership_id, ownership_properties
 from app.domain.errors import InvalidInput, NotFound
 from app.domain.model import DEFAULT_EXPORT_DEPTH, MAX_NETWORK_DEPTH, EntityKind, today_iso
@@ -33,7 +32,7 @@ from app.domain.transfer import FILE_FORMATS, RECORD_OF_ENTITY_KIND, RecordKind
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
 from app.repositories.transfer import BulkTransfer, OutgoingRelationship
-from app.services.catalogue import CatalogueService
+from app.services.catalogue import stored_relationship_types
 from app.services.generator import Batch
 from app.services.relationship_rules import RELATIONSHIP_FIELDS, is_active
 
@@ -222,7 +221,7 @@ def export_practice(
         pages = ((entities, relationships + ownership_rows(entities, team)) for entities, relationships in pages)
         report = ExportReport(target, file_format, point_in_time=client is None and repository.snapshots_are_point_in_time)
         if file_format == "graphml":
-            weights = {t.code: t.weight for t in (*CatalogueService(source, LOCAL_OPERATOR).relationship_types(), OWNERSHIP)}
+            weights = {t.code: t.weight for t in (*stored_relationship_types(source), OWNERSHIP)}
             report.counts = _write_graphml(pages, target, team, weights)
             return report
         with ImportFiles(target, file_format) as files:

@@ -20,7 +20,6 @@ from app.domain.audit import AuditAction, audit_record
 from app.domain.errors import Conflict, DuplicateKey, InvalidInput, NotFound
 from app.domain.groups import MAX_PICKED, MEMBER_KINDS, GroupFilter, audited_group, group_name_key, without_filter
 from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
-from app.repositories.base import StoreBacked
 from app.repositories.catalogue import Catalogue
 from app.repositories.entities import Entities
 from app.repositories.groups import GroupCreation, GroupRepository
@@ -35,14 +34,18 @@ _PAGE = 5_000
 _MEMBER_KIND_NAMES = " or ".join(kind.value for kind in MEMBER_KINDS)
 
 
-class GroupServiceRepository(Entities, Catalogue, VisibleEntities, StoreBacked, Protocol):
-    """What the group service reads (groups themselves through ``GroupRepository`` on its store)."""
+class GroupServiceRepository(Entities, Catalogue, VisibleEntities, Protocol):
+    """What the group service reads (groups themselves through ``GroupRepository``)."""
 
 
 class GroupService:
-    def __init__(self, repository: GroupServiceRepository, caller: Caller) -> None:
+    """``catalogue`` checks a filter's categories."""
+
+    def __init__(self, repository: GroupServiceRepository, groups: GroupRepository, catalogue: CatalogueService,
+                 caller: Caller) -> None:
         self._repo = repository
-        self._groups = GroupRepository(repository.store)
+        self._groups = groups
+        self._catalogue = catalogue
         self._caller = caller
         self._visibility = Visibility(repository, caller)
 
@@ -288,7 +291,7 @@ class GroupService:
                                       {k: v for k, v in given.items() if k != "entity_kind"})
         criteria = dict(group_filter.criteria)
         try:
-            check_categories(criteria, CatalogueService(self._repo, self._caller).category_codes())
+            check_categories(criteria, self._catalogue.category_codes())
         except InvalidInput as error:
             raise InvalidInput(f"filter.{error.detail}", **error.extra) from None
         owner_id = criteria.get("owner_id")

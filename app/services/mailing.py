@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -36,16 +36,20 @@ from app.services.visibility import Visibility
 
 
 class MailingService:
-    def __init__(self, repository: GroupServiceRepository, caller: Caller) -> None:
+    """``groups`` makes the group service that finds a group's members (``for_group`` alone needs it)."""
+
+    def __init__(self, repository: GroupServiceRepository, group_rows: GroupRepository,
+                 groups: Callable[[], GroupService], caller: Caller) -> None:
         self._repo = repository
-        self._groups = GroupRepository(repository.store)
+        self._groups = group_rows
+        self._group_service = groups
         self._caller = caller
         self._visibility = Visibility(repository, caller)
 
     def for_group(self, group: str) -> MailingList:
         """The mailing to the members the caller may see of a group (by id, or by name)."""
         self._caller.require(Permission.read, "read mailing lists")
-        groups = GroupService(self._repo, self._caller)
+        groups = self._group_service()
         return self._mailing(groups.all_members(groups.find(group)), fold_households=True)
 
     def for_tasks(

@@ -35,7 +35,7 @@ from app.services.practice_graph import (
     PracticeGraphRepository,
     read_practice_graph,
 )
-from app.services.suggestion_runs import Page, RunKind, SuggestionRuns, SuggestionRunsRepository, position_key
+from app.services.suggestion_runs import Page, RunKind, RunsOf, SuggestionRuns, SuggestionRunsRepository, position_key
 
 #: Scores are written in batches of this many rows (one query each); the run becomes
 #: visible only when all are stored.
@@ -95,9 +95,10 @@ class ScoringService(SuggestionRuns):
     _repo: ScoringServiceRepository
 
     def __init__(
-        self, repository: ScoringServiceRepository, catalogue: CatalogueService, snapshots: GraphSnapshots, caller: Caller
+        self, repository: ScoringServiceRepository, catalogue: CatalogueService, snapshots: GraphSnapshots,
+        runs: RunsOf, caller: Caller,
     ) -> None:
-        super().__init__(repository, caller, SCORING)
+        super().__init__(repository, runs, caller, SCORING)
         self._catalogue = catalogue
         self._snapshots = snapshots
 

@@ -100,8 +100,12 @@ class ServicePlanRepository(ServiceTasks, TeamHierarchy, BulkTransfer, ServiceCy
 
 
 class ServicePlanService:
-    def __init__(self, repository: ServicePlanRepository, caller: Caller) -> None:
+    """``cycle`` makes the cycle-of-service service whose templates ``generate`` plans by."""
+
+    def __init__(self, repository: ServicePlanRepository, cycle: Callable[[], ServiceCycleService],
+                 caller: Caller) -> None:
         self._repo = repository
+        self._cycle = cycle
         self._caller = caller
         self._visibility = Visibility(repository, caller)
 
@@ -122,7 +126,7 @@ class ServicePlanService:
         start, end = plan_period(as_of, months)  # refuses a bad period before anything is read
         if client_id is not None and self._repo.get_entity(EntityKind.client, client_id) is None:
             raise NotFound(f"no client with id '{client_id}'")
-        levels = {t["tier"]: ServiceLevel.of(t) for t in ServiceCycleService(self._repo, self._caller).templates()}
+        levels = {t["tier"]: ServiceLevel.of(t) for t in self._cycle().templates()}
         assignees = _assignee_finder(self._repo.team_hierarchy())
         ids = [client_id] if client_id is not None else self._repo.service_plan_clients()
         chunks = [ids[first:first + PLAN_CHUNK] for first in range(0, len(ids), PLAN_CHUNK)]

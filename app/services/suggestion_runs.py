@@ -18,7 +18,6 @@ from app.domain.access import Caller, Permission
 from app.domain.audit import AuditAction, application_records, audit_record
 from app.domain.errors import Conflict, InvalidInput, NotFound
 from app.domain.model import EntityKind, PracticeRecordKind, new_entity_id, now_iso
-from app.repositories.base import StoreBacked
 from app.repositories.entities import EntityReads
 from app.repositories.store import Row
 from app.repositories.suggestion_runs import RunStorage, SuggestionRunRepository
@@ -70,25 +69,29 @@ class RunKind:
         return PracticeRecordKind(self.name.replace(" ", "_"))
 
 
-class SuggestionRunsRepository(EntityReads, VisibleEntities, StoreBacked, Protocol):
-    """What every kind of suggestion run reads beside its runs (whose repository shares the store)."""
+class SuggestionRunsRepository(EntityReads, VisibleEntities, Protocol):
+    """What every kind of suggestion run reads beside its runs (``SuggestionRunRepository``)."""
+
+
+#: Makes the repository of the runs stored as given (on the practice's store).
+RunsOf = Callable[[RunStorage], SuggestionRunRepository]
 
 
 class SuggestionRuns:
     """The runs of one kind, as one caller may see and change them: the base of each kind's
     service, which makes the runs (``_store``) and may refine ``_check_values`` and ``_applied``."""
 
-    def __init__(self, repository: SuggestionRunsRepository, caller: Caller, kind: RunKind) -> None:
+    def __init__(self, repository: SuggestionRunsRepository, runs: RunsOf, caller: Caller, kind: RunKind) -> None:
         self._repo = repository
+        self._runs_of = runs
         self._caller = caller
         self._kind = kind
         self._visibility = Visibility(repository, caller)
 
     @cached_property
     def _runs(self) -> SuggestionRunRepository:
-        """The runs of this kind, on the repository's store (made when first used: measuring
-        alone needs none)."""
-        return SuggestionRunRepository(self._repo.store, self._kind.storage)
+        """The runs of this kind (made when first used: measuring alone needs none)."""
+        return self._runs_of(self._kind.storage)
 
     # -- runs -------------------------------------------------------------------------------------
     def _store(self, properties: Mapping[str, Any], rows: Sequence[Mapping[str, Any]],

@@ -16,7 +16,7 @@ from app.domain.tiers import CLIENT_STAGE, ClientTraits, TierSettings, Trait, cl
 from app.repositories.service_cycle import ClientRecords
 from app.repositories.suggestion_runs import TIER_RUNS
 from app.repositories.tier_runs import TierClient, TierMeasures
-from app.services.suggestion_runs import RunKind, SuggestionRuns, SuggestionRunsRepository
+from app.services.suggestion_runs import RunKind, RunsOf, SuggestionRuns, SuggestionRunsRepository
 
 class TierServiceRepository(SuggestionRunsRepository, TierMeasures, ClientRecords, Protocol):
     """What the tier service reads and writes."""
@@ -36,8 +36,8 @@ class TierService(SuggestionRuns):
 
     _repo: TierServiceRepository
 
-    def __init__(self, repository: TierServiceRepository, caller: Caller) -> None:
-        super().__init__(repository, caller, TIERS)
+    def __init__(self, repository: TierServiceRepository, runs: RunsOf, caller: Caller) -> None:
+        super().__init__(repository, runs, caller, TIERS)
 
     # -- measuring --------------------------------------------------------------------------
     def measure(self, settings: TierSettings, as_of: date) -> tuple[list[TierClient], dict[str, ClientTraits]]:

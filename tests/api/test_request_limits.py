@@ -14,12 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.helpers import PROBLEM_JSON, snapshot
+from app.bootstrap import Services
 from app.core.config import Settings
 from app.main import create_app
 from app.repositories.factory import OpenStore
 from app.repositories.store import GraphStore
-from app.repositories.practice import PracticeRepository
-from app.services.access import AccessService
 
 CAP = 64 * 1024
 
@@ -76,7 +75,7 @@ def call(client: TestClient, method: str, path: str, headers: dict[str, str], ch
 def capped(store: GraphStore) -> Iterator[TestClient]:
     """The API with a 64 KiB body limit, over an empty practice; the client sends the admin's key."""
     with TestClient(create_app(Settings(sample_data="no", max_body_bytes=CAP), opened=OpenStore(store))) as client:
-        issued = AccessService(PracticeRepository(store)).bootstrap_admin(name="Ada Admin")
+        issued = Services.over(store).access().bootstrap_admin(name="Ada Admin")
         client.headers["Authorization"] = f"Bearer {issued.key}"
         yield client
 

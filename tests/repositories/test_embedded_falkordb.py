@@ -76,13 +76,12 @@ def test_data_survives_kill_9_of_the_api_and_the_store(data_dir):
         import os, sys, time
         sys.path.insert(0, {str(ROOT)!r})
         from fastapi.testclient import TestClient
+        from app.bootstrap import Services
         from app.core.config import Settings
         from app.main import create_app
-        from app.repositories.practice import PracticeRepository
-        from app.services.access import AccessService
         app = create_app(Settings(data_dir={str(data_dir)!r}, sample_data="no"))
         with TestClient(app) as client:
-            key = AccessService(PracticeRepository(app.state.opened.store)).bootstrap_admin(name="Durable Admin").key
+            key = Services.over(app.state.opened.store).access().bootstrap_admin(name="Durable Admin").key
             client.headers["Authorization"] = f"Bearer {{key}}"
             for i in range(50):
                 assert client.post("/people", json={{"first_name": f"P{{i}}", "last_name": "Durable"}}).status_code == 201

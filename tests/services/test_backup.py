@@ -8,6 +8,7 @@ import json
 import pytest
 from falkordb import FalkorDB
 
+from app.bootstrap import Services
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import CategoryList
 from app.domain.errors import Conflict, InvalidInput
@@ -15,8 +16,6 @@ from app.domain.model import EntityKind as K
 from app.domain.model import PracticeRecordKind
 from app.repositories.practice import PracticeRepository
 from app.services.backup import backup, restore
-from app.services.catalogue import CatalogueService
-from app.services.entities import EntityService
 from tests.services.practice_files import (
     EXAMPLES,
     audit_trail,
@@ -29,8 +28,9 @@ from tests.services.practice_files import (
 
 def test_backup_then_restore_then_export_equals_the_original_export(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    EntityService(repository, catalogue, LOCAL_OPERATOR).update(K.client, by_external_id(repository, "C-1002")["id"], {"segment": "A"})
+    services = Services(repository)
+    catalogue = services.catalogue()
+    services.entities().update(K.client, by_external_id(repository, "C-1002")["id"], {"segment": "A"})
     catalogue.create_category(CategoryList.stages, {"code": "dormant", "label": "Dormant"})
     original = exported(repository, tmp_path / "before")
     everything = _everything(repository)
@@ -61,8 +61,7 @@ def _everything(repository: PracticeRepository) -> tuple:
 def test_restore_with_force_replaces_what_is_there(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
     backup(repository, tmp_path / "b.gz")
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    EntityService(repository, catalogue, LOCAL_OPERATOR).create(K.person, {"first_name": "After", "last_name": "Backup"})
+    Services(repository).entities().create(K.person, {"first_name": "After", "last_name": "Backup"})
     restored = restore(repository, caller=LOCAL_OPERATOR, path=tmp_path / "b.gz", force=True)
     assert repository.practice_size() == (27, 32) and restored.counts["entity"] == 27
 
@@ -106,8 +105,7 @@ def _with_trailing_space(lines: list[str], record: str, field: str) -> list[str]
 def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
     import_dir(repository, EXAMPLES / "csv")
     with repository.snapshot() as frozen:
-        catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-        EntityService(repository, catalogue, LOCAL_OPERATOR).create(K.person, {"first_name": "Late", "last_name": "Arrival"})
+        Services(repository).entities().create(K.person, {"first_name": "Late", "last_name": "Arrival"})
         if repository.snapshots_are_point_in_time:
             assert frozen.practice_size() == (27, 32)
     assert repository.practice_size() == (28, 32)
@@ -119,16 +117,14 @@ def test_a_backup_reads_a_point_in_time_snapshot(repository, request):
 def test_backup_carries_runs_touches_and_dates_too(repository, tmp_path):
     """Records that are not entities (scoring runs and their scores, touches, important
     dates) belong to the practice as much as its graph does."""
-    from app.services.practice_graph import GraphSnapshots
-    from app.services.scoring import ScoringParameters, ScoringService
-    from app.services.service_cycle import ServiceCycleService
+    from app.services.scoring import ScoringParameters
 
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    analytics = ScoringService(repository, catalogue, GraphSnapshots(0), LOCAL_OPERATOR)
+    services = Services(repository)
+    analytics = services.scoring()
     run = analytics.run_scoring(ScoringParameters.build(betweenness_k=8))
     client_id = by_external_id(repository, "C-1002")["id"]
-    cycle = ServiceCycleService(repository, LOCAL_OPERATOR)
+    cycle = services.service_cycle()
     touch = cycle.record(PracticeRecordKind.touch, client_id, {"date": "2026-11-02", "kind": "call", "notes": "Annual check-in"})
     cycle.add_important_date(client_id, {"kind": "review", "date": "2027-01-15"})
     scores_before = analytics.scores(run["id"], after=0, limit=500)
@@ -151,10 +147,8 @@ def test_backup_carries_keys_settings_and_the_audit_trail(repository, tmp_path):
     visibility mode and its whole audit trail; idempotency keys are not practice records."""
     from app.domain.access import VisibilityMode
     from app.domain.model import PRACTICE_RECORD_LABELS
-    from app.services.access import AccessService
-
     import_dir(repository, EXAMPLES / "csv")
-    access = AccessService(repository)
+    access = Services(repository).access()
     issued = access.issue_key(by_external_id(repository, "T-101")["id"], name="Anna's laptop")
     access.set_visibility(VisibilityMode.owner_hierarchy)
     trail = audit_trail(repository)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from app.domain.access import LOCAL_OPERATOR
+from app.bootstrap import Services
 from app.domain.errors import NotFound
 from app.domain.model import EntityKind as K
 from app.domain.transfer import RecordKind
-from app.services.catalogue import CatalogueService
-from app.services.entities import EntityService
 from app.services.export import export_practice
-from app.services.relationships import RelationshipService
 from app.services.sample import SAMPLE_ENTITY_COUNT, load_sample_practice
 from tests.services.practice_files import (
     EXAMPLES,
@@ -36,8 +33,8 @@ def test_round_trip_gives_the_same_graph(repository, tmp_path, file_format):
 
 
 def test_an_export_of_api_made_records_imports_back_without_copies(repository, tmp_path):
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    load_sample_practice(EntityService(repository, catalogue, LOCAL_OPERATOR), RelationshipService(repository, catalogue, LOCAL_OPERATOR))
+    services = Services(repository)
+    load_sample_practice(services.entities(), services.relationships())
     size = repository.practice_size()
     export_practice(repository, tmp_path / "out")
     report = import_dir(repository, tmp_path / "out")
@@ -78,8 +75,7 @@ def test_graphml_for_analysts(repository, tmp_path):
 
 def test_a_membership_share_survives_export_and_import(repository, tmp_path):
     import_dir(repository, EXAMPLES / "csv")
-    catalogue = CatalogueService(repository, LOCAL_OPERATOR)
-    relationships = RelationshipService(repository, catalogue, LOCAL_OPERATOR)
+    relationships = Services(repository).relationships()
     household = by_external_id(repository, "C-1001")["id"]
     membership = next(r for r in relationships.of_entity(K.client, household, category="membership")
                       if r["relationship"]["role"] == "primary_contact")

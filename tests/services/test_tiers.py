@@ -12,6 +12,7 @@ from app.domain.access import LOCAL_OPERATOR
 from app.domain.model import EntityKind as K
 from app.domain.tiers import ClientTraits, Tier, TierSettings, classify
 from app.domain.model import PracticeRecordKind
+from app.repositories.suggestion_runs import RunStorage, SuggestionRunRepository
 from app.services.tiers import TierService
 
 TOUCH, SERVICE_REQUEST = PracticeRecordKind.touch, PracticeRecordKind.service_request
@@ -46,8 +47,12 @@ def _refer(practice: FakePractice, referrer: str, referred: str, since: str | No
     practice.relate("REFERRER_OF", referrer, referred, **({"since": since} if since else {}), **properties)
 
 
+def _no_runs(storage: RunStorage) -> SuggestionRunRepository:
+    raise AssertionError("measuring reads no suggestion runs")
+
+
 def _traits(practice: FakePractice) -> dict[str, ClientTraits]:
-    clients, traits = TierService(practice, LOCAL_OPERATOR).measure(SETTINGS, AS_OF)
+    clients, traits = TierService(practice, _no_runs, LOCAL_OPERATOR).measure(SETTINGS, AS_OF)
     assert [row.client["id"] for row in clients] == sorted(traits, key=lambda c: practice.entities[c]["name"])
     return traits
 

@@ -26,13 +26,12 @@ import httpx
 import pytest
 from falkordb import FalkorDB
 
+from app.bootstrap import Services
 from app.core.config import Settings
 from app.main import create_app
 from app.repositories.embedded_falkordb import EmbeddedFalkorDB
 from app.repositories.factory import OpenStore
 from app.repositories.falkordb_store import FalkorGraphStore
-from app.repositories.practice import PracticeRepository
-from app.services.access import AccessService
 
 CHROMIUM = os.environ.get("RAPPORT_CHROMIUM", "/usr/bin/chromium")
 #: Flags that work in our sandbox (../shared/ui-notes.md): without the background-networking
@@ -153,7 +152,7 @@ def practice(falkordb_server: EmbeddedFalkorDB) -> Iterator[Practice]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    issued = AccessService(PracticeRepository(store)).bootstrap_admin(name="Ada Admin")
+    issued = Services.over(store).access().bootstrap_admin(name="Ada Admin")
     served = Practice(url=f"http://127.0.0.1:{port}", keys={"admin": issued.key})
     _prepare(served)
     yield served

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.access import LOCAL_OPERATOR
+from app.bootstrap import Services
 from app.domain.transfer import RecordKind
 from app.services.backup import restore
-from app.services.catalogue import CatalogueService
-from app.services.entities import EntityService
 from app.services.transfer import load_generated_practice
 from tests.services.practice_files import (
     EXAMPLE_COUNTS,
@@ -34,7 +32,7 @@ def test_the_example_set_imports(repository):
     assert report.problems == [] and report.written
     assert dict(report.created) == EXAMPLE_COUNTS
     assert repository.practice_size() == (27, 32)
-    entities = EntityService(repository, CatalogueService(repository, LOCAL_OPERATOR), LOCAL_OPERATOR)
+    entities = Services(repository).entities()
     elliott = entities.client_detail(by_external_id(repository, "C-1001")["id"])
     assert elliott["owner"]["name"] == "Anna Shaw"
     assert [(m["person"]["name"], m["role"]) for m in elliott["members"]] == [
