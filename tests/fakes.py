@@ -4,7 +4,8 @@
 ``FakePractice`` implements, over plain dicts, the repository Protocols that the rule-heavy
 services read through: ``EntityReads``, ``VisibleEntities``, ``RelationshipClashes``,
 ``StoredRelationships``, ``CatalogueReads`` (with the seeding ``CatalogueService.seed_defaults``
-does), ``TierMeasures`` and ``ClientRecords``. Each method answers as its query does (the
+does), ``TierMeasures``, ``ClientRecords``, ``Access`` (API keys and the practice's settings) and
+``AuditTrail`` (the records those writes add). Each method answers as its query does (the
 query files are named beside them); what the queries themselves do is tested against both
 real stores (``tests/repositories``), the rules that use them here.
 """
@@ -12,12 +13,14 @@ real stores (``tests/repositories``), the rules that use them here.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import count
 from typing import Any
 
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
+from app.repositories.access import KeyHolder, KeyIssue, KeyListing, KeyRevocation
 from app.repositories.tier_runs import TierClient, TierReferral
 from app.repositories.transfer import StoredRelationship
 from app.services.catalogue import CatalogueService
@@ -208,3 +211,108 @@ class FakePractice:
         found = [dict(r) for r in self.records.get(kind, [])
                  if (client_id is None or r["client_id"] == client_id) and date_from <= r["date"] <= date_to]
         return sorted(found, key=lambda r: (r["date"], r["id"]), reverse=True)[:limit]
+
+    # -- Access and AuditTrail ------------------------------------------------------------------
+    # Made on first use, so this section keeps to itself.
+    @cached_property
+    def api_keys_stored(self) -> dict[str, Row]:
+        """By key id: the ``ApiKey`` nodes' properties (hash included)."""
+        return {}
+
+    @cached_property
+    def settings(self) -> Row:
+        """The ``PracticeSettings`` node's properties (empty: no node yet)."""
+        return {}
+
+    @cached_property
+    def audit_trail(self) -> list[Row]:
+        """The audit records the writes of this section added (the others' are not kept)."""
+        return []
+
+    def _team_member(self, member_id: Any) -> Row | None:
+        entity = self.entities.get(member_id)
+        return entity if entity is not None and entity["entity_kind"] == EntityKind.team_member.value else None
+
+    def _audited(self, audit: Mapping[str, Any]) -> None:
+        self.audit_trail.append({name: value for name, value in audit.items() if value is not None})
+
+    def api_key_caller(self, key_id: str) -> KeyHolder | None:  # authenticate_api_key.cypher
+        self._call("api_key_caller")
+        key = self.api_keys_stored.get(key_id)
+        if key is None:
+            return None
+        member = self._team_member(key["team_member_id"])
+        return KeyHolder(dict(key), dict(member) if member is not None else None, self.settings.get("visibility"),
+                         [[m["id"], m.get("reports_to_id")] for m in self.entities.values()
+                          if m["entity_kind"] == EntityKind.team_member.value])
+
+    def create_api_key(self, team_member_id: str, properties: Mapping[str, Any],
+                       audit: Mapping[str, Any]) -> KeyIssue | None:  # create_api_key.cypher
+        self._call("create_api_key")
+        member = self._team_member(team_member_id)
+        if member is None:
+            return None
+        key = {name: value for name, value in properties.items() if value is not None}
+        self.api_keys_stored[key["id"]] = key
+        self._audited(audit)
+        return KeyIssue(dict(key), member["name"])
+
+    def revoke_api_key(self, key_id: str, *, now: str, revoked_by: str,
+                       audit: Mapping[str, Any]) -> KeyRevocation | None:  # revoke_api_key.cypher
+        self._call("revoke_api_key")
+        key = self.api_keys_stored.get(key_id)
+        if key is None:
+            return None
+        active = key.get("revoked_at") is None
+        if active:
+            key.update(revoked_at=now, revoked_by=revoked_by)
+            self._audited(audit)
+        return KeyRevocation(active, dict(key))
+
+    def api_keys(self, *, team_member_id: str | None, include_revoked: bool, after: str | None,
+                 limit: int) -> list[KeyListing]:  # api_keys.cypher
+        self._call("api_keys")
+        listed = []
+        for key in sorted(self.api_keys_stored.values(), key=lambda k: k["id"]):
+            if ((team_member_id is None or key["team_member_id"] == team_member_id)
+                    and (after is None or key["id"] > after) and (include_revoked or key.get("revoked_at") is None)):
+                member = self._team_member(key["team_member_id"]) or {}
+                listed.append(KeyListing({name: key.get(name) for name in (
+                    "id", "name", "team_member_id", "created_at", "created_by", "revoked_at", "revoked_by")},
+                    member.get("name"), member.get("role")))
+        return listed[:limit]
+
+    def active_admin_keys(self) -> int:  # active_admin_keys.cypher
+        self._call("active_admin_keys")
+        holders = [self._team_member(key["team_member_id"]) for key in self.api_keys_stored.values()
+                   if key.get("revoked_at") is None]
+        return sum(1 for member in holders if member is not None and member.get("role") == "admin")
+
+    def practice_settings(self) -> Row:  # practice_settings.cypher
+        self._call("practice_settings")
+        return dict(self.settings)
+
+    def update_practice_settings(
+        self, changes: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> Row:  # update_practice_settings.cypher
+        self._call("update_practice_settings")
+        self.settings["id"] = "practice"
+        for name, value in changes.items():
+            if value is None:
+                self.settings.pop(name, None)
+            else:
+                self.settings[name] = value
+        self._audited(audit)
+        return dict(self.settings)
+
+    def audit_records(
+        self, filters: Mapping[str, Any], *, after: str | None, limit: int
+    ) -> list[Row]:  # audit_records.cypher
+        self._call("audit_records")
+        wanted = {name: filters[name] for name in ("target_id", "target_kind", "actor_id", "action")
+                  if filters.get(name) is not None}
+        found = [dict(a) for a in self.audit_trail
+                 if all(a.get(name) == value for name, value in wanted.items()) and (after is None or a["id"] > after)
+                 and (filters.get("from") is None or a["at"] >= filters["from"])
+                 and (filters.get("to") is None or a["at"] < filters["to"])]
+        return sorted(found, key=lambda a: a["id"])[:limit]

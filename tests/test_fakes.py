@@ -108,3 +108,82 @@ def test_the_fake_answers_as_the_store_does(store: GraphStore) -> None:
 @pytest.mark.parametrize("code", ["SPOUSE_OF", "PRIMARY_CONTACT_AT"])
 def test_the_fake_knows_the_default_catalogue(code: str) -> None:
     assert FakePractice().type_spec(code).code == code
+
+
+def _audit(n: int, action: AuditAction, target_kind: PracticeRecordKind, target_id: str) -> dict:
+    """An audit record's properties: ids and instants increase with ``n``."""
+    return {"id": f"A{n:06d}", "at": f"2026-11-23T10:00:{n:02d}.000Z", "actor_id": "a1", "actor_name": "Ada Admin",
+            "action": action.value, "target_kind": target_kind.value, "target_id": target_id, "changed": ["revoked_at"]}
+
+
+def _key_writes(repo) -> dict:
+    """API keys issued and revoked and the practice's visibility set, the same on either: what each answers."""
+    answers: dict = {"settings before": repo.practice_settings(), "admin keys": [repo.active_admin_keys()]}
+    issued = []
+    for n, (member, key_id) in enumerate((("nobody", "K0"), ("a1", "K1"), ("t1", "K2"), ("t1", "K3"), ("t3", "K4"),
+                                          ("c1", "K5")), start=1):
+        key = {"id": key_id, "name": f"key {n}", "team_member_id": member, "hash": f"h{n}", "created_at": f"n{n}",
+               "created_by": "a1"}
+        row = repo.create_api_key(member, key, _audit(n, AuditAction.issue_key, PracticeRecordKind.api_key, key_id))
+        issued.append(row and (row.api_key, row.team_member_name))
+    answers["issued"] = issued
+    answers["admin keys"].append(repo.active_admin_keys())
+    answers["settings"] = repo.update_practice_settings(
+        {"visibility": "owner_hierarchy", "updated_at": "n7"},
+        _audit(7, AuditAction.update, PracticeRecordKind.practice_settings, "practice"))
+    revoked = []
+    for n, key_id in enumerate(("K2", "K2", "K9", "K1"), start=8):
+        row = repo.revoke_api_key(key_id, now=f"n{n}", revoked_by="a1",
+                                  audit=_audit(n, AuditAction.revoke_key, PracticeRecordKind.api_key, key_id))
+        revoked.append(row and (row.revoked, row.api_key))
+    answers["revoked"] = revoked
+    answers["admin keys"].append(repo.active_admin_keys())
+    return answers
+
+
+def _key_reads(repo) -> dict:
+    def holder(key_id: str):
+        row = repo.api_key_caller(key_id)
+        return row and (row.api_key, row.team_member, row.visibility, sorted(row.hierarchy))
+
+    listings = ((None, False, None, 10), (None, True, None, 10), ("t1", True, None, 10), (None, True, "K1", 2),
+                ("t3", False, None, 10))
+    trails = (({"target_kind": "api_key"}, None, 10), ({"target_id": "K2"}, None, 10),
+              ({"actor_id": "a1", "action": "revoke_key"}, None, 10), ({"target_kind": "api_key"}, "A000003", 2),
+              ({"from": "2026-11-23T10:00:03.000Z", "to": "2026-11-23T10:00:08.000Z"}, None, 10))
+    return {
+        "holders": {key_id: holder(key_id) for key_id in ("K1", "K3", "K4", "K9")},
+        "listed": [[(row.api_key, row.team_member_name, row.role) for row in repo.api_keys(
+            team_member_id=member, include_revoked=revoked, after=after, limit=limit)]
+            for member, revoked, after, limit in listings],
+        "audit": [[record["id"] for record in repo.audit_records(filters, after=after, limit=limit)]
+                  for filters, after, limit in trails],
+        "records": repo.audit_records({"actor_id": "a1"}, after=None, limit=20),
+        "settings": repo.practice_settings(),
+    }
+
+
+def test_the_fake_keeps_api_keys_settings_and_their_audit_as_the_store_does(store: GraphStore) -> None:
+    fake = FakePractice()
+    fake.add(K.team_member, "a1", "Ada Admin", role="admin")
+    fake.add(K.team_member, "t1", "Anna Shaw", role="adviser", reports_to_id="a1")
+    fake.add(K.team_member, "t2", "Tom Reid", role="analyst", reports_to_id="t1")
+    fake.add(K.team_member, "t3", "Gone Soon", role="adviser")
+    fake.add(K.client, "c1", "Birch", owner_id="t1")
+    repo = _written(fake, store)
+    expected = _key_writes(repo)
+    assert _key_writes(fake) == expected
+    del fake.entities["t3"]
+    gone = audit_record(LOCAL_OPERATOR, AuditAction.delete, "team_member", "t3", before=None, after=None, now=TODAY)
+    assert repo.delete_entity(K.team_member, "t3", cascade=False, now=TODAY, expected_version=1, audits=[gone]).deleted
+    expected_reads = _key_reads(repo)
+    assert _key_reads(fake) == expected_reads
+    # Not a comparison of two empty answers:
+    assert expected["admin keys"] == [0, 1, 0]
+    assert [row and row[1] for row in expected["issued"]] == [
+        None, "Ada Admin", "Anna Shaw", "Anna Shaw", "Gone Soon", None]
+    assert [row and row[0] for row in expected["revoked"]] == [True, False, None, True]
+    assert expected_reads["holders"]["K4"][1] is None and expected_reads["holders"]["K3"][2] == "owner_hierarchy"
+    assert [len(listed) for listed in expected_reads["listed"]] == [2, 4, 2, 2, 1]
+    assert expected_reads["audit"][2:] == [["A000008", "A000011"], ["A000004", "A000005"],
+                                           ["A000003", "A000004", "A000005", "A000007"]]
