@@ -138,7 +138,9 @@ class AccessService:
     # -- keys -----------------------------------------------------------------------------
     def bootstrap_admin(self, *, name: str, email: str | None = None) -> IssuedKey | None:
         """On a fresh install: an admin team member and their first key. None (and nothing
-        written) when an admin already holds an active key."""
+        written) when an admin already holds an active key. Refused before anything is
+        written to a caller who may not issue keys (no admin member is left without one)."""
+        self._caller.require(Permission.administer, "make the first admin")
         if self._repo.active_admin_keys() > 0:
             return None
         # Through the entity service, so the team member gets the same checks and audit.

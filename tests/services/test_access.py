@@ -232,6 +232,15 @@ def test_no_second_first_admin_while_an_admin_holds_an_active_key(practice):
     assert made == [] and len(practice.api_keys_stored) == 1 and practice.audit_trail == trail
 
 
+@pytest.mark.parametrize("role", NOT_ADMINS)
+def test_only_an_admin_may_make_the_first_admin_and_a_refusal_writes_nothing(practice, role):
+    made: list[int] = []
+    service = _service(practice, _caller(role), entities=lambda: made.append(1) or EntitiesStandIn(practice))
+    with pytest.raises(Forbidden):
+        service.bootstrap_admin(name="Root")
+    assert made == [] and practice.api_keys_stored == {} and practice.audit_trail == []
+
+
 def test_a_first_admin_may_be_made_again_once_every_admin_key_is_revoked(practice):
     issued = _service(practice).issue_key("a1", name="old")
     _key(practice, "t0")  # a practice manager's key does not count
