@@ -18,7 +18,13 @@ from typing import Any
 from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
-from app.repositories.catalogue import CatalogueDeletion, CategoryChange, CategoryCreation, RelationshipTypeChange
+from app.repositories.catalogue import (
+    CatalogueDeletion,
+    CategoryChange,
+    CategoryCreation,
+    RelationshipTypeChange,
+    allowed_kinds_change,
+)
 from app.repositories.tier_runs import TierClient, TierReferral
 from app.repositories.transfer import StoredRelationship
 from app.services.catalogue import CatalogueService
@@ -128,8 +134,8 @@ class FakePractice:
             start, end = (self.entities[r[end]]["entity_kind"] for end in ("from_id", "to_id"))
             return (start in from_kinds and end in to_kinds) or (symmetric and end in from_kinds and start in to_kinds)
 
-        misfits = 0  # counted only when the kinds change
-        if changes.keys() & {"from_kinds", "to_kinds"}:
+        misfits = 0  # counted only when the kinds or the symmetry change
+        if allowed_kinds_change(changes, before=before, symmetric=symmetric):
             misfits = sum(1 for r in self.relationships.values() if r["type"] == code and not fits(r))
         unchanged = stored == before
         if not misfits and unchanged:

@@ -204,6 +204,16 @@ def test_a_symmetric_type_fits_relationships_stored_the_other_way_round(catalogu
         catalogue.update_relationship_type("CO_TRUSTEE_WITH", {"to_kinds": ["client"]})
 
 
+def test_a_change_that_makes_a_type_one_way_is_refused_while_it_is_used_the_other_way(catalogue, practice):
+    """A type is symmetric while its reverse phrase is "is " + its phrase; rephrasing it one-way
+    leaves a relationship stored the other way round joining kinds the type no longer allows."""
+    catalogue.create_relationship_type(CO_TRUSTEE)
+    practice.relate("CO_TRUSTEE_WITH", "firm", "ann")
+    with pytest.raises(Conflict, match="^1 existing 'CO_TRUSTEE_WITH'"):
+        catalogue.update_relationship_type("CO_TRUSTEE_WITH", {"reverse_phrase": "has Co-Trustee"})
+    assert catalogue.relationship_type("CO_TRUSTEE_WITH").symmetric
+
+
 def test_a_change_of_kinds_is_held_to_the_membership_rule(catalogue, practice):
     with pytest.raises(InvalidInput, match="joins person to client"):
         catalogue.update_relationship_type("PRIMARY_CONTACT_AT", {"from_kinds": ["person", "provider"]})
