@@ -86,6 +86,24 @@ def _meanwhile(monkeypatch: pytest.MonkeyPatch, practice: FakePractice, write: s
     return offered
 
 
+def _type_changed_every_time(monkeypatch: pytest.MonkeyPatch, practice: FakePractice, write: str, code: str) -> None:
+    """Another administrator redescribes the type ``code`` before every ``write`` of the service."""
+    versions = iter(range(optimistic.WRITE_ATTEMPTS + 1))
+    _meanwhile(monkeypatch, practice, write, lambda store: store.update_relationship_type(
+        code, {"description": f"v{next(versions)}"}, from_kinds=["person"], to_kinds=["person"], symmetric=True,
+        before=store.relationship_types(code)[0], audit={}), times=optimistic.WRITE_ATTEMPTS)
+
+
+def _category_changed_every_time(monkeypatch: pytest.MonkeyPatch, practice: FakePractice, write: str,
+                                 name: CategoryList, code: str) -> None:
+    """Another administrator relabels ``code`` of ``name`` before every ``write`` of the service."""
+    versions = iter(range(optimistic.WRITE_ATTEMPTS + 1))
+    _meanwhile(monkeypatch, practice, write, lambda store: store.update_category(
+        f"{name.value}:{code}", {"label": f"v{next(versions)}"},
+        before=next(c for c in store.categories(name.value) if c["code"] == code), audit={}),
+        times=optimistic.WRITE_ATTEMPTS)
+
+
 # -- who may change the catalogue ----------------------------------------------------------------
 @pytest.mark.parametrize("role", NOT_ADMINISTRATORS)
 def test_only_an_administrator_changes_the_catalogue_and_the_store_is_not_asked(practice, role):
@@ -239,13 +257,10 @@ def test_a_type_changed_meanwhile_is_read_again_and_the_record_holds_what_was_ch
 
 
 def test_a_type_changed_meanwhile_every_time_is_a_conflict(catalogue, practice, monkeypatch, no_pauses):
-    weights = iter(range(1, 1000))
-    _meanwhile(monkeypatch, practice, "update_relationship_type", lambda store: store.update_relationship_type(
-        "SPOUSE_OF", {"weight": next(weights) / 1000}, from_kinds=["person"], to_kinds=["person"], symmetric=True,
-        before=store.relationship_types("SPOUSE_OF")[0], audit={}), times=optimistic.WRITE_ATTEMPTS)
+    _type_changed_every_time(monkeypatch, practice, "update_relationship_type", "SPOUSE_OF")
     with pytest.raises(Conflict, match="'SPOUSE_OF' was changed by someone else meanwhile; nothing was changed"):
-        catalogue.update_relationship_type("SPOUSE_OF", {"description": "Married"})
-    assert catalogue.relationship_type("SPOUSE_OF").description == ""
+        catalogue.update_relationship_type("SPOUSE_OF", {"weight": 2.0})
+    assert catalogue.relationship_type("SPOUSE_OF").weight == 1.0
 
 
 # -- relationship types: delete ---------------------------------------------------------------------
@@ -272,10 +287,7 @@ def test_a_type_changed_meanwhile_is_deleted_as_it_now_is(catalogue, practice, m
 
 
 def test_a_type_changed_meanwhile_every_time_is_not_deleted(catalogue, practice, monkeypatch, no_pauses):
-    descriptions = iter(range(1000))
-    _meanwhile(monkeypatch, practice, "delete_relationship_type", lambda store: store.update_relationship_type(
-        "SIBLING_OF", {"description": f"v{next(descriptions)}"}, from_kinds=["person"], to_kinds=["person"],
-        symmetric=True, before=store.relationship_types("SIBLING_OF")[0], audit={}), times=optimistic.WRITE_ATTEMPTS)
+    _type_changed_every_time(monkeypatch, practice, "delete_relationship_type", "SIBLING_OF")
     with pytest.raises(Conflict, match="relationship type 'SIBLING_OF' was changed by someone else meanwhile; nothing"):
         catalogue.delete_relationship_type("SIBLING_OF")
     assert catalogue.relationship_type("SIBLING_OF").code == "SIBLING_OF"
@@ -366,10 +378,7 @@ def test_a_category_changed_meanwhile_is_read_again(catalogue, practice, monkeyp
 
 
 def test_a_category_changed_meanwhile_every_time_is_a_conflict(catalogue, practice, monkeypatch, no_pauses):
-    labels = iter(range(1000))
-    _meanwhile(monkeypatch, practice, "update_category", lambda store: store.update_category(
-        "stages:client", {"label": f"v{next(labels)}"}, before=store.categories("stages")[1], audit={}),
-        times=optimistic.WRITE_ATTEMPTS)
+    _category_changed_every_time(monkeypatch, practice, "update_category", STAGES, "client")
     with pytest.raises(Conflict, match="^stages 'client' was changed by someone else meanwhile; nothing was changed$"):
         catalogue.update_category(STAGES, "client", {"description": "Signed"})
     assert catalogue.categories(STAGES)[1]["description"] == ""
@@ -402,10 +411,7 @@ def test_a_category_changed_meanwhile_is_deleted_as_it_now_is(catalogue, practic
 
 
 def test_a_category_changed_meanwhile_every_time_is_not_deleted(catalogue, practice, monkeypatch, no_pauses):
-    labels = iter(range(1000))
-    _meanwhile(monkeypatch, practice, "delete_category", lambda store: store.update_category(
-        "segments:D", {"label": f"v{next(labels)}"}, before=store.categories("segments")[3], audit={}),
-        times=optimistic.WRITE_ATTEMPTS)
+    _category_changed_every_time(monkeypatch, practice, "delete_category", SEGMENTS, "D")
     with pytest.raises(Conflict, match="^segments 'D' was changed by someone else meanwhile; nothing was deleted$"):
         catalogue.delete_category(SEGMENTS, "D")
     assert _codes(catalogue, SEGMENTS) == ["A", "B", "C", "D"]
