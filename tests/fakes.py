@@ -3,11 +3,12 @@
 
 ``FakePractice`` implements, over plain dicts, the repository Protocols that the rule-heavy
 services read through: ``EntityReads``, ``VisibleEntities``, ``RelationshipClashes``,
-``StoredRelationships``, ``CatalogueReads`` (with the seeding ``CatalogueService.seed_defaults``
-does), ``TierMeasures``, ``ClientRecords``, ``Access`` (API keys and the practice's settings) and
-``AuditTrail`` (the records those writes add). Each method answers as its query does (the
-query files are named beside them); what the queries themselves do is tested against both
-real stores (``tests/repositories``), the rules that use them here.
+``StoredRelationships``, ``Catalogue`` (the catalogue's reads and writes, with the seeding
+``CatalogueService.seed_defaults`` does), ``TierMeasures``, ``ClientRecords``, ``Access`` (API
+keys and the practice's settings) and ``AuditTrail`` (the records those writes add). Each
+method answers as its query does (the query files are named beside them); what the queries
+themselves do is tested against both real stores (``tests/repositories``), the rules that use
+them here.
 """
 
 from __future__ import annotations
@@ -21,11 +22,32 @@ from app.domain.access import LOCAL_OPERATOR
 from app.domain.catalogue import RelationshipTypeSpec
 from app.domain.model import EntityKind, PracticeRecordKind, RelationshipCategory
 from app.repositories.access import KeyHolder, KeyIssue, KeyListing, KeyRevocation
+from app.repositories.catalogue import (
+    CatalogueDeletion,
+    CategoryChange,
+    CategoryCreation,
+    RelationshipTypeChange,
+    allowed_kinds_change,
+)
 from app.repositories.tier_runs import TierClient, TierReferral
 from app.repositories.transfer import StoredRelationship
 from app.services.catalogue import CatalogueService
 
 Row = dict[str, Any]
+
+
+def _stored(properties: Mapping[str, Any]) -> Row:
+    """A node's properties as ``SET n = $properties`` stores them: a null is no property."""
+    return {k: v for k, v in properties.items() if v is not None}
+
+
+def _set(stored: Row, changes: Mapping[str, Any]) -> None:
+    """``SET n += $changes``: a null removes the property."""
+    for key, value in changes.items():
+        if value is None:
+            stored.pop(key, None)
+        else:
+            stored[key] = value
 
 
 def _not_ended(relationship: Mapping[str, Any], today: str) -> bool:
@@ -69,30 +91,111 @@ class FakePractice:
     def _call(self, name: str) -> None:
         self.calls.append(name)
 
-    # -- CatalogueReads, and the seeding of the default catalogue ---------------------------
+    # -- CatalogueReads, and the catalogue's writes (``Catalogue``) --------------------------
     def relationship_types(self, code: str | None = None) -> list[Row]:  # relationship_types.cypher
         self._call("relationship_types")
-        return [dict(t) for t in self._types if code is None or t["code"] == code]
+        return sorted((dict(t) for t in self._types if code is None or t["code"] == code),
+                      key=lambda t: (t["category"], t["code"]))
 
     def categories(self, list_name: str | None = None) -> list[Row]:  # categories.cypher
         self._call("categories")
         return sorted((dict(c) for c in self._categories if list_name is None or c["list"] == list_name),
-                      key=lambda c: (c["list"], c["position"]))
+                      key=lambda c: (c["list"], c["position"], c["code"]))
 
     def seed_relationship_types(self, types: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
         known = {t["code"] for t in self._types}
-        added = [dict(t) for t in types if t["code"] not in known]
+        added = [_stored(t) for t in types if t["code"] not in known]
         self._types += added
         return len(added)
 
     def seed_categories(self, categories: Sequence[Mapping[str, Any]], audit: Mapping[str, Any]) -> int:
         known = {c["key"] for c in self._categories}
-        added = [dict(c) for c in categories if c["key"] not in known]
+        added = [_stored(c) for c in categories if c["key"] not in known]
         self._categories += added
         return len(added)
 
     def ensure_relationship_indexes(self, type_codes: Iterable[str]) -> None:
         """Nothing to index in memory."""
+
+    def create_relationship_type(self, properties: Mapping[str, Any], audit: Mapping[str, Any]) -> bool:
+        # create_relationship_type.cypher
+        self._call("create_relationship_type")
+        if any(t["code"] == properties["code"] for t in self._types):
+            return False
+        self._types.append(_stored(properties))
+        return True
+
+    def update_relationship_type(
+        self, code: str, changes: Mapping[str, Any], *, from_kinds: Sequence[str], to_kinds: Sequence[str],
+        symmetric: bool, before: Mapping[str, Any], audit: Mapping[str, Any],
+    ) -> RelationshipTypeChange | None:  # update_relationship_type.cypher
+        self._call("update_relationship_type")
+        stored = next((t for t in self._types if t["code"] == code), None)
+        if stored is None:
+            return None
+
+        def fits(r: Row) -> bool:
+            start, end = (self.entities[r[end]]["entity_kind"] for end in ("from_id", "to_id"))
+            return (start in from_kinds and end in to_kinds) or (symmetric and end in from_kinds and start in to_kinds)
+
+        misfits = 0  # counted only when the kinds or the symmetry change
+        if allowed_kinds_change(changes, before=before, symmetric=symmetric):
+            misfits = sum(1 for r in self.relationships.values() if r["type"] == code and not fits(r))
+        unchanged = stored == before
+        if not misfits and unchanged:
+            _set(stored, changes)
+        return RelationshipTypeChange(misfits, unchanged, dict(stored))
+
+    def delete_relationship_type(
+        self, code: str, *, before: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> CatalogueDeletion | None:  # delete_relationship_type.cypher
+        self._call("delete_relationship_type")
+        uses = sum(1 for r in self.relationships.values() if r["type"] == code)
+        return self._delete_unused(self._types, "code", code, uses, before)
+
+    def create_category(
+        self, properties: Mapping[str, Any], *, next_position: int | None, audit: Mapping[str, Any]
+    ) -> CategoryCreation:  # create_category.cypher
+        self._call("create_category")
+        fresh = all(c["key"] != properties["key"] for c in self._categories)
+        end = max((c["position"] for c in self._categories if c["list"] == properties["list"]), default=-1) + 1
+        unchanged = next_position is None or next_position == end
+        if fresh and unchanged:
+            self._categories.append(_stored(properties))
+        return CategoryCreation(fresh, unchanged)
+
+    def update_category(
+        self, key: str, changes: Mapping[str, Any], *, before: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> CategoryChange | None:  # update_category.cypher
+        self._call("update_category")
+        stored = next((c for c in self._categories if c["key"] == key), None)
+        if stored is None:
+            return None
+        unchanged = stored == before
+        if unchanged:
+            _set(stored, changes)
+        return CategoryChange(unchanged, dict(stored))
+
+    def delete_category(
+        self, key: str, client_field: str, *, before: Mapping[str, Any], audit: Mapping[str, Any]
+    ) -> CatalogueDeletion | None:  # delete_category.cypher
+        self._call("delete_category")
+        stored = next((c for c in self._categories if c["key"] == key), None)
+        uses = sum(1 for e in self.entities.values() if stored is not None and e.get(client_field) == stored["code"])
+        return self._delete_unused(self._categories, "key", key, uses, before)
+
+    @staticmethod
+    def _delete_unused(
+        entries: list[Row], field: str, value: str, uses: int, before: Mapping[str, Any]
+    ) -> CatalogueDeletion | None:
+        """The entry whose ``field`` is ``value`` removed from ``entries`` if unused and still ``before``."""
+        stored = next((entry for entry in entries if entry[field] == value), None)
+        if stored is None:
+            return None
+        unchanged = stored == before
+        if not uses and unchanged:
+            entries.remove(stored)
+        return CatalogueDeletion(uses, unchanged)
 
     # -- EntityReads ------------------------------------------------------------------------
     def get_entity(self, kind: EntityKind, entity_id: str) -> Row | None:  # get_entity.cypher

@@ -187,3 +187,96 @@ def test_the_fake_keeps_api_keys_settings_and_their_audit_as_the_store_does(stor
     assert [len(listed) for listed in expected_reads["listed"]] == [2, 4, 2, 2, 1]
     assert expected_reads["audit"][2:] == [["A000008", "A000011"], ["A000004", "A000005"],
                                            ["A000003", "A000004", "A000005", "A000007"]]
+
+
+def _catalogue_writes(repo) -> dict:
+    """The catalogue's writes, made and refused (in use, misfits, changed meanwhile, unknown),
+    then the catalogue as they left it."""
+    def audit(kind: str, target: str, action: AuditAction = AuditAction.update) -> dict:
+        return audit_record(LOCAL_OPERATOR, action, kind, target, before=None, after=None, now=TODAY)
+
+    def entry(code: str) -> dict:
+        return repo.relationship_types(code)[0]
+
+    def category(key: str) -> dict:
+        return next(c for c in repo.categories() if c["key"] == key)
+
+    cousin = {"code": "COUSIN_OF", "phrase": "the Cousin of", "reverse_phrase": "is the Cousin of",
+              "category": "family", "from_kinds": ["person"], "to_kinds": ["person"], "weight": 0.5, "role": None,
+              "description": "Kin"}
+    created = [repo.create_relationship_type(cousin, audit("relationship_type", "COUSIN_OF", AuditAction.create))
+               for _ in range(2)]
+
+    def update(code: str, changes: dict, *, symmetric: bool, before: dict | None = None, **kinds: list[str]):
+        stored = entry(code)
+        kinds = {"from_kinds": stored["from_kinds"], "to_kinds": stored["to_kinds"], **kinds}
+        return repo.update_relationship_type(code, changes, **kinds, symmetric=symmetric, before=before or stored,
+                                             audit=audit("relationship_type", code))
+
+    updates = [
+        update("REFERRER_OF", {"to_kinds": ["client"]}, symmetric=False, to_kinds=["client"]),  # c1 -> p4 misfits
+        update("REFERRER_OF", {"weight": 2.0}, symmetric=False, to_kinds=["client"]),  # kinds kept: not counted
+        update("ACQUAINTANCE_OF", {"from_kinds": ["team_member"], "to_kinds": ["person"]}, symmetric=False,
+               from_kinds=["team_member"], to_kinds=["person"]),  # p5 -> t1 only fits the other way round
+        update("ACQUAINTANCE_OF", {"from_kinds": ["team_member"], "to_kinds": ["person"]}, symmetric=True,
+               from_kinds=["team_member"], to_kinds=["person"]),
+        update("COUSIN_OF", {"weight": 0.9}, symmetric=True, before={**cousin, "weight": 0.4}),  # stale
+        update("COUSIN_OF", {"weight": 0.9, "description": None}, symmetric=True),  # a null clears
+        repo.update_relationship_type("NOPE_OF", {"weight": 1.0}, from_kinds=["person"], to_kinds=["person"],
+                                      symmetric=True, before=cousin, audit=audit("relationship_type", "NOPE_OF")),
+        # Now team member to person, symmetric: p5 -> t1 fits only while the type stays symmetric.
+        update("ACQUAINTANCE_OF", {"reverse_phrase": "is known by"}, symmetric=False),
+        update("ACQUAINTANCE_OF", {"phrase": "a Friend of", "reverse_phrase": "is a Friend of"}, symmetric=True),
+    ]
+    deletions = [repo.delete_relationship_type(code, before=before,
+                                               audit=audit("relationship_type", code, AuditAction.delete))
+                 for code, before in (("SPOUSE_OF", entry("SPOUSE_OF")), ("COUSIN_OF", cousin),
+                                      ("COUSIN_OF", entry("COUSIN_OF")), ("COUSIN_OF", cousin))]
+
+    def new(code: str, **extra) -> dict:
+        return {"key": f"stages:{code}", "list": "stages", "code": code, "label": code.title(), **extra}
+
+    creations = [repo.create_category(properties, next_position=next_position,
+                                      audit=audit("category", properties["key"], AuditAction.create))
+                 for properties, next_position in (
+                     (new("lapsed", position=3), 3),  # the list ends at 4: stale
+                     (new("lapsed", position=4), 4), (new("archived", position=0), None),
+                     (new("lapsed", position=9), None))]
+    category_updates = [
+        repo.update_category("stages:client", {"label": "Won"}, before=category("stages:prospect"),
+                             audit=audit("category", "stages:client")),  # stale
+        repo.update_category("segments:A", {"label": "Top", "description": None}, before=category("segments:A"),
+                             audit=audit("category", "segments:A")),
+        repo.update_category("stages:nope", {"label": "Nope"}, before={}, audit=audit("category", "stages:nope")),
+    ]
+    category_deletions = [
+        repo.delete_category(key, field, before=before, audit=audit("category", key, AuditAction.delete))
+        for key, field, before in (("stages:client", "stage", category("stages:client")),
+                                   ("segments:D", "segment", category("segments:A")),
+                                   ("segments:D", "segment", category("segments:D")),
+                                   ("segments:D", "segment", {}))]
+    return {"created": created, "updates": updates, "deletions": deletions, "creations": creations,
+            "category updates": category_updates, "category deletions": category_deletions,
+            "types": repo.relationship_types(), "categories": repo.categories()}
+
+
+def test_the_fakes_catalogue_writes_answer_as_the_stores_do(store: GraphStore) -> None:
+    """Each catalogue write the fake takes answers as the real repository's query does on each
+    store, refusals included, and the catalogue reads the same after them."""
+    fake = _practice()
+    expected = _catalogue_writes(_written(fake, store))
+    assert _catalogue_writes(fake) == expected
+    # Hand-checked, so not two answers equally wrong:
+    assert expected["created"] == [True, False]
+    assert [(u.misfits, u.unchanged) if u else None for u in expected["updates"]] == [
+        (1, True), (0, True), (1, True), (0, True), (0, False), (0, True), None, (1, True), (0, True)]
+    assert expected["updates"][5].relationship_type["weight"] == 0.9
+    assert "description" not in expected["updates"][5].relationship_type and expected["updates"][6] is None
+    assert [(d.uses, d.unchanged) if d else None for d in expected["deletions"]] == [
+        (2, True), (0, False), (0, True), None]
+    assert [(c.fresh, c.unchanged) for c in expected["creations"]] == [
+        (True, False), (True, True), (True, True), (False, True)]
+    assert [(d.uses, d.unchanged) if d else None for d in expected["category deletions"]] == [
+        (1, True), (0, False), (0, True), None]
+    assert [c["code"] for c in expected["categories"] if c["list"] == "stages"] == [
+        "archived", "prospect", "client", "inactive", "for_sale", "lapsed"]

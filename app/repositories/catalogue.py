@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.domain.catalogue import RelationshipTypeSpec
 from app.repositories.base import Repository, all_as, first_as, result_of
 from app.repositories.store import Row
 
@@ -75,6 +76,14 @@ class TypeCreation:
     """Created unless a type has the code already."""
 
     created: bool
+
+
+def allowed_kinds_change(changes: Mapping[str, Any], *, before: Mapping[str, Any], symmetric: bool) -> bool:
+    """Whether a change of a relationship type may change which kinds it allows: its kinds, or
+    its symmetry (its phrases make it symmetric or one-way), so stored relationships of the type
+    must be held to it."""
+    return bool(changes.keys() & {"from_kinds", "to_kinds"}) or RelationshipTypeSpec.from_properties(
+        dict(before)).symmetric != symmetric
 
 
 class CatalogueReads(Protocol):
@@ -153,8 +162,8 @@ class CatalogueRepository(Repository):
         rows = self._store.write(
             self._q("update_relationship_type", rel_type=code),
             {"code": code, "changes": dict(changes), "from_kinds": list(from_kinds), "to_kinds": list(to_kinds),
-             "symmetric": symmetric, "kinds_changed": bool(changes.keys() & {"from_kinds", "to_kinds"}),
-             "before": dict(before), "audit": dict(audit)},
+             "symmetric": symmetric, "before": dict(before), "audit": dict(audit),
+             "allowed_changed": allowed_kinds_change(changes, before=before, symmetric=symmetric)},
         )
         return first_as(RelationshipTypeChange, rows)
 

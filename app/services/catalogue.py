@@ -123,9 +123,9 @@ class CatalogueService:
             if row is None:
                 raise NotFound(f"no relationship type '{code}'")
             if row.misfits:
-                raise Conflict(
-                    f"{row.misfits} existing '{code}' relationships join kinds the new from_kinds/to_kinds would not allow"
-                )
+                rule = ("the new from_kinds/to_kinds" if altered.keys() & {"from_kinds", "to_kinds"}
+                        else "the type, one-way now that its reverse phrase is not 'is ' + its phrase,")
+                raise Conflict(f"{row.misfits} existing '{code}' relationships join kinds {rule} would not allow")
             if row.unchanged:
                 return RelationshipTypeSpec.from_properties(row.relationship_type)
         raise Conflict(f"relationship type '{code}' was changed by someone else meanwhile; nothing was changed")
