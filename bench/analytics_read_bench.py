@@ -40,7 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analytics.graph import RelationshipGraph  # noqa: E402
+from analytics.graph import KIND_CODES, RelationshipGraph  # noqa: E402
 from app.bootstrap import Services  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.domain.access import LOCAL_OPERATOR  # noqa: E402
@@ -48,7 +48,6 @@ from app.domain.model import today_iso  # noqa: E402
 from app.repositories.factory import open_store  # noqa: E402
 from app.repositories.practice import PracticeRepository  # noqa: E402
 from app.services.catalogue import CatalogueService  # noqa: E402
-from analytics.graph import KIND_CODES  # noqa: E402
 from app.services.practice_graph import _number, read_practice_graph  # noqa: E402
 from app.services.transfer import load_generated_practice  # noqa: E402
 from bench.stores import (  # noqa: E402

@@ -14,7 +14,6 @@ them here.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from functools import cached_property
 from itertools import count
 from typing import Any
 
@@ -60,6 +59,12 @@ class FakePractice:
         #: By relationship id: ``{type, from_id, to_id, relationship}`` (its properties).
         self.relationships: dict[str, Row] = {}
         self.records: dict[str, list[Row]] = {}
+        #: By key id: the ``ApiKey`` nodes' properties (hash included).
+        self.api_keys_stored: dict[str, Row] = {}
+        #: The ``PracticeSettings`` node's properties (empty: no node yet).
+        self.settings: Row = {}
+        #: The audit records the key and settings writes added (the other writes' are not kept).
+        self.audit_trail: list[Row] = []
         self._types: list[Row] = []
         self._categories: list[Row] = []
         self._ids = count(1)
@@ -316,28 +321,12 @@ class FakePractice:
         return sorted(found, key=lambda r: (r["date"], r["id"]), reverse=True)[:limit]
 
     # -- Access and AuditTrail ------------------------------------------------------------------
-    # Made on first use, so this section keeps to itself.
-    @cached_property
-    def api_keys_stored(self) -> dict[str, Row]:
-        """By key id: the ``ApiKey`` nodes' properties (hash included)."""
-        return {}
-
-    @cached_property
-    def settings(self) -> Row:
-        """The ``PracticeSettings`` node's properties (empty: no node yet)."""
-        return {}
-
-    @cached_property
-    def audit_trail(self) -> list[Row]:
-        """The audit records the writes of this section added (the others' are not kept)."""
-        return []
-
     def _team_member(self, member_id: Any) -> Row | None:
         entity = self.entities.get(member_id)
         return entity if entity is not None and entity["entity_kind"] == EntityKind.team_member.value else None
 
     def _audited(self, audit: Mapping[str, Any]) -> None:
-        self.audit_trail.append({name: value for name, value in audit.items() if value is not None})
+        self.audit_trail.append(_stored(audit))
 
     def api_key_caller(self, key_id: str) -> KeyHolder | None:  # authenticate_api_key.cypher
         self._call("api_key_caller")
@@ -355,7 +344,7 @@ class FakePractice:
         member = self._team_member(team_member_id)
         if member is None:
             return None
-        key = {name: value for name, value in properties.items() if value is not None}
+        key = _stored(properties)
         self.api_keys_stored[key["id"]] = key
         self._audited(audit)
         return KeyIssue(dict(key), member["name"])
@@ -400,11 +389,7 @@ class FakePractice:
     ) -> Row:  # update_practice_settings.cypher
         self._call("update_practice_settings")
         self.settings["id"] = "practice"
-        for name, value in changes.items():
-            if value is None:
-                self.settings.pop(name, None)
-            else:
-                self.settings[name] = value
+        _set(self.settings, changes)
         self._audited(audit)
         return dict(self.settings)
 

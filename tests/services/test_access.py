@@ -7,8 +7,8 @@ the practice's visibility mode. What the queries do is tested against both store
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
